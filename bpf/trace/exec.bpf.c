@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note
+/* trace/exec: every execve/execveat, with the exact argument list.
+ *
+ * sys_enter remembers where the caller's filename and argv are; sys_exit
+ * reports the exec.  A successful exec reads the arguments from the new
+ * process's own argument area (mm->arg_start..arg_end): exactly what the
+ * program got, with no per-argument limit.  A failed exec reads them from
+ * the caller's argv, still intact.  Past ARGS_MAX bytes the list is cut
+ * and argsTruncated says so.
+ */
+#include <gadget/gadget.h>
+
+#define ARGS_MAX 16384   /* bytes of NUL separated arguments */
+#define ARG_STR_MAX 4096 /* failed exec: bytes of one argument */
+#define ARGV_MAX 1024    /* failed exec: arguments */
+
+struct event {
+	gadget_timestamp timestamp;
+	gadget_mntns_id mountnsid;
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	gadget_uid uid;
+	gadget_gid gid;
+	gadget_errno ret;
+	char comm[TASK_COMM_LEN];
+	char pcomm[TASK_COMM_LEN];
+	bool argsTruncated;
+	/* must stay last: a record ends where its arguments end */
+	gadget_strlist_t args[ARGS_MAX];
+};
+
+/* the event plus room for one argument read past ARGS_MAX */
+struct scratch {
+	struct event event;
+	char slack[ARG_STR_MAX];
+};
+
+struct exec_start {
+	const char *filename;
+	const char *const *argv;
+};
+
+GADGET_TRACER_MAP(events, 1 << 20);
+GADGET_TRACER(exec, events, event);
+GADGET_PARAM(bool, ignore_failed, false);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct exec_start);
+} execs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline int enter(const char *filename, const char *const *argv)
+{
+	struct exec_start start = {.filename = filename, .argv = argv};
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (gadget_should_discard())
+		return 0;
+	/* keyed by process: a thread that execs becomes the leader */
+	bpf_map_update_elem(&execs, &tgid, &start, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+}
+
+/* Successful exec: copy the new process's argument area. */
+static __always_inline __u32 read_arg_area(struct event *e, struct task_struct *task)
+{
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 len = end > start ? end - start : 0;
+
+	_Static_assert(ARGS_MAX == 16384, "gadget_bound masks below assume 16 KiB");
+
+	if (len > ARGS_MAX - 1) {
+		len = ARGS_MAX - 1;
+		e->argsTruncated = true;
+	}
+	gadget_bound(len, 16383);
+	if (bpf_probe_read_user(e->args, len, (const void *)start))
+		return 0;
+	return len;
+}
+
+/* Failed exec: walk the caller's argv. */
+static __always_inline __u32 read_argv(struct event *e, const char *const *argv)
+{
+	__u32 off = 0;
+
+	for (int i = 0; i < ARGV_MAX; i++) {
+		const char *arg = NULL;
+		long n;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			return off;
+		if (off >= ARGS_MAX - 1) {
+			e->argsTruncated = true;
+			return ARGS_MAX - 1;
+		}
+		gadget_bound(off, 16383); /* ARGS_MAX - 1 */
+		n = bpf_probe_read_user_str(&e->args[off], ARG_STR_MAX, arg);
+		if (n <= 0)
+			return off;
+		if (n == ARG_STR_MAX)
+			e->argsTruncated = true;
+		off += n;
+	}
+	e->argsTruncated = true;
+	return off;
+}
+
+static __always_inline int exit_exec(void *ctx, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	__u32 tgid = pid_tgid >> 32, zero = 0, len;
+	struct exec_start *start;
+	struct task_struct *task;
+	struct scratch *s;
+	struct event *e;
+
+	start = bpf_map_lookup_elem(&execs, &tgid);
+	if (!start)
+		return 0;
+	if (ret < 0 && ignore_failed)
+		goto out;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		goto out;
+	e = &s->event;
+	task = (struct task_struct *)bpf_get_current_task();
+
+	e->timestamp = bpf_ktime_get_boot_ns();
+	e->mountnsid = gadget_get_mntns_id();
+	e->pid = tgid;
+	e->tid = (__u32)pid_tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+	e->ret = ret;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
+	e->argsTruncated = false;
+	if (ret == 0)
+		len = read_arg_area(e, task);
+	else
+		len = read_argv(e, start->argv);
+	if (len > ARGS_MAX - 1) {
+		len = ARGS_MAX - 1;
+		e->argsTruncated = true;
+	}
+	gadget_bound(len, 16383); /* ARGS_MAX - 1 */
+	gadget_output(&events, e, offsetof(struct event, args) + len);
+out:
+	bpf_map_delete_elem(&execs, &tgid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_exec(ctx, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_exec(ctx, ctx->ret);
+}
+
+char LICENSE[] SEC("license") = "GPL";

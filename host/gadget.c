@@ -1,0 +1,501 @@
+/* gadget.c - opening, configuring, loading and closing one gadget. */
+#include "gadget.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "btf_schema.h"
+#include "libbpf_log.h"
+#include "lua_script.h"
+#include "params.h"
+#include "search_path.h"
+#include "tracefs.h"
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int64_t boot_to_wall_ns(void)
+{
+	struct timespec wall, boot;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return ((int64_t)wall.tv_sec - boot.tv_sec) * 1000000000LL + (wall.tv_nsec - boot.tv_nsec);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? strndup(path, slash - path) : strdup(".");
+}
+
+static int open_object(struct gh_gadget *g, char *err, size_t errlen)
+{
+	const char *roots[8];
+	size_t n;
+	int ret;
+
+	g->object_path = gh_find_object(g->object_name, g->script_dir);
+	if (!g->object_path) {
+		n = gh_gadget_roots(roots, 8);
+		return fail(err, errlen, -ENOENT,
+			    "%s: object \"%s\" not found (looked next to the script%s%s)",
+			    g->script_path, g->object_name, n ? " and in " : "", n ? roots[0] : "");
+	}
+	gh_libbpf_log_reset();
+	g->obj = bpf_object__open_file(g->object_path, NULL);
+	ret = libbpf_get_error(g->obj);
+	if (ret) {
+		g->obj = NULL;
+		return fail(err, errlen, ret, "%s: not a usable eBPF object: %s%s%s", g->object_path,
+			    strerror(-ret), gh_libbpf_log_last() ? ": " : "",
+			    gh_libbpf_log_last() ? gh_libbpf_log_last() : "");
+	}
+	if (!bpf_object__btf(g->obj))
+		return fail(err, errlen, -EINVAL, "%s: the object has no BTF (build it with clang -g)",
+			    g->object_path);
+	return 0;
+}
+
+/* Which struct goes through which map: GADGET_TRACER, or the script's
+ * own map/struct names. */
+static int find_tracer(struct gh_gadget *g, __u32 *struct_id, char *err, size_t errlen)
+{
+	const struct btf *btf = bpf_object__btf(g->obj);
+	struct gh_btf_tracer *tracers = NULL;
+	size_t n = 0, pick = 0;
+	int ret;
+
+	ret = gh_btf_find_tracers(btf, &tracers, &n);
+	if (ret)
+		return ret;
+	if (g->tracer_name) {
+		for (pick = 0; pick < n; pick++)
+			if (!strcmp(tracers[pick].name, g->tracer_name))
+				break;
+		if (pick == n) {
+			ret = fail(err, errlen, -ENOENT, "%s: no tracer \"%s\" in %s (GADGET_TRACER)",
+				   g->script_path, g->tracer_name, g->object_path);
+			goto out;
+		}
+	}
+	if (!g->map_name && pick < n)
+		g->map_name = strdup(tracers[pick].map_name);
+	if (g->struct_name) {
+		if (gh_btf_find_struct(btf, g->struct_name, struct_id)) {
+			ret = fail(err, errlen, -ENOENT,
+				   "%s: struct \"%s\" is not in the BTF of %s", g->script_path,
+				   g->struct_name, g->object_path);
+			goto out;
+		}
+	} else if (pick < n) {
+		*struct_id = tracers[pick].struct_id;
+	} else {
+		ret = fail(err, errlen, -ENOENT,
+			   "%s: declares no tracer (GADGET_TRACER) and the script names no "
+			   "'map' and 'struct'", g->object_path);
+		goto out;
+	}
+	if (!g->map_name) {
+		ret = fail(err, errlen, -ENOENT, "%s: the script names no 'map' for struct %s",
+			   g->script_path, g->struct_name);
+		goto out;
+	}
+out:
+	gh_btf_tracers_free(tracers, n);
+	return ret;
+}
+
+static int add_index(int **list, size_t *n, int idx)
+{
+	int *grown = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (!grown)
+		return -ENOMEM;
+	grown[(*n)++] = idx;
+	*list = grown;
+	return 0;
+}
+
+/* Output order: struct order, each mapped field right after its source,
+ * then the fields the script adds. */
+static int order_fields(struct gh_gadget *g, char *err, size_t errlen)
+{
+	struct gh_schema *s = &g->schema;
+	int ret = 0;
+
+	for (size_t i = 0; i < s->n_fields && !ret; i++) {
+		if (s->fields[i].kind == GH_KIND_VIRTUAL)
+			continue;
+		ret = add_index(&g->all_fields, &g->n_all_fields, (int)i);
+		for (size_t j = 0; j < s->n_fields && !ret; j++)
+			if (s->fields[j].kind == GH_KIND_VIRTUAL && s->fields[j].map_source == (int)i)
+				ret = add_index(&g->all_fields, &g->n_all_fields, (int)j);
+	}
+	for (size_t j = 0; j < s->n_fields && !ret; j++)
+		if (s->fields[j].kind == GH_KIND_VIRTUAL && s->fields[j].map_source < 0)
+			ret = add_index(&g->all_fields, &g->n_all_fields, (int)j);
+	if (ret)
+		return ret;
+
+	if (!g->columns) {
+		for (size_t i = 0; i < g->n_all_fields && !ret; i++)
+			if (!s->fields[g->all_fields[i]].hidden)
+				ret = add_index(&g->default_fields, &g->n_default_fields,
+						g->all_fields[i]);
+		return ret;
+	}
+	for (size_t i = 0; i < g->n_columns && !ret; i++) {
+		int idx = gh_schema_find(s, g->columns[i]);
+
+		if (idx < 0)
+			return fail(err, errlen, -EINVAL, "%s: columns: unknown field \"%s\"",
+				    g->script_path, g->columns[i]);
+		ret = add_index(&g->default_fields, &g->n_default_fields, idx);
+	}
+	return ret;
+}
+
+int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t errlen)
+{
+	struct gh_gadget *g = calloc(1, sizeof(*g));
+	__u32 struct_id = 0;
+	int ret;
+
+	if (!g)
+		return -ENOMEM;
+	gh_libbpf_log_install();
+	g->script_path = gh_find_gadget(name);
+	if (!g->script_path) {
+		ret = fail(err, errlen, -ENOENT, "gadget \"%s\" not found (try: gadgethost list)",
+			   name);
+		goto fail;
+	}
+	g->script_dir = dir_of(g->script_path);
+	ret = gh_lua_open(&g->lua, g->script_path, err, errlen);
+	if (!ret)
+		ret = gh_lua_read_gadget(g->lua, g, err, errlen);
+	if (!ret)
+		ret = open_object(g, err, errlen);
+	if (!ret)
+		ret = find_tracer(g, &struct_id, err, errlen);
+	if (!ret) {
+		char why[256];
+
+		ret = gh_btf_schema(bpf_object__btf(g->obj), struct_id, &g->schema, why,
+				    sizeof(why));
+		if (ret)
+			fail(err, errlen, ret, "%s: %s", g->object_path, why);
+	}
+	if (!ret) {
+		g->events = bpf_object__find_map_by_name(g->obj, g->map_name);
+		if (!g->events)
+			ret = fail(err, errlen, -ENOENT, "%s: no map \"%s\"", g->object_path,
+				   g->map_name);
+		else if (bpf_map__type(g->events) != BPF_MAP_TYPE_RINGBUF)
+			ret = fail(err, errlen, -EINVAL, "%s: map \"%s\" is not a ring buffer",
+				   g->object_path, g->map_name);
+	}
+	if (!ret)
+		ret = gh_lua_apply_fields(g->lua, &g->schema, err, errlen);
+	if (!ret)
+		ret = order_fields(g, err, errlen);
+	if (ret)
+		goto fail;
+	if (!g->name)
+		g->name = strdup(name);
+	g->schema.boot_to_wall_ns = boot_to_wall_ns();
+	*out = g;
+	return 0;
+fail:
+	if (ret == -ENOMEM && !err[0])
+		fail(err, errlen, ret, "out of memory");
+	gh_gadget_close(g);
+	return ret;
+}
+
+struct gh_param *gh_gadget_param(struct gh_gadget *g, const char *key)
+{
+	for (size_t i = 0; i < g->n_params; i++)
+		if (!strcmp(g->params[i].key, key))
+			return &g->params[i];
+	return NULL;
+}
+
+static struct bpf_map *internal_map(struct bpf_object *obj, const char *suffix)
+{
+	struct bpf_map *map;
+	size_t slen = strlen(suffix);
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+		size_t len = strlen(name);
+
+		if (bpf_map__is_internal(map) && len >= slen && !strcmp(name + len - slen, suffix))
+			return map;
+	}
+	return NULL;
+}
+
+/* Write text as type into the .rodata global name. */
+static int set_global(struct gh_gadget *g, void *rodata, size_t rodata_size, const char *name,
+		      const char *type, const char *text, const char *what, char *err,
+		      size_t errlen)
+{
+	uint32_t off, size;
+
+	if (!rodata || gh_btf_find_var(bpf_object__btf(g->obj), ".rodata", name, &off, &size,
+				       NULL))
+		return -ENOENT;
+	if ((size_t)off + size > rodata_size)
+		return fail(err, errlen, -EINVAL, "%s: .rodata variable %s out of bounds",
+			    g->object_path, name);
+	return gh_param_encode(what, type, text, (char *)rodata + off, size, err, errlen);
+}
+
+static int set_filter(struct gh_gadget *g, void *rodata, size_t size, const char *name,
+		      const char *type, const char *text, const char *option, char *err,
+		      size_t errlen)
+{
+	int ret = set_global(g, rodata, size, name, type, text, option, err, errlen);
+
+	if (ret == -ENOENT)
+		return fail(err, errlen, -EINVAL,
+			    "%s does not support %s: its eBPF code does not use the SDK's "
+			    "gadget_should_discard()", g->name, option);
+	return ret;
+}
+
+int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *err,
+			size_t errlen)
+{
+	struct bpf_map *map = internal_map(g->obj, ".rodata");
+	size_t size = 0;
+	void *rodata = map ? (void *)bpf_map__initial_value(map, &size) : NULL;
+	char num[32];
+	int ret = 0;
+
+	for (size_t i = 0; i < g->n_params && !ret; i++) {
+		struct gh_param *p = &g->params[i];
+		const char *text = p->value ? p->value : p->def;
+		char what[128];
+
+		if (!p->global || !text)
+			continue;
+		snprintf(what, sizeof(what), "--%s", p->key);
+		ret = set_global(g, rodata, size, p->global, p->type, text, what, err, errlen);
+		if (ret == -ENOENT)
+			ret = fail(err, errlen, -EINVAL,
+				   "%s: params.%s: the object has no const volatile \"%s\"",
+				   g->script_path, p->key, p->global);
+	}
+	if (ret || !kf)
+		return ret;
+	if (kf->pid) {
+		snprintf(num, sizeof(num), "%u", kf->pid);
+		ret = set_filter(g, rodata, size, "gadget_filter_pid", "uint", num, "--pid", err,
+				 errlen);
+	}
+	if (!ret && kf->tid) {
+		snprintf(num, sizeof(num), "%u", kf->tid);
+		ret = set_filter(g, rodata, size, "gadget_filter_tid", "uint", num, "--tid", err,
+				 errlen);
+	}
+	if (!ret && kf->uid_on) {
+		snprintf(num, sizeof(num), "%u", kf->uid);
+		ret = set_filter(g, rodata, size, "gadget_filter_uid", "uint", num, "--uid", err,
+				 errlen);
+		if (!ret)
+			ret = set_filter(g, rodata, size, "gadget_filter_uid_on", "bool", "true",
+					 "--uid", err, errlen);
+	}
+	if (!ret && kf->gid_on) {
+		snprintf(num, sizeof(num), "%u", kf->gid);
+		ret = set_filter(g, rodata, size, "gadget_filter_gid", "uint", num, "--gid", err,
+				 errlen);
+		if (!ret)
+			ret = set_filter(g, rodata, size, "gadget_filter_gid_on", "bool", "true",
+					 "--gid", err, errlen);
+	}
+	if (!ret && kf->comm_on) {
+		ret = set_filter(g, rodata, size, "gadget_filter_comm", "string", kf->comm,
+				 "--comm", err, errlen);
+		if (!ret)
+			ret = set_filter(g, rodata, size, "gadget_filter_comm_on", "bool", "true",
+					 "--comm", err, errlen);
+	}
+	return ret;
+}
+
+/* "tracepoint/syscalls/sys_enter_openat" -> does the kernel have it? */
+static int check_hook(struct gh_gadget *g, struct bpf_program *prog, char *err, size_t errlen)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *rest = NULL;
+	char category[128];
+	const char *slash;
+
+	if (!strncmp(sec, "tracepoint/", 11))
+		rest = sec + 11;
+	else if (!strncmp(sec, "tp/", 3))
+		rest = sec + 3;
+	if (!rest)
+		return 0;
+	slash = strchr(rest, '/');
+	if (!slash || (size_t)(slash - rest) >= sizeof(category))
+		return 0;
+	snprintf(category, sizeof(category), "%.*s", (int)(slash - rest), rest);
+	if (gh_tracepoint_exists(category, slash + 1))
+		return 0;
+	for (size_t i = 0; i < g->n_optional_programs; i++) {
+		if (!strcmp(g->optional_programs[i], bpf_program__name(prog))) {
+			bpf_program__set_autoload(prog, false);
+			return 0;
+		}
+	}
+	return fail(err, errlen, -ENOENT, "this kernel has no tracepoint %s:%s (needed by %s in %s)",
+		    category, slash + 1, bpf_program__name(prog), g->object_path);
+}
+
+static void map_counters(struct gh_gadget *g)
+{
+	struct bpf_map *bss = internal_map(g->obj, ".bss");
+	const struct btf *btf = bpf_object__btf(g->obj);
+	uint32_t off, size;
+	size_t mapped = 0;
+	char *base = bss ? (char *)bpf_map__initial_value(bss, &mapped) : NULL;
+
+	if (!base)
+		return;
+	if (!gh_btf_find_var(btf, ".bss", "gadget_lost_events", &off, &size, NULL) &&
+	    off + 8 <= mapped)
+		g->lost_events = (volatile uint64_t *)(base + off);
+	if (!gh_btf_find_var(btf, ".bss", "gadget_wakeup_bytes", &off, &size, NULL) &&
+	    off + 8 <= mapped)
+		g->wakeup_bytes = (volatile uint64_t *)(base + off);
+}
+
+int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	int ret;
+
+	gh_libbpf_log_set_verbose(verbose);
+	ret = gh_tracefs_ensure();
+	if (ret)
+		return fail(err, errlen, ret, "tracefs is not mounted and mounting it at "
+			    "/sys/kernel/tracing failed: %s", strerror(-ret));
+	bpf_object__for_each_program(prog, g->obj) {
+		ret = check_hook(g, prog, err, errlen);
+		if (ret)
+			return ret;
+	}
+	gh_libbpf_log_reset();
+	ret = bpf_object__load(g->obj);
+	if (ret) {
+		const char *why = gh_libbpf_log_last();
+
+		if (gh_libbpf_log_verifier())
+			return fail(err, errlen, ret, "%s: the verifier rejected a program: %s "
+				    "(--verbose shows its log)", g->object_path,
+				    gh_libbpf_log_verifier());
+		if (ret == -EPERM)
+			return fail(err, errlen, ret, "loading %s: permission denied (run as root: "
+				    "eBPF needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)",
+				    g->object_path);
+		return fail(err, errlen, ret, "loading %s failed: %s%s%s", g->object_path,
+			    strerror(-ret), why ? ": " : "", why ? why : "");
+	}
+	bpf_object__for_each_program(prog, g->obj) {
+		struct bpf_link *link, **links;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		ret = libbpf_get_error(link);
+		if (ret)
+			return fail(err, errlen, ret, "attaching %s (%s) failed: %s",
+				    bpf_program__name(prog), bpf_program__section_name(prog),
+				    strerror(-ret));
+		links = realloc(g->links, (g->n_links + 1) * sizeof(*links));
+		if (!links) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		links[g->n_links++] = link;
+		g->links = links;
+		if (verbose)
+			fprintf(stderr, "gadgethost: attached %s (%s)\n", bpf_program__name(prog),
+				bpf_program__section_name(prog));
+	}
+	map_counters(g);
+	g->ringbuf_size = bpf_map__max_entries(g->events);
+	return 0;
+}
+
+static void free_strings(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+void gh_gadget_detach(struct gh_gadget *g)
+{
+	for (size_t i = 0; i < g->n_links; i++)
+		bpf_link__destroy(g->links[i]);
+	free(g->links);
+	g->links = NULL;
+	g->n_links = 0;
+}
+
+void gh_gadget_close(struct gh_gadget *g)
+{
+	if (!g)
+		return;
+	gh_gadget_detach(g);
+	bpf_object__close(g->obj);
+	gh_lua_close(g->lua);
+	gh_schema_free(&g->schema);
+	for (size_t i = 0; i < g->n_params; i++) {
+		struct gh_param *p = &g->params[i];
+
+		free(p->key);
+		free(p->global);
+		free(p->type);
+		free(p->def);
+		free(p->description);
+		free(p->value);
+	}
+	free(g->params);
+	free_strings(g->columns, g->n_columns);
+	free_strings(g->optional_programs, g->n_optional_programs);
+	free(g->default_fields);
+	free(g->all_fields);
+	free(g->script_path);
+	free(g->script_dir);
+	free(g->name);
+	free(g->description);
+	free(g->object_name);
+	free(g->tracer_name);
+	free(g->map_name);
+	free(g->struct_name);
+	free(g->object_path);
+	free(g);
+}

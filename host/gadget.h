@@ -1,0 +1,89 @@
+/* gadget.h - one gadget: its Lua script, its eBPF object, its event schema.
+ *
+ * Life cycle:  gh_gadget_open()   script run, object opened, schema built
+ *              gh_gadget_set_*()  params and kernel filters (before load)
+ *              gh_gadget_load()   verifier + attach every program
+ *              ... the runner consumes the ring buffer ...
+ *              gh_gadget_close()  detach and free everything
+ */
+#ifndef GH_GADGET_H
+#define GH_GADGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "field.h"
+
+struct bpf_object;
+struct bpf_map;
+struct gh_lua;
+
+struct gh_param {
+	char *key;         /* command line: --key[=value] */
+	char *global;      /* the const volatile global it sets, or NULL */
+	char *type;        /* bool, int, uint, string */
+	char *def;         /* default, as text; NULL: the object's own */
+	char *description;
+	char *value;       /* given on the command line, or NULL */
+};
+
+/* Kernel-side filters of the SDK's gadget_should_discard(). */
+struct gh_kfilter {
+	uint32_t pid, tid;
+	bool uid_on, gid_on;
+	uint32_t uid, gid;
+	char comm[16];
+	bool comm_on;
+};
+
+struct gh_gadget {
+	/* from the script */
+	char *script_path;
+	char *script_dir;
+	char *name;
+	char *description;
+	char *object_name;
+	char *tracer_name;  /* optional: which GADGET_TRACER */
+	char *map_name;     /* optional: ring buffer map, without GADGET_TRACER */
+	char *struct_name;  /* optional: event struct, without GADGET_TRACER */
+	char **columns;     /* default columns, NULL: every field not hidden */
+	size_t n_columns;
+	char **optional_programs; /* programs skipped when their hook is missing */
+	size_t n_optional_programs;
+	struct gh_param *params;
+	size_t n_params;
+	struct gh_lua *lua;
+
+	/* from the object */
+	char *object_path;
+	struct bpf_object *obj;
+	struct bpf_map *events;
+	struct gh_schema schema;
+	int *default_fields;   /* indexes: the default columns */
+	size_t n_default_fields;
+	int *all_fields;       /* indexes: every field, in output order */
+	size_t n_all_fields;
+	struct bpf_link **links;
+	size_t n_links;
+
+	/* the SDK's counters, mapped from .bss after load (NULL if absent) */
+	volatile uint64_t *lost_events;
+	volatile uint64_t *wakeup_bytes;
+	uint32_t ringbuf_size;
+};
+
+/* Open the gadget named name (see search_path.h).  err gets one line. */
+int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t errlen);
+/* Find a param by its command line key, or NULL. */
+struct gh_param *gh_gadget_param(struct gh_gadget *g, const char *key);
+/* Apply params and kernel filters to the object's globals (before load). */
+int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *err,
+			size_t errlen);
+/* Load into the kernel and attach every program. */
+int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen);
+/* Detach every program: no new events (the maps stay readable). */
+void gh_gadget_detach(struct gh_gadget *g);
+void gh_gadget_close(struct gh_gadget *g);
+
+#endif

@@ -1,0 +1,115 @@
+/* libbpf_log.c - libbpf's print callback.
+ *
+ * libbpf reports why an open or a load failed through its print callback,
+ * often over many lines (a verifier log can have thousands).  We keep the
+ * last warning line, which names the cause, and the last few lines of a
+ * verifier log, and print all of it only with --verbose.
+ */
+#include "libbpf_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+static bool verbose;
+static bool installed;
+static char last[512];
+static char verifier[512]; /* the verifier's reason, from a load log */
+
+/* A verifier log ends with "processed N insns ..."; the line before it
+ * (skipping the register dumps) says why the program was rejected. */
+static void keep_verifier_reason(const char *log)
+{
+	const char *end = strstr(log, "\nprocessed ");
+	const char *p, *start;
+
+	if (!end)
+		return;
+	for (p = end; p > log;) {
+		start = p - 1;
+		while (start > log && start[-1] != '\n')
+			start--;
+		if (p - start > 1 && start[0] != ';' && !(start[0] >= '0' && start[0] <= '9')) {
+			snprintf(verifier, sizeof(verifier), "%.*s", (int)(p - start), start);
+			return;
+		}
+		p = start - 1 > log ? start - 1 : log;
+		if (start == log)
+			break;
+	}
+}
+
+static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t len;
+
+	if (verbose) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	if (strstr(fmt, "BEGIN PROG LOAD LOG")) {
+		va_list copy;
+		char *log = NULL;
+
+		va_copy(copy, ap);
+		if (vasprintf(&log, fmt, copy) >= 0) {
+			keep_verifier_reason(log);
+			free(log);
+		}
+		va_end(copy);
+	}
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
+		line[--len] = '\0';
+	/* keep the first line of a multi-line message: the reason */
+	if (len) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(line, "libbpf: ", 8))
+			memmove(line, line + 8, strlen(line + 8) + 1);
+		snprintf(last, sizeof(last), "%s", line);
+	}
+	return 0;
+}
+
+void gh_libbpf_log_install(void)
+{
+	if (!installed) {
+		libbpf_set_print(print);
+		libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+		installed = true;
+	}
+}
+
+void gh_libbpf_log_set_verbose(bool v)
+{
+	verbose = v;
+}
+
+void gh_libbpf_log_reset(void)
+{
+	last[0] = '\0';
+	verifier[0] = '\0';
+}
+
+const char *gh_libbpf_log_last(void)
+{
+	return last[0] ? last : NULL;
+}
+
+const char *gh_libbpf_log_verifier(void)
+{
+	return verifier[0] ? verifier : NULL;
+}

@@ -1,0 +1,604 @@
+/* lua_script.c - running a gadget's Lua script and calling its hooks. */
+#include "lua_script.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "gadget.h"
+#include "lua_event.h"
+#include "search_path.h"
+
+struct gh_lua {
+	lua_State *L;
+	char *path;
+	int table_ref;     /* the table the script returned */
+	int filter_ref;    /* LUA_NOREF when absent */
+	int enrich_ref;
+	bool has_format;
+	struct gh_event_view *view;
+	const struct gh_schema *schema;
+	uint64_t errors;   /* hook calls that raised */
+	bool reported;     /* the first error was printed */
+};
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static void set_package_path(lua_State *L, const char *script_path)
+{
+	const char *lib = gh_lua_lib_dir();
+	char dir[4096];
+	const char *slash = strrchr(script_path, '/');
+	int dlen = slash ? (int)(slash - script_path) : 1;
+
+	snprintf(dir, sizeof(dir), "%.*s", dlen, slash ? script_path : ".");
+	lua_getglobal(L, "package");
+	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s/?.lua", lib, lib, dir);
+	lua_setfield(L, -2, "path");
+	lua_pop(L, 1);
+}
+
+int gh_lua_open(struct gh_lua **out, const char *script_path, char *err, size_t errlen)
+{
+	struct gh_lua *lua = calloc(1, sizeof(*lua));
+	lua_State *L;
+
+	if (!lua)
+		return -ENOMEM;
+	lua->filter_ref = lua->enrich_ref = lua->table_ref = LUA_NOREF;
+	lua->path = strdup(script_path);
+	L = lua->L = luaL_newstate();
+	if (!L || !lua->path) {
+		gh_lua_close(lua);
+		return -ENOMEM;
+	}
+	luaL_openlibs(L);
+	set_package_path(L, script_path);
+
+	if (luaL_loadfilex(L, script_path, "t") != LUA_OK ||
+	    lua_pcall(L, 0, 1, 0) != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+
+		/* chunk names are "@path": Lua prefixes messages with path:line */
+		fail(err, errlen, -EINVAL, "%s", msg ? msg : "error loading the script");
+		gh_lua_close(lua);
+		return -EINVAL;
+	}
+	if (!lua_istable(L, -1)) {
+		fail(err, errlen, -EINVAL, "%s: the script must return a table (it returned %s)",
+		     script_path, luaL_typename(L, -1));
+		gh_lua_close(lua);
+		return -EINVAL;
+	}
+	lua->table_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	*out = lua;
+	return 0;
+}
+
+void gh_lua_close(struct gh_lua *lua)
+{
+	if (!lua)
+		return;
+	if (lua->L)
+		lua_close(lua->L);
+	free(lua->path);
+	free(lua);
+}
+
+/* Read t[key] (t at the top of the stack) as an optional string. */
+static int opt_string(struct gh_lua *lua, const char *key, char **out, char *err, size_t errlen)
+{
+	lua_State *L = lua->L;
+	int type = lua_getfield(L, -1, key);
+
+	*out = NULL;
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (type != LUA_TSTRING) {
+		lua_pop(L, 1);
+		return fail(err, errlen, -EINVAL, "%s: '%s' must be a string, not a %s", lua->path,
+			    key, lua_typename(L, type));
+	}
+	*out = strdup(lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Read t[key] as an optional array of strings. */
+static int opt_strings(struct gh_lua *lua, const char *key, char ***out, size_t *n, char *err,
+		       size_t errlen)
+{
+	lua_State *L = lua->L;
+	int type = lua_getfield(L, -1, key);
+	lua_Integer len;
+	char **list;
+
+	*out = NULL;
+	*n = 0;
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (type != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return fail(err, errlen, -EINVAL, "%s: '%s' must be a list of strings", lua->path,
+			    key);
+	}
+	len = (lua_Integer)lua_rawlen(L, -1);
+	list = calloc(len + 1, sizeof(*list));
+	if (!list) {
+		lua_pop(L, 1);
+		return -ENOMEM;
+	}
+	for (lua_Integer i = 1; i <= len; i++) {
+		if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
+			lua_pop(L, 2);
+			for (size_t j = 0; j < *n; j++)
+				free(list[j]);
+			free(list);
+			return fail(err, errlen, -EINVAL, "%s: '%s'[%lld] must be a string",
+				    lua->path, key, (long long)i);
+		}
+		list[(*n)++] = strdup(lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	*out = list;
+	return 0;
+}
+
+static int opt_function(struct gh_lua *lua, const char *key, int *ref, char *err, size_t errlen)
+{
+	lua_State *L = lua->L;
+	int type = lua_getfield(L, -1, key);
+
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (type != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		return fail(err, errlen, -EINVAL, "%s: '%s' must be a function", lua->path, key);
+	}
+	*ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	return 0;
+}
+
+/* Keys of the table at the top of the stack, sorted: Lua's own order is
+ * not stable, and what the user sees must be. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char **sorted_keys(lua_State *L, size_t *n)
+{
+	char **keys = NULL;
+	size_t count = 0;
+
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			char **grown = realloc(keys, (count + 1) * sizeof(*keys));
+
+			if (!grown)
+				break;
+			keys = grown;
+			keys[count++] = strdup(lua_tostring(L, -1));
+		}
+	}
+	if (keys)
+		qsort(keys, count, sizeof(*keys), cmp_str);
+	*n = count;
+	return keys;
+}
+
+static void free_keys(char **keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+static int read_params(struct gh_lua *lua, struct gh_gadget *g, char *err, size_t errlen)
+{
+	lua_State *L = lua->L;
+	char **keys;
+	size_t n;
+	int ret = 0;
+
+	if (lua_getfield(L, -1, "params") == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return fail(err, errlen, -EINVAL, "%s: 'params' must be a table", lua->path);
+	}
+	keys = sorted_keys(L, &n);
+	g->params = calloc(n ? n : 1, sizeof(*g->params));
+	if (!g->params) {
+		free_keys(keys, n);
+		lua_pop(L, 1);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct gh_param *p = &g->params[g->n_params++];
+
+		p->key = strdup(keys[i]);
+		if (lua_getfield(L, -1, keys[i]) != LUA_TTABLE) {
+			ret = fail(err, errlen, -EINVAL, "%s: params.%s must be a table", lua->path,
+				   keys[i]);
+			lua_pop(L, 1);
+			break;
+		}
+		ret = opt_string(lua, "global", &p->global, err, errlen);
+		if (!ret)
+			ret = opt_string(lua, "type", &p->type, err, errlen);
+		if (!ret)
+			ret = opt_string(lua, "description", &p->description, err, errlen);
+		if (!ret) {
+			lua_getfield(L, -1, "default");
+			if (!lua_isnil(L, -1))
+				p->def = strdup(luaL_tolstring(L, -1, NULL)), lua_pop(L, 1);
+			lua_pop(L, 1);
+		}
+		if (!ret && !p->type)
+			p->type = strdup("string");
+		lua_pop(L, 1);
+	}
+	free_keys(keys, n);
+	lua_pop(L, 1);
+	return ret;
+}
+
+int gh_lua_read_gadget(struct gh_lua *lua, struct gh_gadget *g, char *err, size_t errlen)
+{
+	lua_State *L = lua->L;
+	int ret;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, lua->table_ref);
+	ret = opt_string(lua, "name", &g->name, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "description", &g->description, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "object", &g->object_name, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "tracer", &g->tracer_name, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "map", &g->map_name, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "struct", &g->struct_name, err, errlen);
+	if (!ret)
+		ret = opt_strings(lua, "columns", &g->columns, &g->n_columns, err, errlen);
+	if (!ret)
+		ret = opt_strings(lua, "optional_programs", &g->optional_programs,
+				  &g->n_optional_programs, err, errlen);
+	if (!ret)
+		ret = read_params(lua, g, err, errlen);
+	if (!ret)
+		ret = opt_function(lua, "filter", &lua->filter_ref, err, errlen);
+	if (!ret)
+		ret = opt_function(lua, "enrich", &lua->enrich_ref, err, errlen);
+	if (!ret && !g->object_name)
+		ret = fail(err, errlen, -EINVAL, "%s: the gadget table has no 'object' (its .bpf.o)",
+			   lua->path);
+	lua_pop(L, 1);
+	return ret;
+}
+
+/* fields.<name>.flags / .enum: a value map, sorted by value. */
+static int read_value_map(struct gh_lua *lua, struct gh_field *f, bool is_flags, char *err,
+			  size_t errlen)
+{
+	lua_State *L = lua->L;
+	struct gh_value_map *m = calloc(1, sizeof(*m));
+	size_t cap = 0;
+
+	if (!m)
+		return -ENOMEM;
+	f->map = m;
+	m->is_flags = is_flags;
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		struct gh_map_entry *e;
+
+		if (m->n_entries == cap) {
+			cap = cap ? cap * 2 : 16;
+			e = realloc(m->entries, cap * sizeof(*e));
+			if (!e) {
+				lua_pop(L, 2);
+				return -ENOMEM;
+			}
+			m->entries = e;
+		}
+		e = &m->entries[m->n_entries];
+		/* flags: NAME = bit; enum: [value] = "NAME" (either way round) */
+		if (lua_type(L, -2) == LUA_TSTRING && lua_isinteger(L, -1)) {
+			e->name = strdup(lua_tostring(L, -2));
+			e->value = (uint64_t)lua_tointeger(L, -1);
+		} else if (lua_isinteger(L, -2) && lua_type(L, -1) == LUA_TSTRING) {
+			e->name = strdup(lua_tostring(L, -1));
+			e->value = (uint64_t)lua_tointeger(L, -2);
+		} else {
+			lua_pop(L, 2);
+			return fail(err, errlen, -EINVAL,
+				    "%s: fields.%s: %s entries must be NAME = number", lua->path,
+				    f->name, is_flags ? "flags" : "enum");
+		}
+		m->n_entries++;
+		lua_pop(L, 1);
+	}
+	/* sorted by value, so names print in a stable order */
+	for (size_t i = 1; i < m->n_entries; i++)
+		for (size_t j = i; j > 0 && m->entries[j - 1].value > m->entries[j].value; j--) {
+			struct gh_map_entry t = m->entries[j];
+			m->entries[j] = m->entries[j - 1];
+			m->entries[j - 1] = t;
+		}
+	return 0;
+}
+
+/* fields.<name> with 'from': its flags, enum or builtin format. */
+static int read_mapping(struct gh_lua *lua, struct gh_field *f, const char *name, char *err,
+			size_t errlen)
+{
+	lua_State *L = lua->L;
+	int ret = 0;
+
+	if (lua_getfield(L, -1, "flags") == LUA_TTABLE) {
+		ret = read_value_map(lua, f, true, err, errlen);
+		lua_pop(L, 1);
+		return ret;
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, -1, "enum") == LUA_TTABLE) {
+		ret = read_value_map(lua, f, false, err, errlen);
+		lua_pop(L, 1);
+		return ret;
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, -1, "builtin") == LUA_TSTRING) {
+		const char *b = lua_tostring(L, -1);
+
+		if (strcmp(b, "filemode"))
+			ret = fail(err, errlen, -EINVAL,
+				   "%s: fields.%s.builtin: unknown format \"%s\" (filemode)",
+				   lua->path, name, b);
+		else if (!(f->map = calloc(1, sizeof(*f->map))))
+			ret = -ENOMEM;
+		else
+			f->map->builtin = GH_FORMAT_FILEMODE;
+		lua_pop(L, 1);
+		return ret;
+	}
+	lua_pop(L, 1);
+	return fail(err, errlen, -EINVAL, "%s: fields.%s: 'from' needs 'flags', 'enum' or 'builtin'",
+		    lua->path, name);
+}
+
+static int apply_field(struct gh_lua *lua, struct gh_schema *s, const char *name, char *err,
+		       size_t errlen)
+{
+	lua_State *L = lua->L;
+	int idx = gh_schema_find(s, name);
+	struct gh_field *f;
+	char *from = NULL, *align = NULL;
+	int ret = 0;
+
+	if (!lua_istable(L, -1))
+		return fail(err, errlen, -EINVAL, "%s: fields.%s must be a table", lua->path, name);
+	if (idx < 0) {
+		idx = gh_schema_add_virtual(s, name);
+		if (idx < 0)
+			return idx;
+	}
+	f = &s->fields[idx];
+
+	ret = opt_string(lua, "from", &from, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "align", &align, err, errlen);
+	if (!ret && !f->description)
+		ret = opt_string(lua, "description", &f->description, err, errlen);
+	if (!ret && f->kind == GH_KIND_VIRTUAL)
+		ret = opt_string(lua, "type", &f->virtual_type, err, errlen);
+	if (ret)
+		goto out;
+	if (align) {
+		if (strcmp(align, "right") && strcmp(align, "left")) {
+			ret = fail(err, errlen, -EINVAL, "%s: fields.%s.align must be left or right",
+				   lua->path, name);
+			goto out;
+		}
+		f->align = strcmp(align, "right") == 0 ? GH_ALIGN_RIGHT : GH_ALIGN_LEFT;
+	}
+	lua_getfield(L, -1, "width");
+	if (lua_isinteger(L, -1) && lua_tointeger(L, -1) > 0)
+		f->width = (unsigned)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "hidden");
+	f->hidden = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (lua_getfield(L, -1, "format") == LUA_TFUNCTION) {
+		f->lua_format_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		lua->has_format = true;
+	} else {
+		lua_pop(L, 1);
+	}
+
+	if (from) {
+		int src = gh_schema_find(s, from);
+
+		if (f->kind != GH_KIND_VIRTUAL) {
+			ret = fail(err, errlen, -EINVAL, "%s: fields.%s: 'from' is for new fields, "
+				   "but %s is in the event struct", lua->path, name, name);
+			goto out;
+		}
+		if (src < 0) {
+			ret = fail(err, errlen, -EINVAL, "%s: fields.%s.from: unknown field \"%s\"",
+				   lua->path, name, from);
+			goto out;
+		}
+		s->fields[idx].map_source = src;
+		f = &s->fields[idx];
+		ret = read_mapping(lua, f, name, err, errlen);
+		if (!ret && f->map && f->map->is_flags) {
+			char *zero = NULL;
+
+			ret = opt_string(lua, "zero", &zero, err, errlen);
+			f->map->zero_name = zero;
+			lua_getfield(L, -1, "zero_mask");
+			f->map->zero_mask = lua_isinteger(L, -1) ? (uint64_t)lua_tointeger(L, -1)
+								 : ~0ULL;
+			lua_pop(L, 1);
+		}
+	} else if (f->kind == GH_KIND_VIRTUAL && !f->virtual_type) {
+		ret = fail(err, errlen, -EINVAL,
+			   "%s: fields.%s is not in the event struct: give it a 'type' (set by "
+			   "enrich) or 'from' + 'flags'/'enum'", lua->path, name);
+	}
+out:
+	free(from);
+	free(align);
+	return ret;
+}
+
+int gh_lua_apply_fields(struct gh_lua *lua, struct gh_schema *s, char *err, size_t errlen)
+{
+	lua_State *L = lua->L;
+	char **keys = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, lua->table_ref);
+	if (lua_getfield(L, -1, "fields") == LUA_TTABLE) {
+		keys = sorted_keys(L, &n);
+		for (size_t i = 0; i < n && !ret; i++) {
+			lua_getfield(L, -1, keys[i]);
+			ret = apply_field(lua, s, keys[i], err, errlen);
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1)) {
+		ret = fail(err, errlen, -EINVAL, "%s: 'fields' must be a table", lua->path);
+	}
+	lua_pop(L, 2);
+	free_keys(keys, n);
+	if (ret)
+		return ret;
+	lua->schema = s;
+	lua->view = gh_event_view_new(L, s);
+	return lua->view ? 0 : -ENOMEM;
+}
+
+bool gh_lua_has_filter(const struct gh_lua *lua)
+{
+	return lua->filter_ref != LUA_NOREF;
+}
+
+bool gh_lua_has_enrich(const struct gh_lua *lua)
+{
+	return lua->enrich_ref != LUA_NOREF;
+}
+
+bool gh_lua_has_format(const struct gh_lua *lua)
+{
+	return lua->has_format;
+}
+
+static void report_error(struct gh_lua *lua, const char *hook)
+{
+	lua->errors++;
+	if (!lua->reported) {
+		const char *msg = lua_tostring(lua->L, -1);
+
+		fprintf(stderr, "gadgethost: %s (in %s; such events are dropped and counted)\n",
+			msg ? msg : "error", hook);
+		lua->reported = true;
+	}
+	lua_pop(lua->L, 1);
+}
+
+int gh_lua_filter(struct gh_lua *lua, struct gh_event *ev)
+{
+	lua_State *L = lua->L;
+	int keep;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, lua->filter_ref);
+	gh_event_view_push(L, lua->view, ev);
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+		report_error(lua, "filter");
+		gh_event_view_clear(L, lua->view);
+		return -EINVAL;
+	}
+	keep = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	gh_event_view_attach_overlay(lua->view, ev);
+	return keep;
+}
+
+int gh_lua_enrich(struct gh_lua *lua, struct gh_event *ev)
+{
+	lua_State *L = lua->L;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, lua->enrich_ref);
+	gh_event_view_push(L, lua->view, ev);
+	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+		report_error(lua, "enrich");
+		gh_event_view_clear(L, lua->view);
+		return -EINVAL;
+	}
+	gh_event_view_attach_overlay(lua->view, ev);
+	return 0;
+}
+
+void gh_lua_event_done(struct gh_lua *lua)
+{
+	if (lua->view)
+		gh_event_view_clear(lua->L, lua->view);
+}
+
+int gh_lua_text_hook(void *ctx, int idx, const struct gh_event *ev, struct gh_buf *b)
+{
+	struct gh_lua *lua = ctx;
+	lua_State *L = lua->L;
+	const struct gh_field *f = &lua->schema->fields[idx];
+	size_t len;
+	const char *s;
+
+	if (f->lua_format_ref < 0)
+		return 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, f->lua_format_ref);
+	gh_event_view_push(L, lua->view, (struct gh_event *)ev);
+	gh_event_view_push_field(L, lua->view, idx);
+	lua_insert(L, -2);
+	if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+		report_error(lua, "format");
+		return 0;
+	}
+	s = luaL_tolstring(L, -1, &len);
+	gh_buf_append(b, s, len);
+	lua_pop(L, 2);
+	return 1;
+}
+
+uint64_t gh_lua_errors(const struct gh_lua *lua)
+{
+	return lua->errors;
+}

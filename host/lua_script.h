@@ -1,0 +1,48 @@
+/* lua_script.h - a gadget's Lua script: its description, its hooks.
+ *
+ * The script returns a table (see docs/writing-gadgets.md).  This module
+ * runs it, copies the descriptive parts into the gh_gadget, applies the
+ * fields table to the schema, and calls filter/enrich/format per event
+ * through the event view of lua_event.c.
+ */
+#ifndef GH_LUA_SCRIPT_H
+#define GH_LUA_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "field.h"
+
+struct gh_gadget;
+struct gh_lua;
+
+/* Run the script; its returned table is kept.  On error err holds
+ * "file:line: message". */
+int gh_lua_open(struct gh_lua **out, const char *script_path, char *err, size_t errlen);
+void gh_lua_close(struct gh_lua *lua);
+
+/* Copy name, description, object, params, columns... into g. */
+int gh_lua_read_gadget(struct gh_lua *lua, struct gh_gadget *g, char *err, size_t errlen);
+/* Apply the fields table (widths, hidden, virtual fields) to the schema
+ * and bind the schema to the event view. */
+int gh_lua_apply_fields(struct gh_lua *lua, struct gh_schema *s, char *err, size_t errlen);
+
+bool gh_lua_has_filter(const struct gh_lua *lua);
+bool gh_lua_has_enrich(const struct gh_lua *lua);
+bool gh_lua_has_format(const struct gh_lua *lua);
+
+/* Per event.  filter: 1 keep, 0 drop.  enrich: 0.  Both: a negative value
+ * when the script raised (the event is dropped and counted). */
+int gh_lua_filter(struct gh_lua *lua, struct gh_event *ev);
+int gh_lua_enrich(struct gh_lua *lua, struct gh_event *ev);
+/* After an event is printed: forget its enrich overlay. */
+void gh_lua_event_done(struct gh_lua *lua);
+/* The column text hook (gh_text_hook_fn) for fields with format(). */
+int gh_lua_text_hook(void *lua, int field_index, const struct gh_event *ev, struct gh_buf *b);
+
+/* Errors raised by the hooks: counted; the first of each is printed. */
+uint64_t gh_lua_errors(const struct gh_lua *lua);
+
+#endif

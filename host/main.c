@@ -1,0 +1,41 @@
+/* main.c - gadgethost: run eBPF gadgets described by Lua scripts. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "config.h"
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: gadgethost COMMAND [args]\n\n"
+		"commands:\n"
+		"  run GADGET [options]   run a gadget (e.g. trace/exec.lua); run GADGET -h for its options\n"
+		"  list                   the gadgets found, with descriptions\n"
+		"  info GADGET            a gadget's fields, default columns and params\n"
+		"  version                print the version\n\n"
+		"Gadgets are searched in $GADGETHOST_PATH, then %s/gadgets.\n",
+		GH_DATADIR);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(cmd ? stdout : stderr);
+		return cmd ? 0 : 1;
+	}
+	if (!strcmp(cmd, "run"))
+		return gh_cmd_run(argc - 2, argv + 2);
+	if (!strcmp(cmd, "list"))
+		return gh_cmd_list(argc - 2, argv + 2);
+	if (!strcmp(cmd, "info"))
+		return gh_cmd_info(argc - 2, argv + 2);
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("gadgethost %s\n", GH_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "gadgethost: unknown command \"%s\" (try: gadgethost help)\n", cmd);
+	return 1;
+}

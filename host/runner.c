@@ -1,0 +1,292 @@
+/* runner.c - the event loop of one gadget run.
+ *
+ * libuv watches the ring buffer's epoll fd.  Every wakeup drains the ring
+ * buffer completely; each record goes through the pipeline
+ *
+ *   C filter (-F, raw fields) -> Lua filter -> Lua enrich
+ *     -> C filter (-F on enriched fields) -> output buffer
+ *
+ * and the output buffer is written once per drain.
+ *
+ * Wakeups adapt to the event rate (see sdk/include/gadget/buffer.h): when
+ * events are rare the kernel wakes us for each one, so a row appears at
+ * once; when they pour in, the eBPF side stops waking us and a timer
+ * drains the buffer every BUSY_DRAIN_MS, so thousands of events cost one
+ * wakeup and one write.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <uv.h>
+
+#include "lua_script.h"
+
+#define BUSY_DRAIN_MS 10     /* busy: drain period */
+#define QUIET_DRAIN_MS 100   /* quiet: safety drain period */
+#define RATE_WINDOW_MS 100   /* how often the rate is judged */
+#define BUSY_RATE 4000       /* events/s above which we go busy */
+#define QUIET_RATE 1000      /* events/s below which we go quiet */
+#define FLUSH_BYTES (1 << 20) /* flush mid-drain past this much output */
+
+struct gh_runner {
+	struct gh_gadget *g;
+	struct gh_out *out;
+	struct gh_filter *filter;
+	const struct gh_run_opts *opts;
+	struct ring_buffer *rb;
+	bool filter_early;   /* -F runs before Lua (reads no enriched field) */
+	bool use_lua;        /* filter or enrich or format functions exist */
+
+	uv_loop_t loop;
+	uv_poll_t poll;
+	uv_timer_t drain_timer;
+	uv_timer_t timeout_timer;
+	uv_signal_t sigint, sigterm;
+
+	bool busy;
+	uint64_t window_start;
+	uint64_t window_events;
+	uint64_t last_lost;
+	uint64_t last_lost_report;
+
+	uint64_t received;
+	uint64_t printed;
+	int out_error;
+	bool stopping;
+};
+
+static void stop(struct gh_runner *r);
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct gh_runner *r = ctx;
+	struct gh_event ev = {.data = data, .len = (uint32_t)size};
+	struct gh_lua *lua = r->g->lua;
+
+	r->received++;
+	if (r->filter_early && r->filter && !gh_filter_match(r->filter, &r->g->schema, &ev))
+		return 0;
+	if (r->use_lua) {
+		if (gh_lua_has_filter(lua) && gh_lua_filter(lua, &ev) <= 0)
+			goto done;
+		if (gh_lua_has_enrich(lua) && gh_lua_enrich(lua, &ev) < 0)
+			goto done;
+	}
+	if (!r->filter_early && r->filter && !gh_filter_match(r->filter, &r->g->schema, &ev))
+		goto done;
+	if (gh_out_event(r->out, &ev) == 0)
+		r->printed++;
+	if (gh_out_pending(r->out) >= FLUSH_BYTES) {
+		int err = gh_out_flush(r->out);
+
+		if (err) {
+			r->out_error = err;
+			if (r->use_lua)
+				gh_lua_event_done(lua);
+			return err; /* stops the drain */
+		}
+	}
+done:
+	if (r->use_lua)
+		gh_lua_event_done(lua);
+	return 0;
+}
+
+static void set_mode(struct gh_runner *r, bool busy)
+{
+	r->busy = busy;
+	if (r->g->wakeup_bytes)
+		*r->g->wakeup_bytes = busy ? r->g->ringbuf_size / 4 : 0;
+	uv_timer_start(&r->drain_timer, r->drain_timer.timer_cb,
+		       busy ? BUSY_DRAIN_MS : QUIET_DRAIN_MS, busy ? BUSY_DRAIN_MS : QUIET_DRAIN_MS);
+}
+
+static void report_lost(struct gh_runner *r, bool final)
+{
+	uint64_t lost = r->g->lost_events ? *r->g->lost_events : 0;
+	uint64_t now = uv_now(&r->loop);
+
+	if (lost == r->last_lost_report)
+		return;
+	if (!final && now - r->last_lost < 1000)
+		return;
+	fprintf(stderr, "gadgethost: %" PRIu64 " events lost so far (ring buffer full)\n", lost);
+	r->last_lost_report = lost;
+	r->last_lost = now;
+}
+
+/* Drain everything, write it out, and judge the rate. */
+static void drain(struct gh_runner *r)
+{
+	int n = ring_buffer__consume(r->rb);
+	uint64_t now;
+
+	if (gh_out_pending(r->out) && !r->out_error)
+		r->out_error = gh_out_flush(r->out);
+	if (r->out_error) {
+		stop(r);
+		return;
+	}
+	if (n > 0)
+		r->window_events += (uint64_t)n;
+	now = uv_now(&r->loop);
+	if (now - r->window_start >= RATE_WINDOW_MS) {
+		uint64_t rate = r->window_events * 1000 / (now - r->window_start);
+
+		if (!r->busy && rate > BUSY_RATE && r->g->wakeup_bytes)
+			set_mode(r, true);
+		else if (r->busy && rate < QUIET_RATE) {
+			set_mode(r, false);
+			/* events sent without a wakeup while we switched */
+			ring_buffer__consume(r->rb);
+			if (gh_out_pending(r->out))
+				r->out_error = gh_out_flush(r->out);
+		}
+		r->window_start = now;
+		r->window_events = 0;
+	}
+	report_lost(r, false);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	drain(h->data);
+}
+
+static void on_drain_timer(uv_timer_t *h)
+{
+	drain(h->data);
+}
+
+static void stop(struct gh_runner *r)
+{
+	if (r->stopping)
+		return;
+	r->stopping = true;
+	/* no new events from here on; then take the ones already sent */
+	gh_gadget_detach(r->g);
+	if (!r->out_error) {
+		ring_buffer__consume(r->rb);
+		if (gh_out_pending(r->out))
+			r->out_error = gh_out_flush(r->out);
+	}
+	uv_poll_stop(&r->poll);
+	uv_timer_stop(&r->drain_timer);
+	uv_timer_stop(&r->timeout_timer);
+	uv_signal_stop(&r->sigint);
+	uv_signal_stop(&r->sigterm);
+	uv_stop(&r->loop);
+}
+
+static void on_timeout(uv_timer_t *h)
+{
+	stop(h->data);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	stop(h->data);
+}
+
+static void on_close(uv_handle_t *h)
+{
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, on_close);
+}
+
+static int write_ready_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "ready\n", 6) != 6) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
+	   const struct gh_run_opts *opts)
+{
+	struct gh_runner r = {.g = g, .out = out, .filter = filter, .opts = opts};
+	int ret;
+
+	r.use_lua = gh_lua_has_filter(g->lua) || gh_lua_has_enrich(g->lua) ||
+		    gh_lua_has_format(g->lua);
+	r.filter_early = !filter || !gh_filter_needs_enrich(filter, &g->schema);
+	if (filter && gh_filter_empty(filter))
+		r.filter = NULL;
+
+	r.rb = ring_buffer__new(bpf_map__fd(g->events), on_event, &r, NULL);
+	if (!r.rb) {
+		ret = -errno;
+		fprintf(stderr, "gadgethost: ring buffer: %s\n", strerror(errno));
+		return ret;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	uv_loop_init(&r.loop);
+	uv_poll_init(&r.loop, &r.poll, ring_buffer__epoll_fd(r.rb));
+	r.poll.data = &r;
+	uv_timer_init(&r.loop, &r.drain_timer);
+	r.drain_timer.data = &r;
+	r.drain_timer.timer_cb = on_drain_timer;
+	uv_timer_init(&r.loop, &r.timeout_timer);
+	r.timeout_timer.data = &r;
+	uv_signal_init(&r.loop, &r.sigint);
+	r.sigint.data = &r;
+	uv_signal_init(&r.loop, &r.sigterm);
+	r.sigterm.data = &r;
+
+	uv_poll_start(&r.poll, UV_READABLE, on_poll);
+	uv_timer_start(&r.drain_timer, on_drain_timer, QUIET_DRAIN_MS, QUIET_DRAIN_MS);
+	uv_signal_start(&r.sigint, on_signal, SIGINT);
+	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+	if (opts->timeout_ms)
+		uv_timer_start(&r.timeout_timer, on_timeout, opts->timeout_ms, 0);
+	r.window_start = uv_now(&r.loop);
+
+	ret = gh_out_header(out);
+	if (!ret)
+		ret = gh_out_flush(out);
+	if (!ret && opts->ready_file)
+		ret = write_ready_file(opts->ready_file);
+	if (ret) {
+		fprintf(stderr, "gadgethost: %s\n", strerror(-ret));
+	} else {
+		uv_run(&r.loop, UV_RUN_DEFAULT);
+		ret = r.out_error == -EPIPE ? 0 : r.out_error;
+	}
+	if (!r.stopping)
+		stop(&r);
+	uv_walk(&r.loop, close_walk, NULL);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	uv_loop_close(&r.loop);
+	ring_buffer__free(r.rb);
+
+	report_lost(&r, true);
+	if (gh_lua_errors(g->lua))
+		fprintf(stderr, "gadgethost: %" PRIu64 " events dropped by errors in %s\n",
+			gh_lua_errors(g->lua), g->script_path);
+	if (opts->verbose)
+		fprintf(stderr, "gadgethost: %" PRIu64 " events received, %" PRIu64 " printed\n",
+			r.received, r.printed);
+	if (ret && ret != -EPIPE)
+		fprintf(stderr, "gadgethost: writing output: %s\n", strerror(-ret));
+	return ret;
+}

@@ -1,0 +1,23 @@
+/* runner.h - running a loaded gadget until timeout, SIGINT or SIGTERM. */
+#ifndef GH_RUNNER_H
+#define GH_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "filter.h"
+#include "gadget.h"
+#include "out.h"
+
+struct gh_run_opts {
+	uint64_t timeout_ms;     /* 0: until a signal */
+	const char *ready_file;  /* created once every program is attached */
+	bool verbose;
+};
+
+/* Consume events until stopped; flushes everything before returning.
+ * 0, or -errno when output failed (a closed pipe is not a failure). */
+int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
+	   const struct gh_run_opts *opts);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR Apache-2.0 */
+/* gadget/filter.h - the kernel-side filters every gadget gets for free.
+ *
+ * Call gadget_should_discard() first thing in a program: the host sets
+ * these globals from --pid, --tid, --uid, --gid and --comm (and, for
+ * containers, fills gadget_mntns_filter_map), so unwanted events are
+ * dropped before they cost anything.  Unset filters are constants the
+ * verifier prunes away.
+ */
+#ifndef GADGET_FILTER_H
+#define GADGET_FILTER_H
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#define GADGET_MAX_TRACED_MNTNS 1024
+
+const volatile __u32 gadget_filter_pid = 0;
+const volatile __u32 gadget_filter_tid = 0;
+const volatile bool gadget_filter_uid_on = false;
+const volatile __u32 gadget_filter_uid = 0;
+const volatile bool gadget_filter_gid_on = false;
+const volatile __u32 gadget_filter_gid = 0;
+const volatile bool gadget_filter_comm_on = false;
+const volatile char gadget_filter_comm[16] = {};
+const volatile bool gadget_filter_by_mntns = false;
+
+/* mount namespace ids to trace, kept up to date by the host */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, GADGET_MAX_TRACED_MNTNS);
+	__type(key, __u64);
+	__type(value, __u32);
+} gadget_mntns_filter_map SEC(".maps");
+
+static __always_inline __u64 gadget_get_mntns_id(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+}
+
+static __always_inline bool gadget_comm_differs(void)
+{
+	char comm[16];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < 16; i++) {
+		if (comm[i] != gadget_filter_comm[i])
+			return true;
+		if (!comm[i])
+			break;
+	}
+	return false;
+}
+
+static __always_inline bool gadget_should_discard(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	if (gadget_filter_pid && (__u32)(pid_tgid >> 32) != gadget_filter_pid)
+		return true;
+	if (gadget_filter_tid && (__u32)pid_tgid != gadget_filter_tid)
+		return true;
+	if (gadget_filter_uid_on && (__u32)uid_gid != gadget_filter_uid)
+		return true;
+	if (gadget_filter_gid_on && (__u32)(uid_gid >> 32) != gadget_filter_gid)
+		return true;
+	if (gadget_filter_comm_on && gadget_comm_differs())
+		return true;
+	if (gadget_filter_by_mntns) {
+		__u64 mntns_id = gadget_get_mntns_id();
+
+		if (!bpf_map_lookup_elem(&gadget_mntns_filter_map, &mntns_id))
+			return true;
+	}
+	return false;
+}
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR Apache-2.0 */
+/* gadget/macros.h - how a gadget's eBPF object tells the host what it has.
+ *
+ *   GADGET_TRACER_MAP(events, 1 << 20);        a ring buffer of that size
+ *   GADGET_TRACER(exec, events, event);        tracer "exec": map "events"
+ *                                              carries struct event
+ *   GADGET_PARAM(bool, ignore_failed, false);  a tunable, set before load
+ *
+ * The host finds tracers by the BTF variables named
+ * gadget_tracer_<name>___<map>: each is a pointer to the event struct, so
+ * the struct's layout is in the object's BTF even if no code names it.
+ */
+#ifndef GADGET_MACROS_H
+#define GADGET_MACROS_H
+
+#define GADGET_TRACER_MAP(name, size)                                      \
+	struct {                                                           \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                        \
+		__uint(max_entries, size);                                 \
+	} name SEC(".maps")
+
+#define GADGET_TRACER(name, map, struct_name)                              \
+	struct struct_name *gadget_tracer_##name##___##map                 \
+		__attribute__((unused))
+
+/* A parameter is a const volatile global in .rodata: the host writes the
+ * user's value into it before the program is loaded, so the verifier sees
+ * a constant and prunes the branches it disables. */
+#define GADGET_PARAM(type, name, default_value)                            \
+	const volatile type name = default_value
+
+/* Keep the verifier sure of a size: x &= mask, done so that clang cannot
+ * drop it as redundant after a clamp (it often can, and then the verifier
+ * sees an unbounded register).  mask must be 2^n - 1. */
+#define gadget_bound(x, mask) asm volatile("%[v] &= " #mask : [v] "+r"(x))
+
+#endif
