@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note
-/* bench/count: the physical floor of tracing openat: count, nothing else. */
-#include <gadget/gadget.h>
+/* bench/count: the physical floor of tracing openat: count, nothing else.
+ * (Deliberately without the SDK: its only map is .bss, holding count.) */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
 
 __u64 count;
 
