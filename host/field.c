@@ -140,6 +140,13 @@ static int map_value(const struct gh_schema *s, const struct gh_field *f,
 	err = gh_field_value(s, f->map_source, ev, &src);
 	if (err)
 		return err;
+	if (src.type != GH_V_INT && src.type != GH_V_UINT && src.type != GH_V_BOOL) {
+		if (!text)
+			v->type = GH_V_NULL;
+		return 0;
+	}
+	if (src.type == GH_V_BOOL)
+		src.u = src.b;
 	x = src.type == GH_V_INT ? (uint64_t)src.i : src.u;
 	if (m->builtin == GH_FORMAT_FILEMODE) {
 		static const char rwx[] = "rwxrwxrwx";
@@ -292,10 +299,14 @@ int gh_field_value(const struct gh_schema *s, int idx, const struct gh_event *ev
 		set_str(v, (const char *)p, strnlen((const char *)p, n));
 		return 0;
 	case GH_KIND_STRLIST: {
-		/* drop the terminating NUL(s) of the last string */
+		/* NUL terminated strings, the last terminator optional.  A
+		 * record cut at this field ends where its strings end (an empty
+		 * last argument stays); a full fixed-size array is padded with
+		 * NULs, which are not arguments. */
 		size_t len = n;
-		while (len && p[len - 1] == '\0')
-			len--;
+		if (n == f->size)
+			while (len && p[len - 1] == '\0')
+				len--;
 		v->type = GH_V_STRLIST;
 		v->s.p = (const char *)p;
 		v->s.len = len;
@@ -391,9 +402,12 @@ int gh_field_text(const struct gh_schema *s, int idx, const struct gh_event *ev,
 		return gh_buf_append(b, v.s.p, v.s.len);
 	case GH_V_STRLIST:
 		/* argv joined by spaces, as a shell would show it */
-		for (size_t i = 0; i < v.s.len; i++)
+		for (size_t i = 0; i < v.s.len; i++) {
+			if (!v.s.p[i] && i + 1 == v.s.len)
+				break; /* the last string's terminator */
 			if (gh_buf_putc(b, v.s.p[i] ? v.s.p[i] : ' '))
 				return -ENOMEM;
+		}
 		return 0;
 	case GH_V_ARRAY:
 		return text_array(f, &v, b);

@@ -42,9 +42,7 @@ static void push_strlist(lua_State *L, const char *p, size_t len)
 	int n = 0;
 
 	lua_newtable(L);
-	if (!len)
-		return;
-	while (i <= len) {
+	while (i < len) {
 		size_t l = strnlen(p + i, len - i);
 
 		lua_pushlstring(L, p + i, l);

@@ -30,7 +30,7 @@ int gh_errno_from_name(const char *name)
 	return -1;
 }
 
-static char signal_names[65][12];
+static char signal_names[65][24];
 
 const char *gh_signal_name(int64_t sig)
 {

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,7 +72,8 @@ static void test_exec_tracer_and_layout(void **state)
 	assert_int_equal(field(&s, "argsTruncated")->kind, GH_KIND_BOOL);
 	assert_int_equal(field(&s, "args")->kind, GH_KIND_STRLIST);
 	assert_int_equal(field(&s, "args")->size, 16384);
-	assert_int_equal(field(&s, "args")->offset + 16384, s.struct_size);
+	assert_true(field(&s, "args")->offset + 16384 <= s.struct_size);
+	assert_true(field(&s, "args")->offset + 16384 + 8 > s.struct_size); /* last, but padding */
 
 	gh_schema_free(&s);
 	gh_btf_tracers_free(tracers, n);

@@ -1,0 +1,252 @@
+/* out_json.c - -o json (one object per line) and -o jsonpretty (the same
+ * object indented by two spaces, one key per line).
+ *
+ * The shape of the object (nesting of dotted names, commas, key strings) is
+ * the plan made once in gh_out_new; an event only adds the values.
+ */
+#include "out_private.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+static const char hexdigits[] = "0123456789abcdef";
+
+int gh_json_put_string(struct gh_buf *b, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n;
+	char *o;
+
+	/* at most 6 bytes out per byte in ("\u00XX", "\ufffd"), plus quotes */
+	if (len > (SIZE_MAX - 2) / 6 || gh_buf_reserve(b, len * 6 + 2))
+		return -ENOMEM;
+	o = b->p + b->len;
+	*o++ = '"';
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			*o++ = '\\';
+			switch (c) {
+			case '"': *o++ = '"'; break;
+			case '\\': *o++ = '\\'; break;
+			case '\n': *o++ = 'n'; break;
+			case '\r': *o++ = 'r'; break;
+			case '\t': *o++ = 't'; break;
+			case '\b': *o++ = 'b'; break;
+			case '\f': *o++ = 'f'; break;
+			default:
+				memcpy(o, "u00", 3);
+				o[3] = hexdigits[c >> 4];
+				o[4] = hexdigits[c & 0xf];
+				o += 5;
+				break;
+			}
+			i++;
+			continue;
+		}
+		n = gh_utf8_seq(s + i, len - i);
+		if (n) {
+			memcpy(o, s + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(o, "\\ufffd", 6);
+			o += 6;
+			i++;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->p);
+	return 0;
+}
+
+static int put_lit(struct gh_buf *b, const char *s, size_t len)
+{
+	return gh_buf_append(b, s, len);
+}
+
+#define PUT_LIT(b, s) put_lit(b, s, sizeof(s) - 1)
+
+/* A newline and the indentation of nesting level lvl (pretty only). */
+static int put_indent(struct gh_buf *b, unsigned lvl)
+{
+	size_t n = (size_t)lvl * 2;
+
+	if (gh_buf_reserve(b, n + 1))
+		return -ENOMEM;
+	b->p[b->len] = '\n';
+	memset(b->p + b->len + 1, ' ', n);
+	b->len += n + 1;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static int put_i64(struct gh_buf *b, int64_t v)
+{
+	if (gh_buf_reserve(b, 24))
+		return -ENOMEM;
+	b->len += gh_fmt_i64(b->p + b->len, v);
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static int put_u64(struct gh_buf *b, uint64_t v)
+{
+	if (gh_buf_reserve(b, 24))
+		return -ENOMEM;
+	b->len += gh_fmt_u64(b->p + b->len, v);
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static int put_double(struct gh_buf *b, double d)
+{
+	char t[40];
+
+	if (!isfinite(d))
+		return PUT_LIT(b, "null");
+	return put_lit(b, t, (size_t)gh_fmt_double(t, sizeof(t), d));
+}
+
+/* Separator before element i of an array at key level lvl. */
+static int array_sep(struct gh_buf *b, size_t i, bool pretty, unsigned lvl)
+{
+	if (i && gh_buf_putc(b, ','))
+		return -ENOMEM;
+	return pretty ? put_indent(b, lvl + 1) : 0;
+}
+
+static int array_end(struct gh_buf *b, size_t n, bool pretty, unsigned lvl)
+{
+	if (n && pretty && put_indent(b, lvl))
+		return -ENOMEM;
+	return gh_buf_putc(b, ']');
+}
+
+/* NUL separated strings; an empty string after the final NUL is not an
+ * element, empty strings between NULs are. */
+static int put_strlist(struct gh_buf *b, const char *p, size_t len, bool pretty, unsigned lvl)
+{
+	size_t i = 0, n = 0;
+	int err;
+
+	if (gh_buf_putc(b, '['))
+		return -ENOMEM;
+	while (i < len) {
+		const char *end = memchr(p + i, '\0', len - i);
+		size_t slen = end ? (size_t)(end - (p + i)) : len - i;
+
+		err = array_sep(b, n++, pretty, lvl);
+		if (!err)
+			err = gh_json_put_string(b, p + i, slen);
+		if (err)
+			return err;
+		i += slen + 1;
+	}
+	return array_end(b, n, pretty, lvl);
+}
+
+static int put_array(struct gh_buf *b, const struct gh_field *f, const struct gh_value *v,
+		     bool pretty, unsigned lvl)
+{
+	size_t n = f->elem_size ? v->s.len / f->elem_size : 0;
+	int err;
+
+	if (f->elem_size != 1 && f->elem_size != 2 && f->elem_size != 4 && f->elem_size != 8)
+		n = 0;
+	if (gh_buf_putc(b, '['))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = v->s.p + i * f->elem_size;
+
+		err = array_sep(b, i, pretty, lvl);
+		if (err)
+			return err;
+		if (f->elem_signed)
+			err = put_i64(b, gh_out_read_int(e, f->elem_size));
+		else
+			err = put_u64(b, gh_out_read_uint(e, f->elem_size));
+		if (err)
+			return err;
+	}
+	return array_end(b, n, pretty, lvl);
+}
+
+static int put_value(struct gh_out *out, int idx, const struct gh_event *ev, bool pretty,
+		     unsigned lvl)
+{
+	struct gh_buf *b = &out->buf;
+	struct gh_value v;
+	int err;
+
+	err = gh_field_value(out->schema, idx, ev, &v);
+	if (err)
+		return err;
+	switch (v.type) {
+	case GH_V_NULL:
+		return PUT_LIT(b, "null");
+	case GH_V_INT:
+		return put_i64(b, v.i);
+	case GH_V_UINT:
+		return put_u64(b, v.u);
+	case GH_V_BOOL:
+		return v.b ? PUT_LIT(b, "true") : PUT_LIT(b, "false");
+	case GH_V_DOUBLE:
+		return put_double(b, v.d);
+	case GH_V_STR:
+		return gh_json_put_string(b, v.s.p, v.s.len);
+	case GH_V_STRLIST:
+		return put_strlist(b, v.s.p, v.s.len, pretty, lvl);
+	case GH_V_ARRAY:
+		return put_array(b, &out->schema->fields[idx], &v, pretty, lvl);
+	}
+	return PUT_LIT(b, "null");
+}
+
+int gh_out_json_event(struct gh_out *out, const struct gh_event *ev, bool pretty)
+{
+	struct gh_buf *b = &out->buf;
+	int err;
+
+	if (gh_buf_putc(b, '{'))
+		return -ENOMEM;
+	for (size_t i = 0; i < out->n_ops; i++) {
+		const struct gh_out_op *op = &out->ops[i];
+		unsigned lvl = op->depth + 1; /* indentation level of the key */
+
+		if (op->type == GH_OP_CLOSE) {
+			if (pretty && put_indent(b, lvl))
+				return -ENOMEM;
+			if (gh_buf_putc(b, '}'))
+				return -ENOMEM;
+			continue;
+		}
+		if (!op->first && gh_buf_putc(b, ','))
+			return -ENOMEM;
+		if (pretty && put_indent(b, lvl))
+			return -ENOMEM;
+		if (put_lit(b, op->json_key, op->json_key_len))
+			return -ENOMEM;
+		if (pretty ? PUT_LIT(b, ": ") : gh_buf_putc(b, ':'))
+			return -ENOMEM;
+		if (op->type == GH_OP_OPEN) {
+			if (gh_buf_putc(b, '{'))
+				return -ENOMEM;
+			continue;
+		}
+		err = put_value(out, op->field, ev, pretty, lvl);
+		if (err)
+			return err;
+	}
+	if (pretty && out->n_ops && put_indent(b, 0))
+		return -ENOMEM;
+	return PUT_LIT(b, "}\n");
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# setup.sh - install every Debian package gadgethost needs to build, run,
+# test and benchmark; mount tracefs.  Idempotent: apt is only touched when a
+# package is missing.  Run as root on Debian 12 (bookworm).
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential pkg-config meson ninja-build
+	clang llvm libbpf-dev libelf-dev zlib1g-dev
+	liblua5.4-dev lua5.4 libuv1-dev libyaml-dev bpftool
+	# tests
+	libcmocka-dev python3 jq valgrind util-linux
+	libclang-rt-14-dev # ASan/UBSan runtime when building with clang
+	# benchmark: the tools gadgethost is compared with
+	libbpf-tools bpftrace linux-perf
+)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+is_installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
+missing=()
+for p in "${packages[@]}"; do
+	is_installed "$p" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		log "missing packages: ${missing[*]}; run this script as root to install them"
+		exit 1
+	fi
+	log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+	log "all ${#packages[@]} packages are installed"
+fi
+
+# tracefs: the host mounts it itself when it is missing, but tests and the
+# benchmark's tools (bpftrace, perf) like it to be there already.
+if [ "$(id -u)" -eq 0 ] && ! mountpoint -q /sys/kernel/tracing 2>/dev/null; then
+	if [ -d /sys/kernel/tracing ] && mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null; then
+		log "mounted tracefs at /sys/kernel/tracing"
+	else
+		log "warning: could not mount tracefs at /sys/kernel/tracing"
+	fi
+fi
+exit 0

@@ -1,0 +1,358 @@
+"""gh.py - shared helpers for gadgethost's integration tests.
+
+A test starts the tracer (`gadgethost run GADGET -o json --ready-file F ...`),
+waits until F exists (the host creates it once every program is attached),
+runs the workload helper so the events are exactly known, stops the tracer
+with SIGINT (or lets --timeout end it) and checks the JSON lines it printed.
+
+Environment (set by tests/integration/meson.build):
+  GH_BIN          build/host/gadgethost
+  GH_WORKLOAD     build/tests/integration/workload
+  GH_BUILD_DIR    the build directory (for build/bpf/trace/*.bpf.o)
+  GH_REQUIRE_BPF  1: a test that cannot load eBPF fails instead of skipping
+  GH_READY_TIMEOUT  seconds to wait for attaching (default 10)
+
+Standard library only.
+"""
+
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+SKIP_CODE = 77
+
+GH_BIN = os.environ.get("GH_BIN", "")
+WORKLOAD = os.environ.get("GH_WORKLOAD", "")
+BUILD_DIR = os.environ.get("GH_BUILD_DIR") or (
+    os.path.dirname(os.path.dirname(GH_BIN)) if GH_BIN else "")
+REQUIRE_BPF = os.environ.get("GH_REQUIRE_BPF") == "1"
+READY_TIMEOUT = float(os.environ.get("GH_READY_TIMEOUT", "10"))
+STOP_TIMEOUT = 15.0
+
+
+class Skip(Exception):
+    """The machine cannot run eBPF gadgets: the whole file is skipped."""
+
+
+class Failure(AssertionError):
+    """a failed check: the message, then what was seen, one item a line"""
+
+    def __init__(self, msg, *context):
+        parts = [msg] + [c if isinstance(c, str) else repr(c) for c in context]
+        super().__init__("\n    ".join(parts))
+
+
+def check(cond, msg, *context):
+    """assert with a message that says what was seen"""
+    if not cond:
+        raise Failure(msg, *context)
+
+
+def object_path(name):
+    """absolute path of a compiled eBPF object, e.g. object_path('trace/exec')"""
+    return os.path.join(BUILD_DIR, "bpf", name + ".bpf.o")
+
+
+def unique(tag="gh"):
+    """a marker no other process on the machine will use"""
+    return "%s%dx%s" % (tag, os.getpid(), secrets.token_hex(4))
+
+
+def bpf_skip_reason():
+    if os.geteuid() != 0:
+        return "not root: loading eBPF needs root"
+    if not os.path.exists("/sys/kernel/btf/vmlinux"):
+        return "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing)"
+    return None
+
+
+def require_bpf():
+    reason = bpf_skip_reason()
+    if reason:
+        raise Skip(reason)
+
+
+def excerpt(text, limit=3000):
+    text = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    if len(text) <= limit:
+        return text
+    return text[: limit // 2] + "\n[... %d bytes ...]\n" % (len(text) - limit) + text[-limit // 2:]
+
+
+class _Drain(threading.Thread):
+    """reads a pipe to its end, so the host never blocks on a full pipe"""
+
+    def __init__(self, pipe):
+        super().__init__(daemon=True)
+        self.pipe = pipe
+        self.chunks = []
+
+    def run(self):
+        while True:
+            chunk = self.pipe.read1(65536) if hasattr(self.pipe, "read1") else self.pipe.read(65536)
+            if not chunk:
+                break
+            self.chunks.append(chunk)
+
+    def data(self):
+        return b"".join(self.chunks)
+
+
+class Tracer:
+    """gadgethost run GADGET, as a context manager:
+
+        with Tracer("trace/exec.lua", "--comm", "workload") as t:
+            workload("exec", "3", "x")
+        events = t.events()
+    """
+
+    def __init__(self, gadget, *args, fmt="json", ready=True, env=None, prefix=None):
+        self.prefix = list(prefix or [])
+        self.gadget = gadget
+        self.args = list(args)
+        self.fmt = fmt
+        self.ready = ready
+        self.env = env
+        self.proc = None
+        self.returncode = None
+        self.tmpdir = None
+        self.ready_file = None
+        self.started = None
+        self.ended = None
+
+    def command(self):
+        cmd = self.prefix + [GH_BIN, "run", self.gadget]
+        if self.fmt:
+            cmd += ["-o", self.fmt]
+        if self.ready:
+            cmd += ["--ready-file", self.ready_file]
+        return cmd + self.args
+
+    def start(self):
+        self.tmpdir = tempfile.mkdtemp(prefix="gh-ready-")
+        self.ready_file = os.path.join(self.tmpdir, "ready")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=self.env)
+        self._out = _Drain(self.proc.stdout)
+        self._err = _Drain(self.proc.stderr)
+        self._out.start()
+        self._err.start()
+        if self.ready:
+            self._wait_ready()
+        return self
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not os.path.exists(self.ready_file):
+            rc = self.proc.poll()
+            if rc is not None:
+                self._finish(rc)
+                if rc == SKIP_CODE:
+                    raise Skip("gadgethost exited 77 (cannot load eBPF here): "
+                               + self.stderr.strip())
+                raise Failure("tracer exited with %d before attaching" % rc,
+                              "command: %s" % " ".join(self.command()),
+                              "stderr: " + excerpt(self.stderr),
+                              "stdout: " + excerpt(self.stdout))
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                self._finish(self.proc.wait())
+                raise Failure("tracer not attached within %g s (no %s)"
+                              % (READY_TIMEOUT, self.ready_file),
+                              "stderr: " + excerpt(self.stderr))
+            time.sleep(0.02)
+
+    def _finish(self, rc):
+        self.returncode = rc
+        self.ended = time.monotonic()
+        self._out.join(10)
+        self._err.join(10)
+
+    def wait(self, timeout):
+        """wait for the tracer to end by itself (--timeout)"""
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self._finish(self.proc.wait())
+            raise Failure("tracer still running %g s later; killed" % timeout,
+                          "stderr: " + excerpt(self.stderr))
+        self._finish(rc)
+        return rc
+
+    def stop(self, sig=signal.SIGINT):
+        """SIGINT the tracer and wait for it; returns its exit status"""
+        if self.returncode is not None:
+            return self.returncode
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self._finish(self.proc.wait())
+            raise Failure("tracer did not exit within %g s of %s; killed"
+                          % (STOP_TIMEOUT, signal.Signals(sig).name),
+                          "stderr: " + excerpt(self.stderr))
+        self._finish(rc)
+        return rc
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.proc and self.returncode is None:
+            if exc_type is None:
+                self.stop()
+            else:
+                self.proc.kill()
+                self._finish(self.proc.wait())
+        if self.tmpdir:
+            try:
+                if os.path.exists(self.ready_file):
+                    os.unlink(self.ready_file)
+                os.rmdir(self.tmpdir)
+            except OSError:
+                pass
+        return False
+
+    @property
+    def stdout(self):
+        return self._out.data().decode("utf-8", "replace")
+
+    @property
+    def stderr(self):
+        return self._err.data().decode("utf-8", "replace")
+
+    def check_clean_exit(self):
+        """exit status 0 (not a signal) and nothing alarming on stderr"""
+        rc = self.returncode
+        check(rc == 0, "tracer exit status %r, wanted 0" % rc,
+              "stderr: " + excerpt(self.stderr))
+        bad = [l for l in self.stderr.splitlines()
+               if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:|"
+                            r"Segmentation|Aborted|panic", l)]
+        check(not bad, "tracer stderr shows a crash or sanitizer report",
+              excerpt(self.stderr))
+
+    def events(self):
+        """the JSON lines of -o json, each one object"""
+        out = self.stdout
+        check(out == "" or out.endswith("\n"), "output does not end with a newline "
+              "(a cut last line?)", out[-300:])
+        evs = []
+        for n, line in enumerate(out.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                ev = json.loads(line)
+            except ValueError as e:
+                raise Failure("stdout line %d is not JSON: %s" % (n, e), line[:500])
+            check(isinstance(ev, dict), "stdout line %d is not a JSON object" % n, line[:500])
+            evs.append(ev)
+        return evs
+
+
+class Workload:
+    """the workload helper, run to its end"""
+
+    def __init__(self, *args, expect_rc=0):
+        self.args = [str(a) for a in args]
+        p = subprocess.Popen([WORKLOAD] + self.args, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.pid = p.pid
+        out, err = p.communicate(timeout=60)
+        self.returncode = p.returncode
+        self.stdout = out.decode("utf-8", "replace")
+        self.stderr = err.decode("utf-8", "replace")
+        if expect_rc is not None:
+            check(p.returncode == expect_rc, "workload %s exited %d"
+                  % (" ".join(self.args)[:200], p.returncode), "stderr: " + self.stderr)
+
+
+def workload(*args, **kw):
+    return Workload(*args, **kw)
+
+
+def run_host(*args, env=None, timeout=60, prefix=None):
+    """gadgethost ARGS..., run to its end: CompletedProcess with text output"""
+    cmd = (prefix or []) + [GH_BIN] + [str(a) for a in args]
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=env, timeout=timeout, text=True, errors="replace")
+    except subprocess.TimeoutExpired as e:
+        raise Failure("%s did not end within %d s" % (" ".join(cmd), timeout),
+                      "stderr: " + excerpt(e.stderr or b""))
+
+
+def write_gadget(directory, name, text):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def describe(evs, limit=5):
+    """a few events, for failure messages"""
+    shown = [json.dumps(e)[:400] for e in evs[:limit]]
+    more = " (+%d more)" % (len(evs) - limit) if len(evs) > limit else ""
+    return "%d events%s: %s" % (len(evs), more, "\n      ".join(shown))
+
+
+def main(tests, bpf=True):
+    """run the test functions; print ok / not ok / skip lines; exit 0, 1 or 77
+
+    bpf: every test needs eBPF, so check the machine first.  A test that
+    raises Skip is skipped; the file exits 77 when nothing passed and
+    something skipped, and 1 when anything skipped under GH_REQUIRE_BPF=1.
+    """
+    name = os.path.basename(sys.argv[0])
+    if not GH_BIN or not WORKLOAD:
+        print("%s: GH_BIN and GH_WORKLOAD must be set (run through meson test)" % name)
+        sys.exit(1)
+    selected = sys.argv[1:]
+    if selected:
+        tests = [t for t in tests if t.__name__ in selected]
+    passed = failed = skipped = 0
+    reason = bpf_skip_reason() if bpf else None
+    for t in tests:
+        t0 = time.monotonic()
+        try:
+            if reason:
+                raise Skip(reason)
+            t()
+        except Skip as e:
+            skipped += 1
+            print("skip - %s: %s" % (t.__name__, e), flush=True)
+            if bpf and not reason:
+                reason = str(e)  # the host cannot load eBPF: no use trying again
+            continue
+        except Failure as e:
+            failed += 1
+            print("not ok - %s: %s" % (t.__name__, e), flush=True)
+            continue
+        except Exception:
+            failed += 1
+            print("not ok - %s: unexpected exception\n%s"
+                  % (t.__name__, traceback.format_exc()), flush=True)
+            continue
+        passed += 1
+        print("ok - %s (%.1f s)" % (t.__name__, time.monotonic() - t0), flush=True)
+    print("%s: %d ok, %d not ok, %d skipped" % (name, passed, failed, skipped), flush=True)
+    if skipped and REQUIRE_BPF:
+        print("GH_REQUIRE_BPF=1: a test that would skip fails instead", flush=True)
+        sys.exit(1)
+    if failed:
+        sys.exit(1)
+    if skipped and not passed:
+        sys.exit(SKIP_CODE)
+    sys.exit(0)

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Bad input: each case must end with a non-zero exit status (not a signal)
+and exactly one line on stderr that names what is wrong."""
+
+import os
+import re
+import shutil
+import tempfile
+
+from gh import (GH_BIN, Skip, Tracer, bpf_skip_reason, check, excerpt, main, object_path,
+                run_host, unique, workload, write_gadget)
+
+TMP = None
+
+
+def tmpdir():
+    global TMP
+    if TMP is None:
+        TMP = tempfile.mkdtemp(prefix="gh-errors-")
+        os.chmod(TMP, 0o755)  # readable by the unprivileged user too
+    return TMP
+
+
+def one_line_error(res, *needles, what=""):
+    """res failed cleanly with one stderr line containing every needle"""
+    lines = [l for l in res.stderr.strip().splitlines()]
+    check(res.returncode > 0, "%sexit status %d, wanted > 0 (negative: killed by a signal)"
+          % (what, res.returncode), "stderr: " + excerpt(res.stderr))
+    check(len(lines) == 1, "%swanted exactly one line on stderr, got %d" % (what, len(lines)),
+          excerpt(res.stderr))
+    line = lines[0].strip()
+    check(line, "%sthe stderr line is empty" % what)
+    check(line.startswith("gadgethost: "), "%sthe message does not start with \"gadgethost: \""
+          % what, line)
+    for n in needles:
+        if isinstance(n, re.Pattern):
+            check(n.search(line), "%sthe message does not match %s" % (what, n.pattern), line)
+        else:
+            check(n in line, "%sthe message does not name %r" % (what, n), line)
+    check(res.stdout == "", "%sstdout is not empty" % what, excerpt(res.stdout))
+    return line
+
+
+def test_lua_syntax_error():
+    """a Lua syntax error: file name and line 3"""
+    path = write_gadget(tmpdir(), "syntax_error.lua",
+                        'return {\n  name = "bad syntax",\n  description = = "two equals",\n}\n')
+    one_line_error(run_host("run", path), "syntax_error.lua:3:")
+
+
+def test_lua_runtime_error_at_load():
+    """error("boom") at the top level: file:line and the message"""
+    path = write_gadget(tmpdir(), "runtime_error.lua",
+                        'local x = 1\nerror("boom")\nreturn {}\n')
+    one_line_error(run_host("run", path), "runtime_error.lua:2:", "boom")
+
+
+def test_missing_object():
+    """a script naming a .bpf.o that does not exist: the object's path"""
+    missing = os.path.join(tmpdir(), "nothing-here.bpf.o")
+    path = write_gadget(tmpdir(), "missing_object.lua",
+                        'return {\n  name = "x", description = "missing object",\n'
+                        '  object = "%s",\n}\n' % missing)
+    one_line_error(run_host("run", path), missing)
+    rel = write_gadget(tmpdir(), "missing_rel_object.lua",
+                       'return { name = "x", description = "d", object = "sub/absent-obj.bpf.o" }\n')
+    one_line_error(run_host("run", rel), "absent-obj.bpf.o", what="relative object: ")
+
+
+def test_struct_not_in_btf():
+    """struct = "no_such_struct" on a real object: names the struct"""
+    obj = object_path("trace/exec")
+    check(os.path.exists(obj), "test setup: %s is not built" % obj)
+    path = write_gadget(tmpdir(), "no_struct.lua",
+                        'return {\n  name = "x", description = "no such struct",\n'
+                        '  object = "%s",\n  struct = "no_such_struct",\n}\n' % obj)
+    one_line_error(run_host("run", path), "no_such_struct")
+
+
+def test_unknown_filter_field():
+    """-F with a field the gadget does not have"""
+    one_line_error(run_host("run", "trace/exec.lua", "-F", "nosuchfield==1"), "nosuchfield")
+    one_line_error(run_host("run", "trace/open.lua", "--filter", "comm==x,nosuchfield3>=0"),
+                   "nosuchfield3", what="second term: ")
+
+
+def test_bad_filter_value():
+    """-F pid==notanumber: names the field or the value"""
+    res = run_host("run", "trace/exec.lua", "-F", "pid==notanumber")
+    one_line_error(res, re.compile(r"pid|notanumber"))
+
+
+def test_unknown_fields_entry():
+    """--fields with a field the gadget does not have"""
+    one_line_error(run_host("run", "trace/exec.lua", "--fields", "pid,nosuchfield2"),
+                   "nosuchfield2")
+
+
+def test_unknown_param():
+    """--no-such-param"""
+    one_line_error(run_host("run", "trace/exec.lua", "--no-such-param"), "no-such-param")
+    one_line_error(run_host("run", "trace/open.lua", "--ignore-failed"), "ignore-failed",
+                   what="exec's param on open: ")
+
+
+def test_missing_gadget_name():
+    """run without a gadget; run with a gadget that does not exist"""
+    one_line_error(run_host("run"), re.compile(r"gadget", re.I))
+    one_line_error(run_host("run", "-o", "json"), re.compile(r"gadget", re.I),
+                   what="only options: ")
+    one_line_error(run_host("run", "no/such-gadget.lua"), "no/such-gadget.lua",
+                   what="unknown gadget: ")
+
+
+def test_bad_option_values():
+    """-o, --timeout, --pid and --comm with bad values name the option"""
+    one_line_error(run_host("run", "trace/exec.lua", "-o", "xml"), "xml")
+    one_line_error(run_host("run", "trace/exec.lua", "--timeout", "soon"), "--timeout")
+    one_line_error(run_host("run", "trace/exec.lua", "--pid", "-3"), "--pid")
+    one_line_error(run_host("run", "trace/exec.lua", "--comm", "x" * 40), "--comm")
+    one_line_error(run_host("run", "trace/exec.lua", "--timeout"), "--timeout",
+                   what="missing value: ")
+    one_line_error(run_host("nosuchcommand"), "nosuchcommand")
+
+
+def test_not_root():
+    """as nobody: the message says root, CAP_BPF or permission"""
+    want = re.compile(r"root|CAP_BPF|permission", re.I)
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            raise Skip("setpriv (util-linux) is not installed")
+        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        res = run_host("run", "trace/exec.lua", "--timeout", "1", prefix=prefix)
+    else:
+        res = run_host("run", "trace/exec.lua", "--timeout", "1")
+    one_line_error(res, want)
+
+
+def test_filter_runtime_error():
+    """a Lua filter that fails: exit 0, the error once with file:line, a drop count"""
+    reason = bpf_skip_reason()
+    if reason:
+        raise Skip(reason)
+    path = write_gadget(tmpdir(), "filter_error.lua",
+                        '-- a filter that always fails\n'
+                        'return {\n'
+                        '  name = "filter error", description = "a filter that fails",\n'
+                        '  object = "%s",\n'
+                        '  columns = {"pid", "comm"},\n'
+                        '  filter = function(ev) error("bad") end,\n'
+                        '}\n' % object_path("trace/exec"))
+    prefix = unique("filtererr")
+    t = Tracer(path, "--timeout", "3")
+    t.start()
+    try:
+        workload("exec", 3, prefix)
+        rc = t.wait(20)
+    finally:
+        t.__exit__(None, None, None)
+    err = t.stderr
+    check(rc == 0, "exit status %r with --timeout, wanted 0" % rc, excerpt(err))
+    check(prefix not in t.stdout, "events the failing filter should have dropped were printed",
+          excerpt(t.stdout))
+    lines = [l for l in err.splitlines() if "bad" in l]
+    check(len(lines) == 1, "wanted the filter's error on stderr exactly once, got %d" % len(lines),
+          excerpt(err))
+    check("filter_error.lua:6:" in lines[0], "the error does not say filter_error.lua:6:", lines[0])
+    counts = [int(m.group(1)) for l in err.splitlines()
+              for m in [re.search(r"(\d+)\s+(?:\w+\s+)?(?:events?\s+)?(?:were\s+)?dropped", l)] if m]
+    check(counts, "no count of dropped events on stderr", excerpt(err))
+    check(max(counts) >= 3, "dropped count %d, wanted >= 3 (the workload's execs)" % max(counts),
+          excerpt(err))
+    check(len(err.strip().splitlines()) <= 3, "more than the error and the count on stderr",
+          excerpt(err))
+
+
+if __name__ == "__main__":
+    try:
+        main([test_lua_syntax_error, test_lua_runtime_error_at_load, test_missing_object,
+              test_struct_not_in_btf, test_unknown_filter_field, test_bad_filter_value,
+              test_unknown_fields_entry, test_unknown_param, test_missing_gadget_name,
+              test_bad_option_values, test_not_root, test_filter_runtime_error], bpf=False)
+    finally:
+        if TMP:
+            shutil.rmtree(TMP, ignore_errors=True)
