@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -373,22 +374,38 @@ static int check_hook(struct gh_gadget *g, struct bpf_program *prog, char *err, 
 		    category, slash + 1, bpf_program__name(prog), g->object_path);
 }
 
-static void map_counters(struct gh_gadget *g)
+/* Map the SDK's counters (gadget_lost_events, gadget_wakeup_bytes) from the
+ * loaded .bss map.  bpf_map__initial_value() is no use here: after load,
+ * libbpf before 1.3 still returns its private copy (only skeletons get
+ * the kernel's pages), so the host would neither see lost events nor be
+ * seen switching wakeup modes.  The kernel's own pages are mmap()ed from
+ * the map's fd instead (global data maps are BPF_F_MMAPABLE). */
+static int map_counters(struct gh_gadget *g)
 {
 	struct bpf_map *bss = internal_map(g->obj, ".bss");
 	const struct btf *btf = bpf_object__btf(g->obj);
+	long page = sysconf(_SC_PAGESIZE);
 	uint32_t off, size;
-	size_t mapped = 0;
-	char *base = bss ? (char *)bpf_map__initial_value(bss, &mapped) : NULL;
+	size_t value_size;
+	void *base;
 
-	if (!base)
-		return;
+	if (!bss || !(bpf_map__map_flags(bss) & BPF_F_MMAPABLE))
+		return 0;
+	value_size = bpf_map__value_size(bss);
+	g->bss_size = (value_size + (size_t)page - 1) & ~((size_t)page - 1);
+	base = mmap(NULL, g->bss_size, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(bss), 0);
+	if (base == MAP_FAILED) {
+		g->bss_size = 0;
+		return -errno;
+	}
+	g->bss = base;
 	if (!gh_btf_find_var(btf, ".bss", "gadget_lost_events", &off, &size, NULL) &&
-	    off + 8 <= mapped)
-		g->lost_events = (volatile uint64_t *)(base + off);
+	    off + 8 <= value_size)
+		g->lost_events = (volatile uint64_t *)((char *)base + off);
 	if (!gh_btf_find_var(btf, ".bss", "gadget_wakeup_bytes", &off, &size, NULL) &&
-	    off + 8 <= mapped)
-		g->wakeup_bytes = (volatile uint64_t *)(base + off);
+	    off + 8 <= value_size)
+		g->wakeup_bytes = (volatile uint64_t *)((char *)base + off);
+	return 0;
 }
 
 int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
@@ -422,6 +439,9 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 		return fail(err, errlen, ret, "loading %s failed: %s%s%s", g->object_path,
 			    strerror(-ret), why ? ": " : "", why ? why : "");
 	}
+	ret = map_counters(g);
+	if (ret)
+		return fail(err, errlen, ret, "%s: mapping .bss: %s", g->object_path, strerror(-ret));
 	bpf_object__for_each_program(prog, g->obj) {
 		struct bpf_link *link, **links;
 
@@ -444,8 +464,11 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 			fprintf(stderr, "gadgethost: attached %s (%s)\n", bpf_program__name(prog),
 				bpf_program__section_name(prog));
 	}
-	map_counters(g);
 	g->ringbuf_size = bpf_map__max_entries(g->events);
+	if (verbose)
+		fprintf(stderr, "gadgethost: ring buffer %s, %u bytes; lost-event counter %s; "
+			"adaptive wakeups %s\n", g->map_name, g->ringbuf_size,
+			g->lost_events ? "mapped" : "absent", g->wakeup_bytes ? "on" : "off");
 	return 0;
 }
 
@@ -470,6 +493,8 @@ void gh_gadget_close(struct gh_gadget *g)
 	if (!g)
 		return;
 	gh_gadget_detach(g);
+	if (g->bss)
+		munmap(g->bss, g->bss_size);
 	bpf_object__close(g->obj);
 	gh_lua_close(g->lua);
 	gh_schema_free(&g->schema);

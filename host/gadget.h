@@ -67,7 +67,10 @@ struct gh_gadget {
 	struct bpf_link **links;
 	size_t n_links;
 
-	/* the SDK's counters, mapped from .bss after load (NULL if absent) */
+	/* the SDK's counters, in the kernel's .bss pages mapped after load
+	 * (NULL if absent) */
+	void *bss;
+	size_t bss_size;
 	volatile uint64_t *lost_events;
 	volatile uint64_t *wakeup_bytes;
 	uint32_t ringbuf_size;

@@ -35,6 +35,8 @@
 #define RATE_WINDOW_MS 100   /* how often the rate is judged */
 #define BUSY_RATE 4000       /* events/s above which we go busy */
 #define QUIET_RATE 1000      /* events/s below which we go quiet */
+/* events within one window that switch to busy before the window ends */
+#define BUSY_EVENTS_EARLY (BUSY_RATE * RATE_WINDOW_MS / 1000)
 #define FLUSH_BYTES (1 << 20) /* flush mid-drain past this much output */
 
 struct gh_runner {
@@ -60,6 +62,7 @@ struct gh_runner {
 
 	uint64_t received;
 	uint64_t printed;
+	uint64_t drains;     /* drains that found at least one event */
 	int out_error;
 	bool stopping;
 };
@@ -104,6 +107,8 @@ done:
 static void set_mode(struct gh_runner *r, bool busy)
 {
 	r->busy = busy;
+	if (r->opts->verbose)
+		fprintf(stderr, "gadgethost: %s mode\n", busy ? "busy (drain on a timer)" : "quiet (wake per event)");
 	if (r->g->wakeup_bytes)
 		*r->g->wakeup_bytes = busy ? r->g->ringbuf_size / 4 : 0;
 	uv_timer_start(&r->drain_timer, r->drain_timer.timer_cb,
@@ -136,8 +141,18 @@ static void drain(struct gh_runner *r)
 		stop(r);
 		return;
 	}
-	if (n > 0)
+	if (n > 0) {
 		r->window_events += (uint64_t)n;
+		r->drains++;
+	}
+	/* A storm is seen before the window ends: go busy at once, since
+	 * every event of a quiet ring buffer costs a wakeup (an IPI). */
+	if (!r->busy && r->window_events > BUSY_EVENTS_EARLY && r->g->wakeup_bytes) {
+		set_mode(r, true);
+		r->window_start = uv_now(&r->loop);
+		r->window_events = 0;
+		return;
+	}
 	now = uv_now(&r->loop);
 	if (now - r->window_start >= RATE_WINDOW_MS) {
 		uint64_t rate = r->window_events * 1000 / (now - r->window_start);
@@ -284,8 +299,8 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 		fprintf(stderr, "gadgethost: %" PRIu64 " events dropped by errors in %s\n",
 			gh_lua_errors(g->lua), g->script_path);
 	if (opts->verbose)
-		fprintf(stderr, "gadgethost: %" PRIu64 " events received, %" PRIu64 " printed\n",
-			r.received, r.printed);
+		fprintf(stderr, "gadgethost: %" PRIu64 " events received, %" PRIu64 " printed, "
+			"in %" PRIu64 " drains\n", r.received, r.printed, r.drains);
 	if (ret && ret != -EPIPE)
 		fprintf(stderr, "gadgethost: writing output: %s\n", strerror(-ret));
 	return ret;

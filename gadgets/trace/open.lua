@@ -5,7 +5,7 @@ return {
   name = "trace open",
   description = "Trace open system calls: open, openat, openat2",
   object = "trace/open.bpf.o",
-  optional_programs = { "enter_open", "exit_open_tp" }, -- no open(2) on arm64
+  optional_programs = { "exit_open_tp" }, -- no open(2) on arm64
 
   params = {
     failed = {

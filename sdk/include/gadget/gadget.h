@@ -12,5 +12,6 @@
 #include <gadget/macros.h>
 #include <gadget/buffer.h>
 #include <gadget/filter.h>
+#include <gadget/syscall.h>
 
 #endif
