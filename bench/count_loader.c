@@ -22,8 +22,8 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	struct bpf_map *bss;
-	size_t size;
-	const unsigned long long *count;
+	unsigned long long count = 0;
+	int zero = 0;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: count_loader count.bpf.o\n");
@@ -41,13 +41,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bss = bpf_object__next_map(obj, NULL);
-	count = bpf_map__initial_value(bss, &size);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "attached\n");
 	while (!done)
 		pause();
-	printf("%llu\n", count ? *count : 0ULL);
+	/* the kernel's value: after load, bpf_map__initial_value() is
+	 * libbpf's own copy (libbpf < 1.3) */
+	if (bpf_map__lookup_elem(bss, &zero, sizeof(zero), &count, sizeof(count), 0))
+		fprintf(stderr, "count_loader: reading the count: %s\n", strerror(errno));
+	printf("%llu\n", count);
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
 	return 0;

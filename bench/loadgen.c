@@ -2,10 +2,17 @@
  *
  *   loadgen open N         N openat calls: an existing file (then close)
  *                          and a missing one, alternately
- *   loadgen exec N         N fork + execve("/bin/true") + wait
+ *   loadgen exec N DIR     N fork + execve(DIR/gh-bench-exec) + wait
  *   loadgen probe PREFIX   openat(PREFIX-i) every millisecond until killed:
  *                          the driver watches for the first to show up
- *   loadgen probe-exec     execve("/bin/true", "gh-bench-probe") every 5 ms
+ *   loadgen probe-exec DIR execve(DIR/gh-bench-probe) every 5 ms
+ *   loadgen latency N PREFIX  N x openat(PREFIX-T) of a missing file, 100 ms
+ *                          apart, T its CLOCK_MONOTONIC time in ns: the
+ *                          driver subtracts T from when the row arrived
+ *
+ * DIR/gh-bench-exec and DIR/gh-bench-probe are links to /bin/true that the
+ * driver makes, so the events carry the marker in comm as well as in
+ * argv (tools that read argv at sys_enter often get it empty after fork).
  *
  * Prints the storm's wall time in nanoseconds on stdout.
  */
@@ -40,26 +47,31 @@ static int storm_open(long n)
 	return 0;
 }
 
-static int run_true(const char *arg)
+/* fork, execve DIR/NAME NAME, wait */
+static int run_marked(const char *dir, const char *name)
 {
-	pid_t pid = fork();
+	char path[4096];
+	pid_t pid;
 	int status;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		char *argv[] = {"/bin/true", (char *)arg, NULL};
+		char *argv[] = {path, (char *)name, NULL};
 
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	return waitpid(pid, &status, 0) == pid ? 0 : -1;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static int storm_exec(long n)
+static int storm_exec(long n, const char *dir)
 {
 	for (long i = 0; i < n; i++)
-		if (run_true("gh-bench-exec"))
+		if (run_marked(dir, "gh-bench-exec"))
 			return -1;
 	return 0;
 }
@@ -76,11 +88,23 @@ static int probe_open(const char *prefix)
 	return 0;
 }
 
-static int probe_exec(void)
+static int probe_exec(const char *dir)
 {
 	for (;;) {
-		run_true("gh-bench-probe");
+		run_marked(dir, "gh-bench-probe");
 		usleep(5000);
+	}
+	return 0;
+}
+
+static int latency(long n, const char *prefix)
+{
+	char path[256];
+
+	for (long i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s-%lld", prefix, now_ns());
+		openat(AT_FDCWD, path, O_RDONLY);
+		usleep(100000);
 	}
 	return 0;
 }
@@ -91,20 +115,21 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: loadgen open N | exec N | probe PREFIX | probe-exec\n");
+		fprintf(stderr, "usage: loadgen open N | exec N DIR | probe PREFIX | "
+			"probe-exec DIR | latency N PREFIX\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "probe") && argc == 3)
 		return probe_open(argv[2]);
-	if (!strcmp(argv[1], "probe-exec"))
-		return probe_exec();
-	if (argc != 3)
-		return 2;
+	if (!strcmp(argv[1], "probe-exec") && argc == 3)
+		return probe_exec(argv[2]);
+	if (!strcmp(argv[1], "latency") && argc == 4)
+		return latency(atol(argv[2]), argv[3]);
 	start = now_ns();
-	if (!strcmp(argv[1], "open"))
+	if (!strcmp(argv[1], "open") && argc == 3)
 		ret = storm_open(atol(argv[2]));
-	else if (!strcmp(argv[1], "exec"))
-		ret = storm_exec(atol(argv[2]));
+	else if (!strcmp(argv[1], "exec") && argc == 4)
+		ret = storm_exec(atol(argv[2]), argv[3]);
 	else
 		return 2;
 	printf("%lld\n", now_ns() - start);

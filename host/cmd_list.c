@@ -188,7 +188,7 @@ int gh_cmd_info(int argc, char **argv)
 	}
 	if (!gh_btf_find_var(bpf_object__btf(g->obj), ".rodata", "gadget_filter_pid", &off,
 			     &size, NULL))
-		printf("\nkernel filters: --pid --tid --uid --gid --comm\n");
+		printf("\nkernel filters: --pid --tid --uid --gid --comm --mntnsid\n");
 	gh_gadget_close(g);
 	return 0;
 }

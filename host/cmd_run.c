@@ -22,6 +22,7 @@ struct run_args {
 	const char *fields;
 	struct gh_run_opts run;
 	struct gh_kfilter kf;
+	uint64_t *mntns;    /* --mntnsid, owned here; kf.mntns points at it */
 	bool help;
 };
 
@@ -40,7 +41,7 @@ static int usage_error(const char *fmt, ...)
 /* Options that take a value, and are not the gadget's own. */
 static const char *const value_options[] = {
 	"-o", "--output", "-F", "--filter", "--fields", "--timeout", "--pid", "--tid",
-	"--uid", "--gid", "--comm", "--ready-file", NULL,
+	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -74,6 +75,36 @@ static int parse_u32(const char *opt, const char *text, uint32_t *out)
 		return usage_error("%s: \"%s\" is not a number", opt, text);
 	*out = (uint32_t)v;
 	return 0;
+}
+
+/* --mntnsid ID[,ID...], repeatable: ids added to a->mntns */
+static int parse_mntns(struct run_args *a, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char *end;
+		unsigned long long v;
+		uint64_t *grown;
+
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || end == p || (size_t)(end - p) != len || *p == '-' || !v)
+			return usage_error("--mntnsid: \"%.*s\" is not a mount namespace id "
+					   "(a number, as in mountnsid or ls -l /proc/PID/ns/mnt)",
+					   (int)len, p);
+		grown = realloc(a->mntns, (a->kf.n_mntns + 1) * sizeof(*grown));
+		if (!grown)
+			return usage_error("out of memory");
+		a->mntns = grown;
+		a->mntns[a->kf.n_mntns++] = v;
+		a->kf.mntns = a->mntns;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return a->kf.n_mntns ? 0 : usage_error("--mntnsid needs a mount namespace id");
 }
 
 static int parse_timeout(const char *text, uint64_t *ms)
@@ -134,6 +165,8 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 		a->kf.comm_on = true;
 		return 0;
 	}
+	if (!strcmp(opt, "--mntnsid"))
+		return parse_mntns(a, val);
 	if (!strcmp(opt, "--ready-file")) {
 		a->run.ready_file = val;
 		return 0;
@@ -222,6 +255,7 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  --fields LIST         a,b,c picks columns; +f,-g edits the defaults\n"
 	       "  --timeout SECONDS     stop after this long\n"
 	       "  --pid --tid --uid --gid --comm   filter in the kernel\n"
+	       "  --mntnsid ID[,ID]     only these mount namespaces, in the kernel\n"
 	       "  --ready-file PATH     created once the gadget is attached\n"
 	       "  -v, --verbose         say what is loaded and attached\n");
 	if (g->n_params)
@@ -320,6 +354,7 @@ out:
 	free(fields);
 	gh_filter_free(filter);
 	free(a.filters);
+	free(a.mntns);
 	gh_gadget_close(g);
 	return ret;
 }

@@ -341,6 +341,18 @@ int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *
 			ret = set_filter(g, rodata, size, "gadget_filter_comm_on", "bool", "true",
 					 "--comm", err, errlen);
 	}
+	if (!ret && kf->n_mntns) {
+		ret = set_filter(g, rodata, size, "gadget_filter_by_mntns", "bool", "true",
+				 "--mntnsid", err, errlen);
+		if (!ret) {
+			free(g->mntns);
+			g->mntns = malloc(kf->n_mntns * sizeof(*g->mntns));
+			if (!g->mntns)
+				return fail(err, errlen, -ENOMEM, "out of memory");
+			memcpy(g->mntns, kf->mntns, kf->n_mntns * sizeof(*g->mntns));
+			g->n_mntns = kf->n_mntns;
+		}
+	}
 	return ret;
 }
 
@@ -408,6 +420,21 @@ static int map_counters(struct gh_gadget *g)
 	return 0;
 }
 
+int gh_gadget_trace_mntns(struct gh_gadget *g, uint64_t mntns, bool on)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(g->obj, "gadget_mntns_filter_map");
+	uint32_t one = 1;
+	int ret;
+
+	if (!map || bpf_map__fd(map) < 0)
+		return -ENOENT;
+	if (on)
+		ret = bpf_map__update_elem(map, &mntns, sizeof(mntns), &one, sizeof(one), BPF_ANY);
+	else
+		ret = bpf_map__delete_elem(map, &mntns, sizeof(mntns), 0);
+	return ret == -ENOENT && !on ? 0 : ret;
+}
+
 int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
@@ -442,6 +469,12 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	ret = map_counters(g);
 	if (ret)
 		return fail(err, errlen, ret, "%s: mapping .bss: %s", g->object_path, strerror(-ret));
+	for (size_t i = 0; i < g->n_mntns; i++) {
+		ret = gh_gadget_trace_mntns(g, g->mntns[i], true);
+		if (ret)
+			return fail(err, errlen, ret, "--mntnsid: filling gadget_mntns_filter_map "
+				    "of %s: %s", g->object_path, strerror(-ret));
+	}
 	bpf_object__for_each_program(prog, g->obj) {
 		struct bpf_link *link, **links;
 
@@ -495,6 +528,7 @@ void gh_gadget_close(struct gh_gadget *g)
 	gh_gadget_detach(g);
 	if (g->bss)
 		munmap(g->bss, g->bss_size);
+	free(g->mntns);
 	bpf_object__close(g->obj);
 	gh_lua_close(g->lua);
 	gh_schema_free(&g->schema);

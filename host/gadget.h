@@ -35,6 +35,8 @@ struct gh_kfilter {
 	uint32_t uid, gid;
 	char comm[16];
 	bool comm_on;
+	const uint64_t *mntns; /* trace only these mount namespaces (--mntnsid) */
+	size_t n_mntns;
 };
 
 struct gh_gadget {
@@ -74,6 +76,10 @@ struct gh_gadget {
 	volatile uint64_t *lost_events;
 	volatile uint64_t *wakeup_bytes;
 	uint32_t ringbuf_size;
+
+	/* mount namespaces put in gadget_mntns_filter_map at load */
+	uint64_t *mntns;
+	size_t n_mntns;
 };
 
 /* Open the gadget named name (see search_path.h).  err gets one line. */
@@ -85,6 +91,10 @@ int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *
 			size_t errlen);
 /* Load into the kernel and attach every program. */
 int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen);
+/* Start (on) or stop tracing a mount namespace, after load: an update of
+ * the kernel's gadget_mntns_filter_map.  -ENOENT: the gadget was not
+ * configured to filter by mount namespace. */
+int gh_gadget_trace_mntns(struct gh_gadget *g, uint64_t mntns, bool on);
 /* Detach every program: no new events (the maps stay readable). */
 void gh_gadget_detach(struct gh_gadget *g);
 void gh_gadget_close(struct gh_gadget *g);

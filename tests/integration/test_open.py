@@ -8,8 +8,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
-from gh import Tracer, check, describe, excerpt, main, workload
+from gh import WORKLOAD, Tracer, check, describe, excerpt, main, workload
 
 GADGET = "trace/open.lua"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "fd", "err",
@@ -251,7 +252,46 @@ def test_open_kernel_uid_filter():
           "uid/gid/comm/err of nobody's open", e)
 
 
+def test_open_kernel_mntns_filter():
+    """--mntnsid ID (in the kernel): only the process in that mount namespace;
+    a storm on the host meanwhile never reaches userspace (host's own count)"""
+    missing = "/nonexistent/" + os.path.basename(tempfile.mktemp(prefix="gh-mntns-"))
+    # a process in a new mount namespace: says its id, waits for a line, opens
+    p = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                          'stat -L -c %i /proc/self/ns/mnt; read go; exec "$0" open-missing "$1"',
+                          WORKLOAD, missing],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        mntns = int(p.stdout.readline())
+        host_mntns = os.stat("/proc/self/ns/mnt").st_ino
+        check(mntns != host_mntns, "unshare -m gave no new mount namespace")
+        with Tracer(GADGET, "--mntnsid", str(mntns), "--verbose") as t:
+            workload("open-storm", 20000)
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            check(p.wait(30) == 0, "the process in the new mount namespace failed",
+                  p.stderr.read())
+            time.sleep(0.3)
+        t.check_clean_exit()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    evs = t.events()
+    foreign = [e for e in evs if e["mountnsid"] != mntns or e["pid"] != p.pid]
+    check(evs and not foreign, "events from outside mount namespace %d (pid %d)"
+          % (mntns, p.pid), describe(foreign or evs))
+    mine = [e for e in evs if e["path"] == missing]
+    check(len(mine) == 1 and mine[0]["err"] == 2 and mine[0]["comm"] == "workload",
+          "wanted the failed open of %s once" % missing, describe(evs))
+    m = re.search(r"(\d+) events received", t.stderr)
+    check(m and int(m.group(1)) == len(evs),
+          "the host received %s events for %d printed: the kernel let the storm through"
+          % (m.group(1) if m else "?", len(evs)), excerpt(t.stderr))
+
 if __name__ == "__main__":
     main([test_open_exact, test_open_create_mode, test_open_filter_expr, test_open_fields,
           test_open_filter_old_syntax, test_open_failed_param, test_open_yaml,
-          test_open_jsonpretty, test_open_kernel_pid_filter, test_open_kernel_uid_filter])
+          test_open_jsonpretty, test_open_kernel_pid_filter, test_open_kernel_uid_filter,
+          test_open_kernel_mntns_filter])
