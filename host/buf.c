@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gh_buf_reserve(struct gh_buf *b, size_t extra)
+int gh_buf_grow(struct gh_buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 	size_t cap;
@@ -22,25 +22,6 @@ int gh_buf_reserve(struct gh_buf *b, size_t extra)
 		return -ENOMEM;
 	b->p = p;
 	b->cap = cap;
-	return 0;
-}
-
-int gh_buf_append(struct gh_buf *b, const void *data, size_t len)
-{
-	if (gh_buf_reserve(b, len))
-		return -ENOMEM;
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-int gh_buf_putc(struct gh_buf *b, char c)
-{
-	if (b->len + 2 > b->cap && gh_buf_reserve(b, 1))
-		return -ENOMEM;
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
 	return 0;
 }
 

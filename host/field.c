@@ -125,16 +125,74 @@ static const char *enum_name(const struct gh_field *f, int64_t val)
 }
 
 /* A virtual field mapped in C from another field's integer value. */
+/* Appends to a fixed buffer, cutting what does not fit (with "..."). */
+struct bounded {
+	char *p;
+	size_t len, cap;
+};
+
+static void bounded_put(struct bounded *b, const char *s, size_t n)
+{
+	if (b->len + n >= b->cap) {
+		n = b->cap > b->len + 4 ? b->cap - b->len - 4 : 0;
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		if (b->len + 4 <= b->cap) {
+			memcpy(b->p + b->len, "...", 3);
+			b->len += 3;
+		}
+		b->cap = b->len + 1; /* full: nothing more goes in */
+		b->p[b->len] = '\0';
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Flags as text: named bits joined by '|', unnamed rest as hex.  Returns
+ * the length written into dst (NUL terminated). */
+static size_t flags_text(const struct gh_value_map *m, uint64_t x, char *dst, size_t cap)
+{
+	struct bounded b = {.p = dst, .len = 0, .cap = cap};
+	uint64_t rest = x;
+	bool first = true;
+
+	dst[0] = '\0';
+	if (m->zero_name && (x & m->zero_mask) == 0) {
+		bounded_put(&b, m->zero_name, strlen(m->zero_name));
+		first = false;
+	}
+	for (size_t i = 0; i < m->n_entries; i++) {
+		uint64_t bits = m->entries[i].value;
+
+		if (!bits || (x & bits) != bits)
+			continue;
+		if (!first)
+			bounded_put(&b, "|", 1);
+		bounded_put(&b, m->entries[i].name, strlen(m->entries[i].name));
+		first = false;
+		rest &= ~bits;
+	}
+	if (m->zero_name)
+		rest &= ~m->zero_mask;
+	if (rest || first) {
+		char hex[24];
+		int n = snprintf(hex, sizeof(hex), "%#" PRIx64, rest);
+
+		if (!first)
+			bounded_put(&b, "|", 1);
+		bounded_put(&b, hex, (size_t)n);
+	}
+	return b.len;
+}
+
 static int map_value(const struct gh_schema *s, const struct gh_field *f,
 		     const struct gh_event *ev, struct gh_value *v, struct gh_buf *text)
 {
 	struct gh_value src;
-	const struct gh_value_map *m = f->map;
-	uint64_t x, rest;
-	struct gh_buf local = GH_BUF_INIT;
-	struct gh_buf *b = text ? text : &local;
-	size_t start = b->len;
-	bool first = true;
+	struct gh_value_map *m = f->map;
+	uint64_t x;
 	int err;
 
 	err = gh_field_value(s, f->map_source, ev, &src);
@@ -182,37 +240,14 @@ static int map_value(const struct gh_schema *s, const struct gh_field *f,
 		set_tmp(v, snprintf(v->tmp, sizeof(v->tmp), "%" PRIu64, x));
 		return 0;
 	}
-	/* flags: named bits joined by '|', unnamed rest as hex */
-	rest = x;
-	if (m->zero_name && (x & m->zero_mask) == 0) {
-		gh_buf_puts(b, m->zero_name);
-		first = false;
-	}
-	for (size_t i = 0; i < m->n_entries; i++) {
-		uint64_t bits = m->entries[i].value;
-
-		if (!bits || (x & bits) != bits)
-			continue;
-		if (!first)
-			gh_buf_putc(b, '|');
-		gh_buf_puts(b, m->entries[i].name);
-		first = false;
-		rest &= ~bits;
-	}
-	if (m->zero_name)
-		rest &= ~m->zero_mask;
-	if (rest || first) {
-		if (!first)
-			gh_buf_putc(b, '|');
-		gh_buf_printf(b, "%#" PRIx64, rest);
+	if (!m->memo_ok || m->memo_x != x) {
+		m->memo_len = flags_text(m, x, m->memo, sizeof(m->memo));
+		m->memo_x = x;
+		m->memo_ok = true;
 	}
 	if (text)
-		return 0;
-	/* JSON and YAML need the text in v: it fits in tmp or is cut */
-	memcpy(v->tmp, local.p + start, local.len - start < sizeof(v->tmp) - 1 ?
-	       local.len - start : sizeof(v->tmp) - 1);
-	set_tmp(v, (int)(local.len - start));
-	gh_buf_free(&local);
+		return gh_buf_append(text, m->memo, m->memo_len);
+	set_str(v, m->memo, m->memo_len);
 	return 0;
 }
 

@@ -73,6 +73,11 @@ struct gh_value_map {
 	uint64_t zero_mask;   /* flags: the bits where zero_name applies */
 	struct gh_map_entry *entries;
 	size_t n_entries;
+	/* flags: the text of the last value formatted (storms repeat them) */
+	bool memo_ok;
+	uint64_t memo_x;
+	size_t memo_len;
+	char memo[256];
 };
 
 struct gh_enum_name {

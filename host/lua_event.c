@@ -13,26 +13,35 @@ struct gh_event_view {
 	struct gh_event *ev;  /* the event of the running hook, or NULL */
 	lua_State *L;
 	int self_ref;         /* the userdata itself */
-	int names_ref;        /* table: field name -> index + 1 */
 	int overlay_ref;      /* table: index + 1 -> value; LUA_NOREF: none */
 	struct gh_buf scratch; /* strlists built from Lua tables */
 };
 
-static struct gh_event_view *check_view(lua_State *L)
+/* __index and __newindex are C closures with two upvalues: the names table
+ * (field name -> index + 1) and the view itself as a light userdata.  So an
+ * access is a pointer compare and one raw table lookup: no registry lookup
+ * of the metatable by name (luaL_checkudata), which showed in profiles. */
+#define UV_NAMES lua_upvalueindex(1)
+#define UV_VIEW lua_upvalueindex(2)
+
+static struct gh_event_view *self_view(lua_State *L)
 {
-	return luaL_checkudata(L, 1, VIEW_MT);
+	struct gh_event_view *v = lua_touserdata(L, UV_VIEW);
+
+	if (lua_touserdata(L, 1) != v)
+		luaL_error(L, "not a gadgethost event");
+	return v;
 }
 
-/* Field index of the name at stack index k, or -1. */
-static int field_index(lua_State *L, struct gh_event_view *v, int k)
+/* Field index of the key at stack index 2, or -1. */
+static int field_index(lua_State *L)
 {
-	int idx;
+	int idx = -1;
 
-	lua_rawgeti(L, LUA_REGISTRYINDEX, v->names_ref);
-	lua_pushvalue(L, k);
-	lua_rawget(L, -2);
-	idx = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) - 1 : -1;
-	lua_pop(L, 2);
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, UV_NAMES) == LUA_TNUMBER)
+		idx = (int)lua_tointeger(L, -1) - 1;
+	lua_pop(L, 1);
 	return idx;
 }
 
@@ -105,9 +114,10 @@ void gh_event_view_push_field(lua_State *L, struct gh_event_view *v, int idx)
 	push_value(L, &v->s->fields[idx], &val);
 }
 
+/* ev:totable(): every field in a plain table (for debugging scripts) */
 static int view_totable(lua_State *L)
 {
-	struct gh_event_view *v = check_view(L);
+	struct gh_event_view *v = lua_touserdata(L, UV_VIEW);
 
 	lua_createtable(L, 0, (int)v->s->n_fields);
 	for (size_t i = 0; i < v->s->n_fields; i++) {
@@ -119,14 +129,16 @@ static int view_totable(lua_State *L)
 
 static int view_index(lua_State *L)
 {
-	struct gh_event_view *v = check_view(L);
-	int idx = field_index(L, v, 2);
+	struct gh_event_view *v = self_view(L);
+	int idx = field_index(L);
 
 	if (idx < 0) {
 		const char *key = lua_tostring(L, 2);
 
 		if (key && strcmp(key, "totable") == 0) {
-			lua_pushcfunction(L, view_totable);
+			lua_pushvalue(L, UV_NAMES);
+			lua_pushvalue(L, UV_VIEW);
+			lua_pushcclosure(L, view_totable, 2);
 			return 1;
 		}
 		return luaL_error(L, "event has no field '%s'", key ? key : "?");
@@ -139,8 +151,8 @@ static int view_index(lua_State *L)
 
 static int view_newindex(lua_State *L)
 {
-	struct gh_event_view *v = check_view(L);
-	int idx = field_index(L, v, 2);
+	struct gh_event_view *v = self_view(L);
+	int idx = field_index(L);
 
 	if (idx < 0)
 		return luaL_error(L, "event has no field '%s' (declare it in the gadget's fields)",
@@ -166,7 +178,7 @@ static int view_tostring(lua_State *L)
 
 static int view_gc(lua_State *L)
 {
-	struct gh_event_view *v = check_view(L);
+	struct gh_event_view *v = lua_touserdata(L, 1);
 
 	gh_buf_free(&v->scratch);
 	return 0;
@@ -243,30 +255,38 @@ static int overlay_value(void *ctx, int idx, struct gh_value *val)
 struct gh_event_view *gh_event_view_new(lua_State *L, const struct gh_schema *s)
 {
 	struct gh_event_view *v = lua_newuserdatauv(L, sizeof(*v), 0);
+	int names;
 
 	memset(v, 0, sizeof(*v));
 	v->s = s;
 	v->L = L;
 	v->overlay_ref = LUA_NOREF;
-	if (luaL_newmetatable(L, VIEW_MT)) {
-		lua_pushcfunction(L, view_index);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, view_newindex);
-		lua_setfield(L, -2, "__newindex");
-		lua_pushcfunction(L, view_tostring);
-		lua_setfield(L, -2, "__tostring");
-		lua_pushcfunction(L, view_gc);
-		lua_setfield(L, -2, "__gc");
-	}
-	lua_setmetatable(L, -2);
-	v->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	lua_createtable(L, 0, (int)s->n_fields);
 	for (size_t i = 0; i < s->n_fields; i++) {
 		lua_pushinteger(L, (lua_Integer)i + 1);
 		lua_setfield(L, -2, s->fields[i].name);
 	}
-	v->names_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	names = lua_gettop(L);
+
+	lua_createtable(L, 0, 5); /* the metatable: view at -3, names at -2 */
+	lua_pushvalue(L, names);
+	lua_pushlightuserdata(L, v);
+	lua_pushcclosure(L, view_index, 2);
+	lua_setfield(L, -2, "__index");
+	lua_pushvalue(L, names);
+	lua_pushlightuserdata(L, v);
+	lua_pushcclosure(L, view_newindex, 2);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, view_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pushcfunction(L, view_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pushliteral(L, VIEW_MT); /* getmetatable(ev) gives this, not the table */
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -3);
+	lua_pop(L, 1); /* names: the closures hold it */
+	v->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	return v;
 }
 

@@ -123,7 +123,7 @@ static int plan_emit(struct gh_out *out, const struct plan_tree *t, size_t node,
 	for (size_t c = t->nodes[node].first_child; c; c = t->nodes[c].next) {
 		const struct plan_node *n = &t->nodes[c];
 		struct gh_out_op *op = &out->ops[(*n_ops)++];
-		size_t key_off, json_off;
+		size_t key_off, json_off, pre_off;
 
 		key_off = out->keys.len;
 		if (gh_buf_append(&out->keys, n->seg, n->seg_len) || gh_buf_putc(&out->keys, '\0'))
@@ -135,6 +135,21 @@ static int plan_emit(struct gh_out *out, const struct plan_tree *t, size_t node,
 		op->json_key_len = out->keys.len - json_off;
 		if (gh_buf_putc(&out->keys, '\0'))
 			return -ENOMEM;
+		/* the compact prefix: [,]"key":[{] (the key copied by offset:
+		 * the buffer may move while it grows) */
+		pre_off = out->keys.len;
+		if (gh_buf_reserve(&out->keys, op->json_key_len + 3))
+			return -ENOMEM;
+		if (!first)
+			gh_buf_putc(&out->keys, ',');
+		gh_buf_append(&out->keys, out->keys.p + json_off, op->json_key_len);
+		gh_buf_putc(&out->keys, ':');
+		if (n->field < 0)
+			gh_buf_putc(&out->keys, '{');
+		op->json_prefix_len = out->keys.len - pre_off;
+		if (gh_buf_putc(&out->keys, '\0'))
+			return -ENOMEM;
+		op->json_prefix = (const char *)(uintptr_t)pre_off;
 		op->key = (const char *)(uintptr_t)key_off;
 		op->key_len = n->seg_len;
 		op->json_key = (const char *)(uintptr_t)json_off;
@@ -157,6 +172,7 @@ static int plan_emit(struct gh_out *out, const struct plan_tree *t, size_t node,
 		op->depth = depth;
 		op->key = (const char *)(uintptr_t)key_off;
 		op->json_key = (const char *)(uintptr_t)json_off;
+		op->json_prefix = (const char *)(uintptr_t)pre_off;
 	}
 	return 0;
 }
@@ -185,6 +201,7 @@ static int build_plan(struct gh_out *out)
 	for (size_t i = 0; i < n_ops; i++) {
 		out->ops[i].key = out->keys.p + (uintptr_t)out->ops[i].key;
 		out->ops[i].json_key = out->keys.p + (uintptr_t)out->ops[i].json_key;
+		out->ops[i].json_prefix = out->keys.p + (uintptr_t)out->ops[i].json_prefix;
 	}
 out:
 	free(t.nodes);

@@ -211,11 +211,40 @@ static int put_value(struct gh_out *out, int idx, const struct gh_event *ev, boo
 	return PUT_LIT(b, "null");
 }
 
+/* -o json: one line; each op's key comes as one precomputed piece. */
+static int compact_event(struct gh_out *out, const struct gh_event *ev)
+{
+	struct gh_buf *b = &out->buf;
+	int err;
+
+	if (gh_buf_putc(b, '{'))
+		return -ENOMEM;
+	for (size_t i = 0; i < out->n_ops; i++) {
+		const struct gh_out_op *op = &out->ops[i];
+
+		if (op->type == GH_OP_CLOSE) {
+			if (gh_buf_putc(b, '}'))
+				return -ENOMEM;
+			continue;
+		}
+		if (put_lit(b, op->json_prefix, op->json_prefix_len))
+			return -ENOMEM;
+		if (op->type == GH_OP_FIELD) {
+			err = put_value(out, op->field, ev, false, 0);
+			if (err)
+				return err;
+		}
+	}
+	return PUT_LIT(b, "}\n");
+}
+
 int gh_out_json_event(struct gh_out *out, const struct gh_event *ev, bool pretty)
 {
 	struct gh_buf *b = &out->buf;
 	int err;
 
+	if (!pretty)
+		return compact_event(out, ev);
 	if (gh_buf_putc(b, '{'))
 		return -ENOMEM;
 	for (size_t i = 0; i < out->n_ops; i++) {

@@ -33,6 +33,10 @@ struct gh_out_op {
 	size_t key_len;
 	const char *json_key; /* the key as a quoted, escaped JSON string */
 	size_t json_key_len;
+	/* compact JSON: what goes before the value, in one piece: a comma
+	 * unless first, the key, ':' and, for a group, '{' */
+	const char *json_prefix;
+	size_t json_prefix_len;
 };
 
 struct gh_out_yaml; /* out_yaml.c */

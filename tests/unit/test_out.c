@@ -403,6 +403,56 @@ static void test_columns_text_hook(void **state)
 static const int all_fields[] = {FLD_PID, FLD_RET, FLD_COMM, FLD_BIG, FLD_NEG, FLD_OK, FLD_D,
 				 FLD_ARR, FLD_CNAME, FLD_FLAGS, FLD_CID, FLD_ARGS, FLD_FLAGS_STR, FLD_NOTHING};
 
+/* Flags text: each value's own text even when values alternate (the host
+ * keeps the last one), long lists whole (they were cut at 63 bytes), an
+ * unnamed rest as hex, and a cut marked with "..." only past 255 bytes. */
+static void test_flags_text(void **state)
+{
+	static struct gh_map_entry long_entries[] = {
+		{1u << 0, (char *)"FLAG_NUMBER_ZERO"}, {1u << 1, (char *)"FLAG_NUMBER_ONE"},
+		{1u << 2, (char *)"FLAG_NUMBER_TWO"}, {1u << 3, (char *)"FLAG_NUMBER_THREE"},
+		{1u << 4, (char *)"FLAG_NUMBER_FOUR"}, {1u << 5, (char *)"FLAG_NUMBER_FIVE"},
+	};
+	struct gh_value_map m = {.is_flags = true, .entries = long_entries, .n_entries = 6};
+	struct fixture fx;
+	struct gh_value v;
+	char many[512] = "";
+	char all[512];
+	size_t n = 0;
+
+	(void)state;
+	fixture_init(&fx);
+	fx.fields[FLD_FLAGS_STR].map = &m;
+
+	fx.rec.flags = 0x3f;
+	assert_int_equal(gh_field_value(&fx.schema, FLD_FLAGS_STR, &fx.ev, &v), 0);
+	assert_int_equal(v.type, GH_V_STR);
+	snprintf(all, sizeof(all), "%.*s", (int)v.s.len, v.s.p);
+	assert_string_equal(all, "FLAG_NUMBER_ZERO|FLAG_NUMBER_ONE|FLAG_NUMBER_TWO|"
+				 "FLAG_NUMBER_THREE|FLAG_NUMBER_FOUR|FLAG_NUMBER_FIVE");
+
+	fx.rec.flags = 0x102; /* a named bit and an unnamed one */
+	assert_int_equal(gh_field_value(&fx.schema, FLD_FLAGS_STR, &fx.ev, &v), 0);
+	assert_int_equal(v.s.len, strlen("FLAG_NUMBER_ONE|0x100"));
+	assert_memory_equal(v.s.p, "FLAG_NUMBER_ONE|0x100", v.s.len);
+
+	fx.rec.flags = 0x3f; /* back to the first value: not the memo of 0x102 */
+	assert_int_equal(gh_field_value(&fx.schema, FLD_FLAGS_STR, &fx.ev, &v), 0);
+	assert_int_equal(v.s.len, strlen(all));
+
+	/* past 255 bytes: cut, and the cut marked */
+	for (int i = 0; i < 6; i++)
+		long_entries[i].name = (char *)"A_VERY_LONG_FLAG_NAME_THAT_GOES_ON_AND_ON_AND_ON_AND_ON"; /* 6 x 55 */
+	m.memo_ok = false;
+	assert_int_equal(gh_field_value(&fx.schema, FLD_FLAGS_STR, &fx.ev, &v), 0);
+	assert_true(v.s.len <= 255);
+	assert_memory_equal(v.s.p + v.s.len - 3, "...", 3);
+	for (int i = 0; i < 6; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "%s%s", i ? "|" : "",
+				      long_entries[i].name);
+	assert_memory_equal(v.s.p, many, v.s.len - 3);
+}
+
 static void test_json_all_types(void **state)
 {
 	struct fixture fx;
@@ -974,6 +1024,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_flags_text),
 		cmocka_unit_test(test_new_rejects_bad_fields),
 		cmocka_unit_test(test_columns_header_and_rows),
 		cmocka_unit_test(test_columns_no_trailing_spaces),
