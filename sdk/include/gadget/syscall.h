@@ -26,10 +26,12 @@ static __always_inline struct pt_regs *gadget_syscall_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-#define gadget_syscall_arg1(regs) PT_REGS_PARM1_CORE_SYSCALL(regs)
-#define gadget_syscall_arg2(regs) PT_REGS_PARM2_CORE_SYSCALL(regs)
-#define gadget_syscall_arg3(regs) PT_REGS_PARM3_CORE_SYSCALL(regs)
-#define gadget_syscall_arg4(regs) PT_REGS_PARM4_CORE_SYSCALL(regs)
-#define gadget_syscall_arg5(regs) PT_REGS_PARM5_CORE_SYSCALL(regs)
+/* regs is a trusted BTF pointer: plain loads (relocated by CO-RE through
+ * vmlinux.h), not a bpf_probe_read_kernel() call per argument. */
+#define gadget_syscall_arg1(regs) PT_REGS_PARM1_SYSCALL(regs)
+#define gadget_syscall_arg2(regs) PT_REGS_PARM2_SYSCALL(regs)
+#define gadget_syscall_arg3(regs) PT_REGS_PARM3_SYSCALL(regs)
+#define gadget_syscall_arg4(regs) PT_REGS_PARM4_SYSCALL(regs)
+#define gadget_syscall_arg5(regs) PT_REGS_PARM5_SYSCALL(regs)
 
 #endif
