@@ -2,9 +2,11 @@
 """Bad input: each case must end with a non-zero exit status (not a signal)
 and exactly one line on stderr that names what is wrong."""
 
+import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 
 from gh import (GH_BIN, Skip, Tracer, bpf_skip_reason, check, excerpt, main, object_path,
@@ -175,12 +177,53 @@ def test_filter_runtime_error():
           excerpt(err))
 
 
+def in_private_mntns(script, *args):
+    """sh -c script in a private mount namespace (what it mounts stays there)"""
+    unshare = shutil.which("unshare")
+    if not unshare or os.geteuid() != 0:
+        raise Skip("needs root and unshare (util-linux)")
+    return subprocess.run([unshare, "-m", "--propagation", "private", "sh", "-c", script,
+                           "sh"] + [str(a) for a in args],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+
+
+def test_no_btf():
+    """a kernel without /sys/kernel/btf/vmlinux (hidden under an empty tmpfs)"""
+    res = in_private_mntns('mount -t tmpfs none /sys/kernel/btf && '
+                           'exec "$1" run trace/exec.lua --timeout 1', GH_BIN)
+    one_line_error(res, "BTF", "/sys/kernel/btf/vmlinux")
+
+
+def test_tracefs_missing():
+    """tracefs not mounted: the host mounts it at /sys/kernel/tracing and traces"""
+    reason = bpf_skip_reason()
+    if reason:
+        raise Skip(reason)
+    missing = "/nonexistent/" + unique("tracefs")
+    res = in_private_mntns(
+        'umount -l /sys/kernel/tracing 2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null\n'
+        'if grep -q " tracefs " /proc/self/mountinfo; then echo "still mounted" >&2; exit 99; fi\n'
+        '"$1" run trace/open.lua -o json --comm workload --timeout 3 & host=$!\n'
+        'sleep 1.5; "$2" open-missing "$3"; wait $host; rc=$?\n'
+        'grep " /sys/kernel/tracing " /proc/self/mountinfo | grep -c tracefs >&2\n'
+        'exit $rc', GH_BIN, os.environ.get("GH_WORKLOAD", ""), missing)
+    check(res.returncode == 0, "exit status %d, wanted 0" % res.returncode,
+          "stderr: " + excerpt(res.stderr))
+    check(res.stderr.strip().splitlines()[-1:] == ["1"],
+          "tracefs is not mounted at /sys/kernel/tracing after the run", excerpt(res.stderr))
+    evs = [json.loads(l) for l in res.stdout.splitlines() if l.strip()]
+    mine = [e for e in evs if e.get("path") == missing]
+    check(len(mine) == 1 and mine[0]["err"] == 2, "wanted the failed open of %s" % missing,
+          excerpt(res.stdout))
+
+
 if __name__ == "__main__":
     try:
         main([test_lua_syntax_error, test_lua_runtime_error_at_load, test_missing_object,
               test_struct_not_in_btf, test_unknown_filter_field, test_bad_filter_value,
               test_unknown_fields_entry, test_unknown_param, test_missing_gadget_name,
-              test_bad_option_values, test_not_root, test_filter_runtime_error], bpf=False)
+              test_bad_option_values, test_not_root, test_filter_runtime_error, test_no_btf,
+              test_tracefs_missing], bpf=False)
     finally:
         if TMP:
             shutil.rmtree(TMP, ignore_errors=True)
