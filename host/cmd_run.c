@@ -12,6 +12,7 @@
 #include "gadget.h"
 #include "lua_script.h"
 #include "out.h"
+#include "run_containers.h"
 #include "runner.h"
 
 struct run_args {
@@ -23,6 +24,10 @@ struct run_args {
 	struct gh_run_opts run;
 	struct gh_kfilter kf;
 	uint64_t *mntns;    /* --mntnsid, owned here; kf.mntns points at it */
+	const char **names; /* -c */
+	const char **runc_roots; /* --runc-root, NULL terminated */
+	size_t n_runc_roots;
+	struct gh_run_containers_opts copts;
 	bool help;
 };
 
@@ -41,7 +46,9 @@ static int usage_error(const char *fmt, ...)
 /* Options that take a value, and are not the gadget's own. */
 static const char *const value_options[] = {
 	"-o", "--output", "-F", "--filter", "--fields", "--timeout", "--pid", "--tid",
-	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", NULL,
+	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", "-c", "--containername",
+	"--k8s-namespace", "--k8s-podname", "--k8s-containername", "--runc-root",
+	"--docker-socket", "--hook-dir", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -107,6 +114,19 @@ static int parse_mntns(struct run_args *a, const char *text)
 	return a->kf.n_mntns ? 0 : usage_error("--mntnsid needs a mount namespace id");
 }
 
+/* Append val to a NULL terminated list of option values. */
+static int push_option(const char ***list, size_t *n, const char *val)
+{
+	const char **grown = realloc(*list, (*n + 2) * sizeof(*grown));
+
+	if (!grown)
+		return usage_error("out of memory");
+	grown[(*n)++] = val;
+	grown[*n] = NULL;
+	*list = grown;
+	return 0;
+}
+
 static int parse_timeout(const char *text, uint64_t *ms)
 {
 	char *end;
@@ -167,6 +187,30 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 	}
 	if (!strcmp(opt, "--mntnsid"))
 		return parse_mntns(a, val);
+	if (!strcmp(opt, "-c") || !strcmp(opt, "--containername"))
+		return push_option(&a->names, &a->copts.select.n_names, val);
+	if (!strcmp(opt, "--k8s-namespace")) {
+		a->copts.select.k8s_namespace = val;
+		return 0;
+	}
+	if (!strcmp(opt, "--k8s-podname")) {
+		a->copts.select.k8s_pod = val;
+		return 0;
+	}
+	if (!strcmp(opt, "--k8s-containername")) {
+		a->copts.select.k8s_container = val;
+		return 0;
+	}
+	if (!strcmp(opt, "--runc-root"))
+		return push_option(&a->runc_roots, &a->n_runc_roots, val);
+	if (!strcmp(opt, "--docker-socket")) {
+		a->copts.docker_socket = val;
+		return 0;
+	}
+	if (!strcmp(opt, "--hook-dir")) {
+		a->copts.hook_dir = val;
+		return 0;
+	}
 	if (!strcmp(opt, "--ready-file")) {
 		a->run.ready_file = val;
 		return 0;
@@ -220,6 +264,10 @@ static int parse_args(struct run_args *a, struct gh_gadget *g, int argc, char **
 			a->run.verbose = true;
 			continue;
 		}
+		if (!strcmp(arg, "--host")) {
+			a->copts.host = true;
+			continue;
+		}
 		eq = strchr(arg, '=');
 		snprintf(opt, sizeof(opt), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
 		if (eq)
@@ -256,6 +304,13 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  --timeout SECONDS     stop after this long\n"
 	       "  --pid --tid --uid --gid --comm   filter in the kernel\n"
 	       "  --mntnsid ID[,ID]     only these mount namespaces, in the kernel\n"
+	       "  -c, --containername NAME   only these containers (globs, repeatable);\n"
+	       "                        default: every container, no host process\n"
+	       "  --host                host processes too (no container filter)\n"
+	       "  --k8s-namespace --k8s-podname --k8s-containername GLOB   pods\n"
+	       "  --runc-root DIR       where runtimes keep runc state (repeatable; default:\n"
+	       "                        /run/runc /run/containerd/runc /run/docker/runtime-runc)\n"
+	       "  --docker-socket PATH  Docker Engine API, for names (/run/docker.sock)\n"
 	       "  --ready-file PATH     created once the gadget is attached\n"
 	       "  -v, --verbose         say what is loaded and attached\n");
 	if (g->n_params)
@@ -275,6 +330,36 @@ static int check_machine(void)
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return usage_error("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is "
 				   "missing): gadgets need CONFIG_DEBUG_INFO_BTF=y");
+	return 0;
+}
+
+/* Kubernetes columns after RUNTIME.CONTAINERNAME, when pods are about. */
+static int add_k8s_columns(struct gh_gadget *g)
+{
+	static const char *const k8s[] = {"k8s.namespace", "k8s.podName", "k8s.containerName"};
+	int at = gh_schema_find(&g->schema, "runtime.containerName");
+	size_t pos = 0;
+	int *grown;
+
+	for (size_t i = 0; i < g->n_default_fields; i++)
+		if (g->default_fields[i] == at)
+			pos = i + 1;
+	grown = realloc(g->default_fields, (g->n_default_fields + 3) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	g->default_fields = grown;
+	for (size_t k = 0; k < 3; k++) {
+		int idx = gh_schema_find(&g->schema, k8s[k]);
+		bool present = false;
+
+		for (size_t i = 0; i < g->n_default_fields; i++)
+			present = present || g->default_fields[i] == idx;
+		if (idx < 0 || present)
+			continue;
+		memmove(grown + pos + 1, grown + pos, (g->n_default_fields - pos) * sizeof(*grown));
+		grown[pos++] = idx;
+		g->n_default_fields++;
+	}
 	return 0;
 }
 
@@ -305,6 +390,9 @@ int gh_cmd_run(int argc, char **argv)
 	struct gh_gadget *g = NULL;
 	struct gh_filter *filter = NULL;
 	struct gh_out *out = NULL;
+	struct gh_run_containers *rc = NULL;
+	uv_loop_t loop;
+	bool loop_used = false;
 	const char *name = find_gadget_name(argc, argv);
 	int *fields = NULL;
 	size_t n_fields = 0;
@@ -326,6 +414,17 @@ int gh_cmd_run(int argc, char **argv)
 	}
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
+	if (!ret)
+		ret = check_machine();
+	if (!ret) {
+		a.copts.select.names = a.names;
+		a.copts.runc_roots = a.runc_roots;
+		a.copts.verbose = a.run.verbose;
+		if (gh_run_containers_open(&rc, g, &a.copts))
+			ret = usage_error("out of memory");
+		else if (gh_run_containers_any_k8s(rc) && add_k8s_columns(g))
+			ret = usage_error("out of memory");
+	}
 	if (!ret) {
 		/* JSON and YAML carry every field unless --fields says otherwise */
 		bool columns = a.fmt == GH_OUT_COLUMNS;
@@ -336,8 +435,15 @@ int gh_cmd_run(int argc, char **argv)
 				     err, sizeof(err)))
 			ret = usage_error("%s", err);
 	}
-	if (!ret)
-		ret = check_machine();
+	if (!ret) {
+		int cret = gh_run_containers_configure(rc, &a.kf);
+
+		if (cret == -ENOTSUP)
+			ret = usage_error("%s has no mount namespace field: it cannot be aimed at "
+					  "containers (run it with --host)", g->name);
+		else if (cret)
+			ret = usage_error("out of memory");
+	}
 	if (!ret && gh_gadget_configure(g, &a.kf, err, sizeof(err)))
 		ret = usage_error("%s", err);
 	if (!ret && gh_gadget_load(g, a.run.verbose, err, sizeof(err)))
@@ -345,16 +451,30 @@ int gh_cmd_run(int argc, char **argv)
 	if (!ret && gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
 		ret = usage_error("out of memory");
 	if (!ret) {
+		uv_loop_init(&loop);
+		loop_used = true;
+		a.run.loop = &loop;
+		if (gh_run_containers_start(rc, &loop))
+			ret = usage_error("watching containers failed");
+	}
+	if (!ret) {
 		if (gh_lua_has_format(g->lua))
 			gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;
 	}
 out:
+	gh_run_containers_free(rc);
+	if (loop_used) {
+		uv_run(&loop, UV_RUN_DEFAULT); /* the handles' closing */
+		uv_loop_close(&loop);
+	}
 	gh_out_free(out);
 	free(fields);
 	gh_filter_free(filter);
 	free(a.filters);
 	free(a.mntns);
+	free(a.names);
+	free(a.runc_roots);
 	gh_gadget_close(g);
 	return ret;
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "field.h"
+#include "container_fields.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -270,6 +271,8 @@ int gh_field_value(const struct gh_schema *s, int idx, const struct gh_event *ev
 		return 0;
 	v->type = GH_V_NULL;
 	if (f->kind == GH_KIND_VIRTUAL) {
+		if (f->container_attr)
+			return gh_container_field_value(s, f, ev, v);
 		if (f->map && f->map_source >= 0)
 			return map_value(s, f, ev, v, NULL);
 		return 0;

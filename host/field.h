@@ -104,6 +104,9 @@ struct gh_field {
 	struct gh_value_map *map;
 	/* virtual fields set by Lua: declared type ("string", "int", ...) */
 	char *virtual_type;
+	/* virtual fields of the event's container (container_fields.c):
+	 * enum gh_container_attr, 0 for none */
+	int container_attr;
 
 	/* presentation, from the Lua script's fields table */
 	unsigned width;        /* column width; 0: a default from the kind */
@@ -162,6 +165,10 @@ struct gh_schema {
 	size_t n_fields;
 	/* Wall clock minus boot clock, to print gadget_timestamp. */
 	int64_t boot_to_wall_ns;
+	/* Where container fields look their container up: the known
+	 * containers (NULL: none) by the event's mount namespace field. */
+	struct gh_containers *containers;
+	int mntns_field;
 };
 
 /* Schema life cycle and look-up. */

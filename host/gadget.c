@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "btf_schema.h"
+#include "container_fields.h"
 #include "libbpf_log.h"
 #include "lua_script.h"
 #include "params.h"
@@ -139,7 +140,7 @@ static int add_index(int **list, size_t *n, int idx)
 static int order_fields(struct gh_gadget *g, char *err, size_t errlen)
 {
 	struct gh_schema *s = &g->schema;
-	int ret = 0;
+	int ret = 0, idx;
 
 	for (size_t i = 0; i < s->n_fields && !ret; i++) {
 		if (s->fields[i].kind == GH_KIND_VIRTUAL)
@@ -155,15 +156,25 @@ static int order_fields(struct gh_gadget *g, char *err, size_t errlen)
 	if (ret)
 		return ret;
 
+	/* the container's name leads, as in Inspektor Gadget, unless the
+	 * script places it */
+	idx = gh_schema_find(s, "runtime.containerName");
+	for (size_t i = 0; idx >= 0 && i < g->n_columns; i++)
+		if (!strcmp(g->columns[i], "runtime.containerName"))
+			idx = -1;
+	if (idx >= 0 && gh_is_container_field(s, idx))
+		ret = add_index(&g->default_fields, &g->n_default_fields, idx);
+	else
+		idx = -1;
 	if (!g->columns) {
 		for (size_t i = 0; i < g->n_all_fields && !ret; i++)
-			if (!s->fields[g->all_fields[i]].hidden)
+			if (!s->fields[g->all_fields[i]].hidden && g->all_fields[i] != idx)
 				ret = add_index(&g->default_fields, &g->n_default_fields,
 						g->all_fields[i]);
 		return ret;
 	}
 	for (size_t i = 0; i < g->n_columns && !ret; i++) {
-		int idx = gh_schema_find(s, g->columns[i]);
+		idx = gh_schema_find(s, g->columns[i]);
 
 		if (idx < 0)
 			return fail(err, errlen, -EINVAL, "%s: columns: unknown field \"%s\"",
@@ -203,6 +214,8 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 				    sizeof(why));
 		if (ret)
 			fail(err, errlen, ret, "%s: %s", g->object_path, why);
+		else if ((ret = gh_container_fields_add(&g->schema)) > 0)
+			ret = 0;
 	}
 	if (!ret) {
 		g->events = bpf_object__find_map_by_name(g->obj, g->map_name);
@@ -341,10 +354,11 @@ int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *
 			ret = set_filter(g, rodata, size, "gadget_filter_comm_on", "bool", "true",
 					 "--comm", err, errlen);
 	}
-	if (!ret && kf->n_mntns) {
+	if (!ret && (kf->n_mntns || kf->mntns_on)) {
 		ret = set_filter(g, rodata, size, "gadget_filter_by_mntns", "bool", "true",
-				 "--mntnsid", err, errlen);
-		if (!ret) {
+				 kf->mntns_on ? "container filtering (or --host)" : "--mntnsid",
+				 err, errlen);
+		if (!ret && kf->n_mntns) {
 			free(g->mntns);
 			g->mntns = malloc(kf->n_mntns * sizeof(*g->mntns));
 			if (!g->mntns)

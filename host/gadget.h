@@ -37,6 +37,7 @@ struct gh_kfilter {
 	bool comm_on;
 	const uint64_t *mntns; /* trace only these mount namespaces (--mntnsid) */
 	size_t n_mntns;
+	bool mntns_on;         /* filter by mount namespace even with none yet */
 };
 
 struct gh_gadget {

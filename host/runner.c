@@ -52,7 +52,8 @@ struct gh_runner {
 	bool filter_early;   /* -F runs before Lua (reads no enriched field) */
 	bool use_lua;        /* filter or enrich or format functions exist */
 
-	uv_loop_t loop;
+	uv_loop_t *loop;     /* opts->loop, or own_loop */
+	uv_loop_t own_loop;
 	uv_poll_t poll;
 	uv_timer_t drain_timer;
 	uv_timer_t timeout_timer;
@@ -115,7 +116,7 @@ static void set_mode(struct gh_runner *r, bool busy)
 	if (r->opts->verbose)
 		fprintf(stderr, "gadgethost: %s mode at %" PRIu64 " ms (%" PRIu64 " events in the window)\n",
 			busy ? "busy (drain on a timer)" : "quiet (wake per event)",
-			uv_now(&r->loop) - r->started, r->window_events);
+			uv_now(r->loop) - r->started, r->window_events);
 	if (r->g->wakeup_bytes)
 		*r->g->wakeup_bytes = busy ? r->g->ringbuf_size / 4 : 0;
 	uv_timer_start(&r->drain_timer, r->drain_timer.timer_cb,
@@ -125,7 +126,7 @@ static void set_mode(struct gh_runner *r, bool busy)
 static void report_lost(struct gh_runner *r, bool final)
 {
 	uint64_t lost = r->g->lost_events ? *r->g->lost_events : 0;
-	uint64_t now = uv_now(&r->loop);
+	uint64_t now = uv_now(r->loop);
 
 	if (lost == r->last_lost_report)
 		return;
@@ -156,11 +157,11 @@ static void drain(struct gh_runner *r)
 	 * every event of a quiet ring buffer costs a wakeup (an IPI). */
 	if (!r->busy && r->window_events > BUSY_EVENTS_EARLY && r->g->wakeup_bytes) {
 		set_mode(r, true);
-		r->window_start = uv_now(&r->loop);
+		r->window_start = uv_now(r->loop);
 		r->window_events = 0;
 		return;
 	}
-	now = uv_now(&r->loop);
+	now = uv_now(r->loop);
 	if (now - r->window_start >= RATE_WINDOW_MS) {
 		uint64_t rate = r->window_events * 1000 / (now - r->window_start);
 
@@ -206,7 +207,7 @@ static void stop(struct gh_runner *r)
 	uv_timer_stop(&r->timeout_timer);
 	uv_signal_stop(&r->sigint);
 	uv_signal_stop(&r->sigterm);
-	uv_stop(&r->loop);
+	uv_stop(r->loop);
 }
 
 static void on_timeout(uv_timer_t *h)
@@ -223,11 +224,6 @@ static void on_close(uv_handle_t *h)
 {
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, on_close);
-}
 
 static int write_ready_file(const char *path)
 {
@@ -262,19 +258,21 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 		return ret;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	uv_loop_init(&r.loop);
+	r.loop = opts->loop ? opts->loop : &r.own_loop;
+	if (!opts->loop)
+		uv_loop_init(r.loop);
 	/* the ring buffer map's own fd is pollable: watching it directly
 	 * saves the nested epoll of ring_buffer__epoll_fd() on every wakeup */
-	uv_poll_init(&r.loop, &r.poll, bpf_map__fd(g->events));
+	uv_poll_init(r.loop, &r.poll, bpf_map__fd(g->events));
 	r.poll.data = &r;
-	uv_timer_init(&r.loop, &r.drain_timer);
+	uv_timer_init(r.loop, &r.drain_timer);
 	r.drain_timer.data = &r;
 	r.drain_timer.timer_cb = on_drain_timer;
-	uv_timer_init(&r.loop, &r.timeout_timer);
+	uv_timer_init(r.loop, &r.timeout_timer);
 	r.timeout_timer.data = &r;
-	uv_signal_init(&r.loop, &r.sigint);
+	uv_signal_init(r.loop, &r.sigint);
 	r.sigint.data = &r;
-	uv_signal_init(&r.loop, &r.sigterm);
+	uv_signal_init(r.loop, &r.sigterm);
 	r.sigterm.data = &r;
 
 	uv_poll_start(&r.poll, UV_READABLE, on_poll);
@@ -283,7 +281,7 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
 	if (opts->timeout_ms)
 		uv_timer_start(&r.timeout_timer, on_timeout, opts->timeout_ms, 0);
-	r.window_start = r.started = uv_now(&r.loop);
+	r.window_start = r.started = uv_now(r.loop);
 
 	ret = gh_out_header(out);
 	if (!ret)
@@ -293,14 +291,21 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	if (ret) {
 		fprintf(stderr, "gadgethost: %s\n", strerror(-ret));
 	} else {
-		uv_run(&r.loop, UV_RUN_DEFAULT);
+		uv_run(r.loop, UV_RUN_DEFAULT);
 		ret = r.out_error == -EPIPE ? 0 : r.out_error;
 	}
 	if (!r.stopping)
 		stop(&r);
-	uv_walk(&r.loop, close_walk, NULL);
-	uv_run(&r.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&r.loop);
+	/* close our own handles only: a shared loop has others (the container
+	 * watch, the hook server), closed by their owners */
+	uv_close((uv_handle_t *)&r.poll, on_close);
+	uv_close((uv_handle_t *)&r.drain_timer, on_close);
+	uv_close((uv_handle_t *)&r.timeout_timer, on_close);
+	uv_close((uv_handle_t *)&r.sigint, on_close);
+	uv_close((uv_handle_t *)&r.sigterm, on_close);
+	uv_run(r.loop, UV_RUN_NOWAIT);
+	if (!opts->loop)
+		uv_loop_close(r.loop);
 	ring_buffer__free(r.rb);
 
 	report_lost(&r, true);

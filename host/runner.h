@@ -9,10 +9,13 @@
 #include "gadget.h"
 #include "out.h"
 
+#include <uv.h>
+
 struct gh_run_opts {
 	uint64_t timeout_ms;     /* 0: until a signal */
 	const char *ready_file;  /* created once every program is attached */
 	bool verbose;
+	uv_loop_t *loop;         /* shared with other watchers; NULL: its own */
 };
 
 /* Consume events until stopped; flushes everything before returning.

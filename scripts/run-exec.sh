@@ -11,4 +11,4 @@ bash scripts/setup.sh >&2
 [ -f build/meson-private/coredata.dat ] || meson setup build >&2
 ninja -C build >&2
 
-exec build/host/gadgethost run trace/exec.lua "$@"
+exec build/host/gadgethost run trace/exec.lua --host "$@"

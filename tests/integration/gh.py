@@ -114,8 +114,11 @@ class Tracer:
         events = t.events()
     """
 
-    def __init__(self, gadget, *args, fmt="json", ready=True, env=None, prefix=None):
+    def __init__(self, gadget, *args, fmt="json", ready=True, env=None, prefix=None, host=True):
+        """host: add --host (host processes too), as the tests of host
+        workloads need: without it a run traces containers only"""
         self.prefix = list(prefix or [])
+        self.host = host
         self.gadget = gadget
         self.args = list(args)
         self.fmt = fmt
@@ -134,6 +137,8 @@ class Tracer:
             cmd += ["-o", self.fmt]
         if self.ready:
             cmd += ["--ready-file", self.ready_file]
+        if self.host:
+            cmd += ["--host"]
         return cmd + self.args
 
     def start(self):

@@ -203,7 +203,7 @@ def test_tracefs_missing():
     res = in_private_mntns(
         'umount -l /sys/kernel/tracing 2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null\n'
         'if grep -q " tracefs " /proc/self/mountinfo; then echo "still mounted" >&2; exit 99; fi\n'
-        '"$1" run trace/open.lua -o json --comm workload --timeout 3 & host=$!\n'
+        '"$1" run trace/open.lua -o json --host --comm workload --timeout 3 & host=$!\n'
         'sleep 1.5; "$2" open-missing "$3"; wait $host; rc=$?\n'
         'grep " /sys/kernel/tracing " /proc/self/mountinfo | grep -c tracefs >&2\n'
         'exit $rc', GH_BIN, os.environ.get("GH_WORKLOAD", ""), missing)

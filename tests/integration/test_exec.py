@@ -11,7 +11,13 @@ from gh import (Failure, Tracer, check, describe, excerpt, main, unique, workloa
 
 GADGET = "trace/exec.lua"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid", "ret", "comm",
-          "pcomm", "argsTruncated", "args"}
+          "pcomm", "argsTruncated", "args",
+          "runtime", "k8s", "netnsid"}  # container fields: null for host processes
+HOST_CONTAINER = {"runtime": {"runtimeName": None, "containerId": None, "containerName": None,
+                              "containerImageName": None},
+                  "k8s": {"namespace": None, "podName": None, "containerName": None,
+                          "podLabels": None},
+                  "netnsid": None}
 ARGS_MAX = 16384
 
 
@@ -34,6 +40,8 @@ def check_true_execs(evs, w, prefix, n):
     for e in trues:
         check(set(e) == FIELDS, "fields differ from the documented ones",
               "missing: %s extra: %s" % (sorted(FIELDS - set(e)), sorted(set(e) - FIELDS)), e)
+        check(all(e[k] == v for k, v in HOST_CONTAINER.items()),
+              "a host process has container fields", e)
         check(e["ret"] == 0, "ret is not 0", e)
         check(e["ppid"] == w.pid, "ppid %r is not the workload's pid %d" % (e["ppid"], w.pid), e)
         check(e["pcomm"] == "workload", "pcomm is not \"workload\"", e)

@@ -14,7 +14,13 @@ from gh import WORKLOAD, Tracer, check, describe, excerpt, main, workload
 
 GADGET = "trace/open.lua"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "fd", "err",
-          "flagsRaw", "modeRaw", "path", "flags", "mode"}
+          "flagsRaw", "modeRaw", "path", "flags", "mode",
+          "runtime", "k8s", "netnsid"}  # container fields: null for host processes
+HOST_CONTAINER = {"runtime": {"runtimeName": None, "containerId": None, "containerName": None,
+                              "containerImageName": None},
+                  "k8s": {"namespace": None, "podName": None, "containerName": None,
+                          "podLabels": None},
+                  "netnsid": None}
 N = 20
 
 
@@ -68,6 +74,8 @@ def check_successes(s, evs, full=True):
         if full:
             check(set(e) == FIELDS, "fields differ from the documented ones",
                   "missing: %s extra: %s" % (sorted(FIELDS - set(e)), sorted(set(e) - FIELDS)), e)
+            check(all(e[k] == v for k, v in HOST_CONTAINER.items()),
+                  "a host process has container fields", e)
             check(e["tid"] == e["pid"], "tid != pid", e)
             check(e["uid"] == 0 and e["gid"] == 0, "uid/gid not 0", e)
             check(flags_text(e["flags"]) == "O_RDONLY", "flags %r, wanted \"O_RDONLY\"" % e["flags"], e)

@@ -1,0 +1,35 @@
+/* container_fields.h - runtime.* and k8s.* for every gadget's events.
+ *
+ * A gadget whose event has a mount namespace field (gadget_mntns_id) gets
+ * these fields without writing anything: they are virtual, looked up in
+ * the container collection by that mount namespace when printed or
+ * filtered.  Host processes have them null (empty in columns).
+ */
+#ifndef GH_CONTAINER_FIELDS_H
+#define GH_CONTAINER_FIELDS_H
+
+#include "field.h"
+
+enum gh_container_attr {
+	GH_CATTR_NONE,
+	GH_CATTR_RUNTIME,        /* runtime.runtimeName */
+	GH_CATTR_ID,             /* runtime.containerId */
+	GH_CATTR_NAME,           /* runtime.containerName */
+	GH_CATTR_IMAGE,          /* runtime.containerImageName */
+	GH_CATTR_K8S_NAMESPACE,  /* k8s.namespace */
+	GH_CATTR_K8S_POD,        /* k8s.podName */
+	GH_CATTR_K8S_CONTAINER,  /* k8s.containerName */
+	GH_CATTR_K8S_LABELS,     /* k8s.podLabels */
+	GH_CATTR_NETNS,          /* netnsid, where the event has none of its own */
+};
+
+/* Add the fields to s (none if s has no mount namespace field): the
+ * number added, or -errno. */
+int gh_container_fields_add(struct gh_schema *s);
+/* The value of one of them for ev (used by gh_field_value). */
+int gh_container_field_value(const struct gh_schema *s, const struct gh_field *f,
+			     const struct gh_event *ev, struct gh_value *v);
+/* Whether field idx of s is one of them. */
+bool gh_is_container_field(const struct gh_schema *s, int idx);
+
+#endif

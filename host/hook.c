@@ -1,0 +1,394 @@
+/* hook.c - OCI hooks to running hosts, both ends (see hook.h).
+ *
+ * The wire: the hook connects, writes "KIND\n" then the OCI state JSON,
+ * shuts its side down, and reads one line back: "ok" or "error: WHY".
+ */
+#include "hook.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "container_meta.h"
+#include "json.h"
+
+#define MSG_MAX (1u << 20)
+#define ANSWER_TIMEOUT_MS 2000
+
+/* ---- what a message does ---- */
+
+static bool is_start(const char *kind)
+{
+	return !strcmp(kind, "prestart") || !strcmp(kind, "createRuntime") ||
+	       !strcmp(kind, "createContainer") || !strcmp(kind, "startContainer");
+}
+
+int gh_hook_apply(struct gh_containers *cc, const char *kind, const char *state, size_t len,
+		  const char *docker_socket, uint64_t now_ms, char *err, size_t errlen)
+{
+	struct gh_annotations a = {0};
+	struct gh_container *c = NULL;
+	struct gh_json *j = NULL;
+	const char *id, *bundle;
+	int64_t pid = 0;
+	char why[160];
+	int ret;
+
+	ret = gh_json_parse(state, len, &j, why, sizeof(why));
+	if (ret) {
+		snprintf(err, errlen, "the OCI state is not JSON: %s", why);
+		return ret;
+	}
+	id = gh_json_str(gh_json_get(j, "id"));
+	if (!id || !*id) {
+		snprintf(err, errlen, "the OCI state has no \"id\"");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!strcmp(kind, "poststop")) {
+		ret = gh_containers_remove(cc, id, now_ms);
+		ret = ret == -ENOENT ? 0 : ret;
+		goto out;
+	}
+	if (!is_start(kind)) {
+		snprintf(err, errlen, "unknown hook \"%s\"", kind);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (gh_json_int(gh_json_get(j, "pid"), &pid) || pid <= 0 || pid > INT32_MAX) {
+		snprintf(err, errlen, "the OCI state of %s has no valid \"pid\"", id);
+		ret = -EINVAL;
+		goto out;
+	}
+	bundle = gh_json_str(gh_json_get(j, "bundle"));
+	c = gh_container_new(id);
+	if (!c) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	c->pid = (pid_t)pid;
+	ret = gh_container_set(&c->bundle, bundle);
+	if (!ret)
+		ret = gh_container_set(&c->source, "hook");
+	if (!ret)
+		ret = gh_container_set(&c->name, id);
+	if (!ret)
+		ret = gh_annotations_from_object(&a, gh_json_get(j, "annotations"));
+	if (!ret && !a.n && bundle)
+		gh_annotations_from_bundle(&a, bundle); /* older runtimes: not in the state */
+	if (ret)
+		goto out;
+	ret = gh_container_read_proc(c);
+	if (ret) {
+		snprintf(err, errlen, "container %s: process %d is gone", id, (int)pid);
+		goto out;
+	}
+	ret = gh_container_classify(c, &a, docker_socket);
+	if (!ret) {
+		ret = gh_containers_add(cc, c);
+		c = NULL;
+	}
+out:
+	gh_container_free(c);
+	gh_annotations_free(&a);
+	gh_json_free(j);
+	return ret;
+}
+
+/* ---- the host's end: a libuv Unix socket server ---- */
+
+struct gh_hook_server {
+	uv_pipe_t pipe;
+	struct gh_containers *cc;
+	const char *docker_socket;
+	char path[108];
+};
+
+struct hook_conn {
+	uv_pipe_t pipe;
+	struct gh_hook_server *s;
+	struct gh_buf in;
+	uv_write_t wr;
+	char answer[256];
+};
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct hook_conn *c = h->data;
+
+	gh_buf_free(&c->in);
+	free(c);
+}
+
+static void on_answered(uv_write_t *wr, int status)
+{
+	struct hook_conn *c = wr->data;
+
+	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+}
+
+static void answer(struct hook_conn *c)
+{
+	char *nl = c->in.p ? memchr(c->in.p, '\n', c->in.len) : NULL;
+	char err[200] = "";
+	uv_buf_t b;
+	int ret;
+
+	if (!nl) {
+		snprintf(err, sizeof(err), "no hook kind line");
+		ret = -EINVAL;
+	} else {
+		*nl = '\0';
+		ret = gh_hook_apply(c->s->cc, c->in.p, nl + 1, c->in.len - (size_t)(nl + 1 - c->in.p),
+				    c->s->docker_socket, uv_now(c->pipe.loop), err, sizeof(err));
+	}
+	if (ret) {
+		fprintf(stderr, "gadgethost: warning: hook message skipped: %s\n",
+			err[0] ? err : strerror(-ret));
+		snprintf(c->answer, sizeof(c->answer), "error: %s\n", err[0] ? err : strerror(-ret));
+	} else {
+		snprintf(c->answer, sizeof(c->answer), "ok\n");
+	}
+	b = uv_buf_init(c->answer, (unsigned)strlen(c->answer));
+	c->wr.data = c;
+	if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &b, 1, on_answered))
+		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct hook_conn *c = h->data;
+
+	if (gh_buf_reserve(&c->in, 65536)) {
+		*buf = uv_buf_init(NULL, 0);
+		return;
+	}
+	*buf = uv_buf_init(c->in.p + c->in.len, 65536);
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+	struct hook_conn *c = st->data;
+
+	if (n > 0) {
+		c->in.len += (size_t)n;
+		c->in.p[c->in.len] = '\0';
+		if (c->in.len > MSG_MAX) {
+			uv_read_stop(st);
+			uv_close((uv_handle_t *)st, on_conn_closed);
+		}
+		return;
+	}
+	if (n == UV_EOF) {
+		uv_read_stop(st);
+		answer(c);
+	} else if (n < 0) {
+		uv_close((uv_handle_t *)st, on_conn_closed);
+	}
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct gh_hook_server *s = server->data;
+	struct hook_conn *c;
+
+	if (status < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->s = s;
+	uv_pipe_init(server->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) ||
+	    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read))
+		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+}
+
+int gh_hook_server_start(struct gh_hook_server **out, uv_loop_t *loop, struct gh_containers *cc,
+			 const char *dir, const char *docker_socket)
+{
+	struct gh_hook_server *s;
+	int ret;
+
+	*out = NULL;
+	dir = dir ? dir : GH_HOOK_DIR;
+	if (mkdir(dir, 0700) && errno == ENOENT) {
+		char parent[108];
+		char *slash;
+
+		snprintf(parent, sizeof(parent), "%s", dir);
+		slash = strrchr(parent, '/');
+		if (slash && slash != parent) {
+			*slash = '\0';
+			mkdir(parent, 0755);
+		}
+		mkdir(dir, 0700);
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%d.sock", dir, (int)getpid()) >=
+	    sizeof(s->path)) {
+		free(s);
+		return -ENAMETOOLONG;
+	}
+	s->cc = cc;
+	s->docker_socket = docker_socket;
+	unlink(s->path);
+	uv_pipe_init(loop, &s->pipe, 0);
+	s->pipe.data = s;
+	ret = uv_pipe_bind(&s->pipe, s->path);
+	if (!ret)
+		ret = uv_listen((uv_stream_t *)&s->pipe, 16, on_connection);
+	if (ret) {
+		gh_hook_server_free(s);
+		return ret;
+	}
+	chmod(s->path, 0600);
+	*out = s;
+	return 0;
+}
+
+static void on_server_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void gh_hook_server_free(struct gh_hook_server *s)
+{
+	if (!s)
+		return;
+	unlink(s->path);
+	uv_close((uv_handle_t *)&s->pipe, on_server_closed);
+}
+
+/* ---- the hook's end: a plain blocking client ---- */
+
+static int read_all(int fd, struct gh_buf *b, size_t max)
+{
+	for (;;) {
+		ssize_t r;
+
+		if (gh_buf_reserve(b, 65536))
+			return -ENOMEM;
+		r = read(fd, b->p + b->len, 65536);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return 0;
+		b->len += (size_t)r;
+		b->p[b->len] = '\0';
+		if (b->len > max)
+			return -EFBIG;
+	}
+}
+
+/* Send the message to one host; its answer line goes into answer. */
+static int tell_host(const char *path, const char *kind, const struct gh_buf *state,
+		     char *answer, size_t answer_len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct pollfd p;
+	size_t n = 0;
+	int fd, ret = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    dprintf(fd, "%s\n", kind) < 0 ||
+	    write(fd, state->p, state->len) != (ssize_t)state->len) {
+		ret = -errno;
+		close(fd);
+		return ret ? ret : -EIO;
+	}
+	shutdown(fd, SHUT_WR);
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	while (n + 1 < answer_len) {
+		ssize_t r;
+
+		if (poll(&p, 1, ANSWER_TIMEOUT_MS) <= 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		r = read(fd, answer + n, answer_len - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	answer[n] = '\0';
+	close(fd);
+	return ret;
+}
+
+int gh_cmd_hook(int argc, char **argv)
+{
+	struct gh_buf state = GH_BUF_INIT;
+	const char *kind = NULL, *dir = GH_HOOK_DIR;
+	struct gh_json *j = NULL;
+	char why[160];
+	DIR *d;
+	struct dirent *e;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+			dir = argv[++i];
+		else if (!kind && argv[i][0] != '-')
+			kind = argv[i];
+		else {
+			fprintf(stderr, "gadgethost hook: unexpected argument \"%s\"\n", argv[i]);
+			return 0;
+		}
+	}
+	if (!kind) {
+		fprintf(stderr, "usage: gadgethost hook prestart|createRuntime|poststop [--dir DIR] "
+				"< OCI state\n");
+		return 2;
+	}
+	ret = read_all(STDIN_FILENO, &state, MSG_MAX);
+	if (!ret)
+		ret = gh_json_parse(state.p ? state.p : "", state.len, &j, why, sizeof(why));
+	gh_json_free(j);
+	if (ret) {
+		fprintf(stderr, "gadgethost hook: warning: skipping a malformed OCI state on stdin: %s\n",
+			ret == -EINVAL ? why : strerror(-ret));
+		gh_buf_free(&state);
+		return 0;
+	}
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		char path[512], answer[256];
+		size_t len = strlen(e->d_name);
+
+		if (len < 6 || strcmp(e->d_name + len - 5, ".sock"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		ret = tell_host(path, kind, &state, answer, sizeof(answer));
+		if (ret == -ECONNREFUSED)
+			continue; /* a host that died: its socket stays until the next start */
+		if (ret)
+			fprintf(stderr, "gadgethost hook: warning: %s: %s\n", path, strerror(-ret));
+		else if (strncmp(answer, "ok", 2))
+			fprintf(stderr, "gadgethost hook: warning: %s: %s", path, answer);
+	}
+	if (d)
+		closedir(d);
+	gh_buf_free(&state);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* read_file.c - a whole small file into memory (see read_file.h). */
+#include "read_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int gh_read_file(const char *path, size_t max, char **text, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	int fd, ret = 0;
+
+	*text = NULL;
+	*len = 0;
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		free(buf);
+		return ret;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *grown;
+
+			if (cap >= max) {
+				ret = -EFBIG;
+				break;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			grown = realloc(buf, cap + 1);
+			if (!grown) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}

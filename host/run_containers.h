@@ -1,0 +1,44 @@
+/* run_containers.h - the containers side of `gadgethost run`: find the
+ * containers, aim the gadget's kernel filter at the selected ones and
+ * keep it aimed as containers come and go, and enrich events with
+ * runtime.* and k8s.* fields.
+ *
+ *   open()       the collection, its first scan (before load, so the
+ *                kernel filter holds the containers already running)
+ *   configure()  the kernel filter: every selected container's mount
+ *                namespace (unless --host: no container filter)
+ *   start()      after load: live updates (runc state watch, OCI hooks)
+ *   free()       stop; the loop must run once more to close handles
+ */
+#ifndef GH_RUN_CONTAINERS_H
+#define GH_RUN_CONTAINERS_H
+
+#include <stdbool.h>
+
+#include <uv.h>
+
+#include "container_select.h"
+#include "gadget.h"
+
+struct gh_run_containers_opts {
+	struct gh_container_select select;
+	bool host;                    /* --host: host processes too, no filter */
+	const char *const *runc_roots; /* NULL: the defaults */
+	const char *docker_socket;
+	const char *hook_dir;
+	bool verbose;
+};
+
+struct gh_run_containers;
+
+int gh_run_containers_open(struct gh_run_containers **out, struct gh_gadget *g,
+			   const struct gh_run_containers_opts *opts);
+/* Fill kf's mount namespace filter; -ENOTSUP if the gadget has no mount
+ * namespace field to filter or enrich by. */
+int gh_run_containers_configure(struct gh_run_containers *rc, struct gh_kfilter *kf);
+int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop);
+/* Whether any known container has Kubernetes metadata. */
+bool gh_run_containers_any_k8s(const struct gh_run_containers *rc);
+void gh_run_containers_free(struct gh_run_containers *rc);
+
+#endif

@@ -1,0 +1,85 @@
+/* runc_state.c - a container from runc's state.json (see runc_state.h).
+ *
+ * The keys used (runc 1.1, libcontainer State):
+ *   id, init_process_pid, init_process_start (clock ticks since boot, as
+ *   in /proc/PID/stat field 22), config.labels ("key=value" for each OCI
+ *   annotation, then "bundle=DIR").
+ */
+#include "runc_state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "container_meta.h"
+#include "json.h"
+#include "read_file.h"
+
+static int fail(char *err, size_t errlen, int ret, const char *why)
+{
+	snprintf(err, errlen, "%s", why);
+	return ret;
+}
+
+int gh_runc_state_read(const char *path, const char *docker_socket, struct gh_container **out,
+		       char *err, size_t errlen)
+{
+	struct gh_annotations a = {0};
+	struct gh_container *c = NULL;
+	struct gh_json *j = NULL;
+	const char *id;
+	char *text = NULL, why[160];
+	uint64_t start = 0;
+	int64_t pid = 0;
+	size_t len;
+	int ret;
+
+	*out = NULL;
+	ret = gh_read_file(path, GH_READ_FILE_MAX, &text, &len);
+	if (ret)
+		return fail(err, errlen, ret == -ENOENT ? -ESRCH : ret, strerror(-ret));
+	ret = gh_json_parse(text, len, &j, why, sizeof(why));
+	free(text);
+	if (ret)
+		return fail(err, errlen, -EINVAL, why);
+	id = gh_json_str(gh_json_get(j, "id"));
+	if (!id || !*id) {
+		ret = fail(err, errlen, -EINVAL, "no \"id\"");
+		goto out;
+	}
+	if (gh_json_int(gh_json_get(j, "init_process_pid"), &pid) || pid <= 0 || pid > INT32_MAX) {
+		ret = fail(err, errlen, -EINVAL, "no valid \"init_process_pid\"");
+		goto out;
+	}
+	gh_json_uint(gh_json_get(j, "init_process_start"), &start);
+	c = gh_container_new(id);
+	ret = c ? gh_annotations_from_labels(&a, gh_json_path(j, "config.labels")) : -ENOMEM;
+	if (ret)
+		goto out;
+	c->pid = (pid_t)pid;
+	ret = gh_container_set(&c->bundle, gh_annotation(&a, "bundle"));
+	if (!ret)
+		ret = gh_container_set(&c->source, path);
+	if (!ret)
+		ret = gh_container_set(&c->name, id);
+	if (ret)
+		goto out;
+	ret = gh_container_read_proc(c);
+	if (!ret && start && c->pid_start != start)
+		ret = -ESRCH; /* the pid was reused: that container is gone */
+	if (ret) {
+		fail(err, errlen, ret, "its init process is gone");
+		goto out;
+	}
+	ret = gh_container_classify(c, &a, docker_socket);
+	if (ret)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	gh_container_free(c);
+	gh_annotations_free(&a);
+	gh_json_free(j);
+	return ret;
+}
