@@ -182,74 +182,80 @@ static int set_k8s(struct gh_container *c, const char *ns, const char *pod, cons
 	return ret;
 }
 
-int gh_container_classify(struct gh_container *c, const struct gh_annotations *a,
-			  const char *docker_socket)
+/* Kubernetes metadata, from containerd's CRI plugin or CRI-O. */
+static int classify_k8s(struct gh_container *c, const struct gh_annotations *a)
 {
-	const char *manager = gh_annotation(a, "io.container.manager");
 	const char *cri_type = gh_annotation(a, CRI "container-type");
-	const char *bundle = c->bundle ? c->bundle : "";
-	char ns[256];
-	int ret;
+	const char *crio_type = gh_annotation(a, "io.kubernetes.cri-o.ContainerType");
+	int ret = 0;
 
 	if (cri_type) {
 		c->sandbox = !strcmp(cri_type, "sandbox");
-		ret = gh_container_set(&c->runtime, "containerd");
-		if (!ret)
-			ret = set_k8s(c, gh_annotation(a, CRI "sandbox-namespace"),
-				      gh_annotation(a, CRI "sandbox-name"),
-				      gh_annotation(a, CRI "container-name"),
-				      gh_annotation(a, CRI "sandbox-uid"));
+		ret = set_k8s(c, gh_annotation(a, CRI "sandbox-namespace"),
+			      gh_annotation(a, CRI "sandbox-name"),
+			      gh_annotation(a, CRI "container-name"),
+			      gh_annotation(a, CRI "sandbox-uid"));
 		if (!ret)
 			ret = gh_container_set(&c->image, gh_annotation(a, CRI "image-name"));
-		/* as Inspektor Gadget: the Kubernetes container name */
-		if (!ret && c->k8s_container)
-			ret = gh_container_set(&c->name, c->k8s_container);
-		else if (!ret && c->sandbox && c->k8s_pod)
-			ret = gh_container_set(&c->name, c->k8s_pod);
-		return ret;
-	}
-	if (manager && !strcmp(manager, "cri-o")) {
-		const char *type = gh_annotation(a, "io.kubernetes.cri-o.ContainerType");
-
-		c->sandbox = type && !strcmp(type, "sandbox");
-		ret = gh_container_set(&c->runtime, "cri-o");
-		if (!ret)
-			ret = set_k8s(c, gh_annotation(a, "io.kubernetes.pod.namespace"),
-				      gh_annotation(a, "io.kubernetes.pod.name"),
-				      gh_annotation(a, "io.kubernetes.container.name"),
-				      gh_annotation(a, "io.kubernetes.pod.uid"));
+	} else if (gh_annotation(a, "io.kubernetes.pod.name")) {
+		c->sandbox = crio_type && !strcmp(crio_type, "sandbox");
+		ret = set_k8s(c, gh_annotation(a, "io.kubernetes.pod.namespace"),
+			      gh_annotation(a, "io.kubernetes.pod.name"),
+			      gh_annotation(a, "io.kubernetes.container.name"),
+			      gh_annotation(a, "io.kubernetes.pod.uid"));
 		if (!ret)
 			ret = gh_container_set(&c->image,
 					       gh_annotation(a, "io.kubernetes.cri-o.ImageName"));
-		if (!ret && c->k8s_container)
-			ret = gh_container_set(&c->name, c->k8s_container);
-		return ret;
 	}
+	/* as Inspektor Gadget: a pod's container is named as in the pod */
+	if (!ret && c->k8s_container)
+		ret = gh_container_set(&c->name, c->k8s_container);
+	else if (!ret && c->sandbox && c->k8s_pod)
+		ret = gh_container_set(&c->name, c->k8s_pod);
+	return ret;
+}
+
+/* The runtime: from who manages the container, else where its bundle is. */
+static int classify_runtime(struct gh_container *c, const struct gh_annotations *a,
+			    const char *docker_socket)
+{
+	const char *manager = gh_annotation(a, "io.container.manager");
+	const char *bundle = c->bundle ? c->bundle : "";
+	char ns[256];
+
+	if (manager && !strcmp(manager, "cri-o"))
+		return gh_container_set(&c->runtime, "cri-o");
 	if (manager && !strcmp(manager, "libpod")) {
 		char *name = NULL;
 
-		ret = gh_container_set(&c->runtime, "podman");
-		if (!ret && !podman_name(c->pid, &name)) {
+		if (!podman_name(c->pid, &name)) {
 			free(c->name);
 			c->name = name;
 		}
-		return ret;
+		return gh_container_set(&c->runtime, "podman");
 	}
 	if (strstr(bundle, TASK_DIR "moby/")) {
 		char *name = NULL, *image = NULL;
 
-		ret = gh_container_set(&c->runtime, "docker");
-		if (!ret && !gh_docker_inspect(docker_socket, c->id, &name, &image)) {
+		if (!gh_docker_inspect(docker_socket, c->id, &name, &image)) {
 			free(c->name);
 			c->name = name;
 			free(c->image);
 			c->image = image;
 		}
-		return ret;
+		return gh_container_set(&c->runtime, "docker");
 	}
 	if (!containerd_namespace(bundle, ns, sizeof(ns)))
 		return gh_container_set(&c->runtime, "containerd");
 	return gh_container_set(&c->runtime, "runc");
+}
+
+int gh_container_classify(struct gh_container *c, const struct gh_annotations *a,
+			  const char *docker_socket)
+{
+	int ret = classify_runtime(c, a, docker_socket);
+
+	return ret ? ret : classify_k8s(c, a);
 }
 
 /* The inode of /proc/PID/ns/NAME, or 0. */

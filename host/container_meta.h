@@ -5,12 +5,14 @@
  * runtime is told apart by its annotations and where its bundle lives
  * (see docs/containers.md):
  *
- *   io.kubernetes.cri.container-type   containerd's CRI plugin (Kubernetes)
- *   io.container.manager=cri-o         CRI-O (Kubernetes)
+ *   io.container.manager=cri-o         CRI-O
  *   io.container.manager=libpod        podman (name: conmon's -n)
  *   bundle .../io.containerd.runtime.v2.task/moby/ID    docker (name: Engine API)
- *   bundle .../io.containerd.runtime.v2.task/NS/ID      containerd (ctr)
+ *   bundle .../io.containerd.runtime.v2.task/NS/ID      containerd (ctr, CRI)
  *   anything else                       runc
+ *
+ * Kubernetes metadata comes from the annotations CRI runtimes set, on any
+ * runtime: io.kubernetes.cri.* (containerd) or io.kubernetes.pod.* (CRI-O).
  */
 #ifndef GH_CONTAINER_META_H
 #define GH_CONTAINER_META_H

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Integration tests of the container collection with real runc containers
+(tests/integration/containers.py starts them, all state in a temp dir):
+discovery from runc's state, OCI hooks, the kernel filter aimed at the
+selected containers only, runtime.* and k8s.* fields, list-containers."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import containers
+from gh import (GH_BIN, Skip, Tracer, bpf_skip_reason, check, describe, excerpt, main,
+                run_host)
+
+HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
+         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
+CRI = {"io.kubernetes.cri.container-type": "container",
+       "io.kubernetes.cri.sandbox-name": "api-7d4b9",
+       "io.kubernetes.cri.sandbox-namespace": "shop",
+       "io.kubernetes.cri.sandbox-uid": "0b5f2a9e-1111-2222-3333-444455556666",
+       "io.kubernetes.cri.container-name": "api",
+       "io.kubernetes.cri.image-name": "localhost/bb:latest"}
+
+
+def require():
+    reason = bpf_skip_reason()
+    if reason:
+        raise Skip(reason)
+
+
+def received(stderr):
+    m = re.search(r"(\d+) events received", stderr)
+    check(m, "no 'events received' line (--verbose)", excerpt(stderr))
+    return int(m.group(1))
+
+
+def execs(evs, name):
+    return [e for e in evs if (e.get("runtime") or {}).get("containerName") == name]
+
+
+def test_runc_discovered_from_first_exec():
+    """-c web: a runc container created after the tracer started is traced
+    from its first exec, with its runtime fields; another container's execs
+    never reach userspace"""
+    require()
+    with containers.Runc() as r:
+        web = r.bundle("web", ["sh", "-c", "/bin/echo first-exec; exec sleep 0.3"])
+        other = r.bundle("other", ["sh", "-c", "/bin/echo other; exec sleep 0.3"])
+        with Tracer("trace/exec.lua", "-c", "web", "--runc-root", r.root, "--verbose",
+                    host=False) as t:
+            r.create("web", web)
+            r.start("web")
+            r.create("other", other)
+            r.start("other")
+            time.sleep(1.0)
+        t.check_clean_exit()
+    evs = t.events()
+    want = [["sh", "-c", "/bin/echo first-exec; exec sleep 0.3"], ["/bin/echo", "first-exec"],
+            ["sleep", "0.3"]]
+    check([e["args"] for e in evs] == want,
+          "wanted exactly the 3 execs of container web, the first one first", describe(evs))
+    for e in evs:
+        check(e["runtime"] == {"runtimeName": "runc", "containerId": "web",
+                               "containerName": "web", "containerImageName": None},
+              "runtime fields of web", e)
+        check(e["k8s"]["podName"] is None, "a plain runc container has no pod", e)
+    check(received(t.stderr) == 3, "the host received events of other containers or the host",
+          excerpt(t.stderr))
+
+
+def test_runc_hook_only():
+    """the container is in no watched runc root: only its prestart hook can
+    report it, and its first exec is traced; CRI annotations give k8s.*"""
+    require()
+    empty = tempfile.mkdtemp(prefix="gh-noroot-")
+    try:
+        with containers.Runc() as r:
+            b = r.bundle("hooked", ["sh", "-c", "/bin/echo via-hook"], annotations=CRI,
+                         hooks=HOOKS)
+            with Tracer("trace/exec.lua", "--k8s-namespace", "shop", "--k8s-podname", "api-*",
+                        "--runc-root", empty, "--verbose", host=False) as t:
+                r.run("hooked", b)
+                time.sleep(1.0)
+            t.check_clean_exit()
+    finally:
+        os.rmdir(empty)
+    evs = t.events()
+    check([e["args"] for e in evs] == [["sh", "-c", "/bin/echo via-hook"],
+                                      ["/bin/echo", "via-hook"]],
+          "wanted the container's 2 execs from the hook alone", describe(evs),
+          "stderr: " + excerpt(t.stderr))
+    for e in evs:
+        check(e["k8s"] == {"namespace": "shop", "podName": "api-7d4b9", "containerName": "api",
+                           "podLabels": None}, "k8s fields from the CRI annotations", e)
+        check(e["runtime"]["containerName"] == "api" and
+              e["runtime"]["containerId"] == "hooked" and
+              e["runtime"]["containerImageName"] == "localhost/bb:latest",
+              "runtime fields of a CRI-annotated container", e)
+    check("container api started" in t.stderr and "container api stopped" in t.stderr,
+          "the hooks' start and stop were not seen", excerpt(t.stderr))
+
+
+def test_list_containers():
+    """list-containers agrees with runc list: ids, pids, mount namespaces"""
+    require()
+    with containers.Runc() as r:
+        for name in ("one", "two"):
+            r.run(name, r.bundle(name, ["sleep", "30"]))
+        res = run_host("list-containers", "-o", "json", "--runc-root", r.root)
+        runc = r.cmd("list", "--format", "json").stdout
+        check(res.returncode == 0, "list-containers failed", res.stderr)
+        got = {c["runtime"]["containerId"]: c for c in map(json.loads, res.stdout.splitlines())}
+        ref = {c["id"]: c for c in json.loads(runc)}
+        check(set(got) == set(ref) == {"one", "two"}, "ids differ from runc list",
+              res.stdout, runc)
+        for cid, c in got.items():
+            check(c["pid"] == ref[cid]["pid"], "pid of %s differs from runc list" % cid, c)
+            check(c["runtime"]["runtimeName"] == "runc" and
+                  c["runtime"]["containerName"] == cid, "runtime fields of %s" % cid, c)
+            check(c["mntns"] == containers.mntns(ref[cid]["pid"]),
+                  "mntns of %s differs from /proc" % cid, c)
+
+
+def test_malformed_state_file():
+    """a state.json that is not JSON: one warning naming it, the rest listed"""
+    require()
+    with containers.Runc() as r:
+        r.run("good", r.bundle("good", ["sleep", "30"]))
+        bad = os.path.join(r.root, "bad")
+        os.makedirs(bad)
+        with open(os.path.join(bad, "state.json"), "w") as f:
+            f.write('{"id": "bad", "init_process_pid": ')
+        res = run_host("list-containers", "--runc-root", r.root)
+    check(res.returncode == 0, "list-containers failed on a malformed state file", res.stderr)
+    warnings = res.stderr.strip().splitlines()
+    check(len(warnings) == 1 and "bad/state.json" in warnings[0],
+          "wanted one warning naming bad/state.json", res.stderr)
+    check(re.search(r"^good\s", res.stdout, re.M), "the good container is not listed", res.stdout)
+
+
+def mntns_map_entries(pid):
+    """entries of gadget_mntns_filter_map in the maps of process pid"""
+    mine = set()
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                m = re.search(r"^map_id:\s*(\d+)", f.read(), re.M)
+        except OSError:
+            continue
+        if m:
+            mine.add(int(m.group(1)))
+    maps = json.loads(subprocess.run(["bpftool", "-j", "map", "list"], check=True,
+                                     capture_output=True, text=True).stdout)
+    ids = [m["id"] for m in maps if m.get("name", "").startswith("gadget_mntns_fi")
+           and m["id"] in mine]
+    check(len(ids) == 1, "wanted one gadget_mntns_filter_map of pid %d" % pid, maps)
+    dump = json.loads(subprocess.run(["bpftool", "-j", "map", "dump", "id", str(ids[0])],
+                                     check=True, capture_output=True, text=True).stdout)
+    return len(dump)
+
+
+def test_churn_leaves_no_stale_entries():
+    """40 containers started and stopped while tracing: each traced, and the
+    kernel filter map is empty afterwards (mount namespace ids get reused)"""
+    require()
+    n = 40
+    with containers.Runc() as r:
+        with Tracer("trace/exec.lua", "-c", "churn*", "--runc-root", r.root, host=False) as t:
+            for i in range(n):
+                name = "churn%d" % i
+                r.run(name, r.bundle(name, ["/bin/echo", name]))
+                deadline = time.time() + 10
+                while r.state(name).get("status") != "stopped" and time.time() < deadline:
+                    time.sleep(0.02)
+                r.delete(name)
+            time.sleep(1.5)  # the host's once-a-second check notices the last ones
+            left = mntns_map_entries(t.proc.pid)
+        t.check_clean_exit()
+    evs = t.events()
+    names = sorted(e["runtime"]["containerName"] for e in evs)
+    check(names == sorted("churn%d" % i for i in range(n)),
+          "wanted one exec from each of the %d containers" % n, describe(evs))
+    check(all(e["args"] == ["/bin/echo", e["runtime"]["containerName"]] for e in evs),
+          "args do not match the container", describe(evs))
+    check(left == 0, "%d stale entries in the kernel filter map" % left)
+
+
+def test_hook_malformed_payload():
+    """gadgethost hook with garbage on stdin: one warning, exit 0 (a hook
+    must never fail the container)"""
+    p = subprocess.run([GH_BIN, "hook", "prestart"], input="{not json", capture_output=True,
+                       text=True, timeout=10)
+    check(p.returncode == 0, "hook exited %d" % p.returncode, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    check(len(lines) == 1 and "malformed" in lines[0], "wanted one warning line", p.stderr)
+
+
+if __name__ == "__main__":
+    main([test_runc_discovered_from_first_exec, test_runc_hook_only, test_list_containers,
+          test_malformed_state_file, test_churn_leaves_no_stale_entries,
+          test_hook_malformed_payload], bpf=False)
