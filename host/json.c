@@ -319,8 +319,12 @@ static struct gh_json *parse_container(struct parser *ps, enum gh_json_type type
 		return NULL;
 	ps->p++;
 	skip_ws(ps);
-	while (!at_char(ps, ps->p, close) || j->n) {
-		if (at_char(ps, ps->p, close)) { /* only after a comma */
+	if (at_char(ps, ps->p, close)) { /* empty */
+		ps->p++;
+		return j;
+	}
+	for (;;) {
+		if (at_char(ps, ps->p, close)) { /* after a comma */
 			fail(ps, ps->p, "trailing comma before '%c'", close);
 			goto err;
 		}
@@ -344,8 +348,10 @@ static struct gh_json *parse_container(struct parser *ps, enum gh_json_type type
 		}
 		key = NULL;
 		skip_ws(ps);
-		if (at_char(ps, ps->p, close))
-			break;
+		if (at_char(ps, ps->p, close)) {
+			ps->p++;
+			return j;
+		}
 		if (!at_char(ps, ps->p, ',')) {
 			fail_expected(ps, ps->p, object ? "',' or '}' after an object member"
 							: "',' or ']' after an array element");
@@ -354,8 +360,6 @@ static struct gh_json *parse_container(struct parser *ps, enum gh_json_type type
 		ps->p++;
 		skip_ws(ps);
 	}
-	ps->p++;
-	return j;
 err:
 	free(key);
 	gh_json_free(j);
