@@ -172,7 +172,12 @@ def test_churn_leaves_no_stale_entries():
         with Tracer("trace/exec.lua", "-c", "churn*", "--runc-root", r.root, host=False) as t:
             for i in range(n):
                 name = "churn%d" % i
-                r.run(name, r.bundle(name, ["/bin/echo", name]))
+                # half reported by hooks (exec at once), half found on disk
+                # (a moment before the exec: without a hook, a slow host,
+                # say under ASan, can lose the race with runc run)
+                args = ["/bin/echo", name] if i % 2 == 0 else \
+                    ["sh", "-c", "sleep 0.5; exec /bin/echo " + name]
+                r.run(name, r.bundle(name, args, hooks=HOOKS if i % 2 == 0 else None))
                 deadline = time.time() + 10
                 while r.state(name).get("status") != "stopped" and time.time() < deadline:
                     time.sleep(0.02)
@@ -181,11 +186,12 @@ def test_churn_leaves_no_stale_entries():
             left = mntns_map_entries(t.proc.pid)
         t.check_clean_exit()
     evs = t.events()
-    names = sorted(e["runtime"]["containerName"] for e in evs)
-    check(names == sorted("churn%d" % i for i in range(n)),
-          "wanted one exec from each of the %d containers" % n, describe(evs))
-    check(all(e["args"] == ["/bin/echo", e["runtime"]["containerName"]] for e in evs),
-          "args do not match the container", describe(evs))
+    echoes = sorted(e["runtime"]["containerName"] for e in evs
+                    if e["args"] == ["/bin/echo", e["runtime"]["containerName"]])
+    check(echoes == sorted("churn%d" % i for i in range(n)),
+          "wanted the echo of each of the %d containers" % n, describe(evs))
+    check(all(e["runtime"]["containerName"].startswith("churn") for e in evs),
+          "events of other containers", describe(evs))
     check(left == 0, "%d stale entries in the kernel filter map" % left)
 
 
