@@ -454,6 +454,7 @@ int gh_cmd_run(int argc, char **argv)
 		uv_loop_init(&loop);
 		loop_used = true;
 		a.run.loop = &loop;
+		a.run.containers = g->schema.containers;
 		if (gh_run_containers_start(rc, &loop))
 			ret = usage_error("watching containers failed");
 	}

@@ -22,6 +22,8 @@ struct gh_containers {
 	size_t n_gone;
 	struct listener *listeners;
 	size_t n_listeners;
+	gh_container_sync_fn sync;
+	void *sync_ctx;
 	/* the last mntns looked up: events come in runs from one process */
 	uint64_t cache_mntns;
 	const struct gh_container *cache;
@@ -93,6 +95,18 @@ void gh_containers_free(struct gh_containers *cc)
 	free(cc);
 }
 
+void gh_containers_set_sync(struct gh_containers *cc, gh_container_sync_fn fn, void *ctx)
+{
+	cc->sync = fn;
+	cc->sync_ctx = ctx;
+}
+
+static void sync_before_change(struct gh_containers *cc)
+{
+	if (cc->sync)
+		cc->sync(cc->sync_ctx);
+}
+
 int gh_containers_subscribe(struct gh_containers *cc, gh_container_cb cb, void *ctx)
 {
 	struct listener *l = realloc(cc->listeners, (cc->n_listeners + 1) * sizeof(*l));
@@ -154,6 +168,8 @@ int gh_containers_add(struct gh_containers *cc, struct gh_container *c)
 	ssize_t same = live_index(cc, c->id);
 	int ret;
 
+	if (same < 0 || cc->live[same]->mntns != c->mntns || cc->live[same]->pid != c->pid)
+		sync_before_change(cc);
 	if (same >= 0) {
 		struct gh_container *old = cc->live[same];
 
@@ -201,12 +217,19 @@ int gh_containers_remove(struct gh_containers *cc, const char *id, uint64_t now_
 
 	if (i < 0)
 		return -ENOENT;
+	sync_before_change(cc);
 	return retire(cc, (size_t)i, now_ms);
 }
 
 void gh_containers_expire(struct gh_containers *cc, uint64_t now_ms)
 {
+	bool synced = false;
+
 	for (size_t i = 0; i < cc->n_gone;) {
+		if (!synced && now_ms - cc->gone[i].since_ms >= GH_CONTAINER_LINGER_MS) {
+			sync_before_change(cc);
+			synced = true;
+		}
 		if (now_ms - cc->gone[i].since_ms >= GH_CONTAINER_LINGER_MS) {
 			gh_container_free(cc->gone[i].c);
 			cc->gone[i] = cc->gone[--cc->n_gone];

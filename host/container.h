@@ -42,7 +42,14 @@ struct gh_containers;
 /* A change: added (true) or removed (false).  c is valid during the call. */
 typedef void (*gh_container_cb)(void *ctx, const struct gh_container *c, bool added);
 
+/* Called just before the collection changes: the runner drains the events
+ * already sent, so that they are enriched as things stood when they were
+ * sent (mount namespace ids are reused at once: a container's last events
+ * must not get the next container's name). */
+typedef void (*gh_container_sync_fn)(void *ctx);
+
 int gh_containers_new(struct gh_containers **out);
+void gh_containers_set_sync(struct gh_containers *cc, gh_container_sync_fn fn, void *ctx);
 void gh_containers_free(struct gh_containers *cc);
 /* Listeners are called in the order they subscribed. */
 int gh_containers_subscribe(struct gh_containers *cc, gh_container_cb cb, void *ctx);

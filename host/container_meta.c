@@ -132,27 +132,33 @@ static int containerd_namespace(const char *bundle, char *ns, size_t nslen)
 	return 0;
 }
 
-/* podman: the container's init is a child of conmon, started with
- * "-n NAME" (and "-c ID"). */
-static int podman_name(pid_t pid, char **name)
+/* The parent of pid, from /proc/PID/stat; 0 if unknown. */
+static long parent_of(long pid)
 {
-	char path[64], *stat = NULL, *cmdline = NULL;
-	const char *p, *end;
+	char path[64], *stat = NULL;
+	const char *p;
 	size_t len;
 	long ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (gh_read_file(path, 4096, &stat, &len))
+		return 0;
+	p = strrchr(stat, ')');
+	if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+		ppid = 0;
+	free(stat);
+	return ppid;
+}
+
+/* The value after "-n"/"--name" in pid's command line. */
+static int name_option(long pid, char **name)
+{
+	char path[64], *cmdline = NULL;
+	const char *p, *end;
+	size_t len;
 	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	ret = gh_read_file(path, 4096, &stat, &len);
-	if (ret)
-		return ret;
-	p = strrchr(stat, ')');
-	if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid <= 0) {
-		free(stat);
-		return -EINVAL;
-	}
-	free(stat);
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", ppid);
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	ret = gh_read_file(path, 65536, &cmdline, &len);
 	if (ret)
 		return ret;
@@ -166,6 +172,23 @@ static int podman_name(pid_t pid, char **name)
 	}
 	free(cmdline);
 	return ret;
+}
+
+/* podman: conmon ("-n NAME -c ID") starts runc, whose init becomes the
+ * container; at a prestart hook the init is still runc's child, later
+ * conmon's.  So look a few ancestors up. */
+static int podman_name(pid_t pid, char **name)
+{
+	long p = pid;
+
+	for (int depth = 0; depth < 4; depth++) {
+		p = parent_of(p);
+		if (p <= 1)
+			break;
+		if (!name_option(p, name))
+			return 0;
+	}
+	return -ENOENT;
 }
 
 static int set_k8s(struct gh_container *c, const char *ns, const char *pod, const char *name,

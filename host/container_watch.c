@@ -3,8 +3,9 @@
  *
  * inotify is not recursive and runc renames state.json into a directory
  * it has just made, so the set of watched directories follows the tree:
- * every root that exists, every namespace directory under it, and every
- * container directory still waiting for its state.json.  Any event means
+ * every root that exists (or, for one that does not, its nearest existing
+ * ancestor), every namespace directory under it, and every container
+ * directory still waiting for its state.json.  Any event means
  * "scan again"; a scan reads only state files it has not seen, so it is
  * cheap.  A timer scans every second anyway (a root made later, an event
  * missed) and checks that each container's init process still lives.
@@ -223,14 +224,34 @@ static void scan_container_dir(struct gh_container_watch *w, const char *dir)
 	gh_containers_add(w->cc, c);
 }
 
+/* A root that does not exist yet: watch its nearest existing ancestor, so
+ * that the root's creation (a runtime's first container) is seen at once. */
+static void watch_ancestor(struct gh_container_watch *w, const char *root)
+{
+	char path[4096];
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s", root);
+	while ((slash = strrchr(path, '/')) && slash != path) {
+		*slash = '\0';
+		if (is_dir(path)) {
+			want_dir(w, path);
+			return;
+		}
+	}
+}
+
 /* ROOT/X: X is a container directory, or a namespace holding them. */
 static void scan_root(struct gh_container_watch *w, const char *root, int depth)
 {
 	DIR *dir = opendir(root);
 	struct dirent *e;
 
-	if (!dir)
+	if (!dir) {
+		if (depth == 0 && errno == ENOENT)
+			watch_ancestor(w, root);
 		return;
+	}
 	want_dir(w, root);
 	while ((e = readdir(dir))) {
 		char path[4096], state[4200];

@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 #include <uv.h>
 
+#include "container.h"
 #include "lua_script.h"
 
 #define BUSY_DRAIN_MS 10     /* busy: drain period */
@@ -180,6 +181,19 @@ static void drain(struct gh_runner *r)
 	report_lost(r, false);
 }
 
+/* The container collection is about to change: take the events sent
+ * before, while their containers are still as they were. */
+static void drain_for_containers(void *ctx)
+{
+	struct gh_runner *r = ctx;
+
+	if (r->stopping || r->out_error)
+		return;
+	ring_buffer__consume(r->rb);
+	if (gh_out_pending(r->out))
+		r->out_error = gh_out_flush(r->out);
+}
+
 static void on_poll(uv_poll_t *h, int status, int events)
 {
 	drain(h->data);
@@ -282,6 +296,8 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	if (opts->timeout_ms)
 		uv_timer_start(&r.timeout_timer, on_timeout, opts->timeout_ms, 0);
 	r.window_start = r.started = uv_now(r.loop);
+	if (opts->containers)
+		gh_containers_set_sync(opts->containers, drain_for_containers, &r);
 
 	ret = gh_out_header(out);
 	if (!ret)
@@ -296,6 +312,8 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	}
 	if (!r.stopping)
 		stop(&r);
+	if (opts->containers)
+		gh_containers_set_sync(opts->containers, NULL, NULL);
 	/* close our own handles only: a shared loop has others (the container
 	 * watch, the hook server), closed by their owners */
 	uv_close((uv_handle_t *)&r.poll, on_close);

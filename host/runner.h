@@ -11,11 +11,14 @@
 
 #include <uv.h>
 
+struct gh_containers;
+
 struct gh_run_opts {
 	uint64_t timeout_ms;     /* 0: until a signal */
 	const char *ready_file;  /* created once every program is attached */
 	bool verbose;
 	uv_loop_t *loop;         /* shared with other watchers; NULL: its own */
+	struct gh_containers *containers; /* drained for before they change */
 };
 
 /* Consume events until stopped; flushes everything before returning.

@@ -14,6 +14,8 @@ packages=(
 	libclang-rt-14-dev # ASan/UBSan runtime when building with clang
 	# benchmark: the tools gadgethost is compared with
 	libbpf-tools bpftrace linux-perf
+	# container runtimes (integration tests)
+	runc containerd docker.io podman busybox-static
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -169,7 +169,8 @@ def test_churn_leaves_no_stale_entries():
     require()
     n = 40
     with containers.Runc() as r:
-        with Tracer("trace/exec.lua", "-c", "churn*", "--runc-root", r.root, host=False) as t:
+        with Tracer("trace/exec.lua", "-c", "churn*", "--runc-root", r.root, "--verbose",
+                    host=False) as t:
             for i in range(n):
                 name = "churn%d" % i
                 # half reported by hooks (exec at once), half found on disk
@@ -188,8 +189,11 @@ def test_churn_leaves_no_stale_entries():
     evs = t.events()
     echoes = sorted(e["runtime"]["containerName"] for e in evs
                     if e["args"] == ["/bin/echo", e["runtime"]["containerName"]])
+    missing = sorted(set("churn%d" % i for i in range(n)) - set(echoes))
     check(echoes == sorted("churn%d" % i for i in range(n)),
-          "wanted the echo of each of the %d containers" % n, describe(evs))
+          "wanted the echo of each of the %d containers; missing: %s" % (n, missing),
+          describe([e for e in evs if e["runtime"]["containerName"] in missing], 20),
+          "stderr: " + excerpt(t.stderr))
     check(all(e["runtime"]["containerName"].startswith("churn") for e in evs),
           "events of other containers", describe(evs))
     check(left == 0, "%d stale entries in the kernel filter map" % left)

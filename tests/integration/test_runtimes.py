@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The container collection with every runtime Debian ships here, started
+by the tests themselves (tests/integration/containers.py): containerd with
+ctr, dockerd on that containerd, podman (with OCI hooks from --hooks-dir),
+and list-containers against each runtime's own list with all of them
+running at once."""
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+
+import containers
+from gh import (GH_BIN, Skip, Tracer, bpf_skip_reason, check, describe, excerpt, main,
+                run_host)
+
+WORK = None
+
+
+def work():
+    """a temp dir with the busybox rootfs, its tar and its OCI archive"""
+    global WORK
+    if WORK is None:
+        WORK = tempfile.mkdtemp(prefix="gh-runtimes-")
+        rootfs = containers.build_rootfs(os.path.join(WORK, "rootfs"))
+        containers.rootfs_tar(rootfs, os.path.join(WORK, "rootfs.tar"))
+        containers.oci_image_archive(rootfs, os.path.join(WORK, "bb-oci.tar"))
+    return WORK
+
+
+def require():
+    reason = bpf_skip_reason()
+    if reason:
+        raise Skip(reason)
+
+
+def received(stderr):
+    m = re.search(r"(\d+) events received", stderr)
+    check(m, "no 'events received' line (--verbose)", excerpt(stderr))
+    return int(m.group(1))
+
+
+def test_containerd_ctr():
+    """ctr run: the container found under /run/containerd/runc/default,
+    runtime containerd, name = id; nothing else reaches userspace"""
+    require()
+    with containers.Containerd() as c:
+        c.import_image(os.path.join(work(), "bb-oci.tar"))
+        with Tracer("trace/exec.lua", "-c", "ctr-web", "--verbose", host=False) as t:
+            c.run("ctr-web", "sh", "-c", "sleep 0.5; exec /bin/echo from-ctr")
+            time.sleep(2.0)
+        t.check_clean_exit()
+    evs = t.events()
+    echo = [e for e in evs if e["args"] == ["/bin/echo", "from-ctr"]]
+    check(len(echo) == 1, "wanted the container's echo once", describe(evs))
+    for e in evs:
+        check(e["runtime"] == {"runtimeName": "containerd", "containerId": "ctr-web",
+                               "containerName": "ctr-web", "containerImageName": None},
+              "runtime fields of a ctr container", e)
+    check(received(t.stderr) == len(evs), "events of other processes reached userspace",
+          excerpt(t.stderr))
+
+
+def test_docker():
+    """docker run: found under EXEC_ROOT/runtime-runc/moby, named and
+    imaged by the Engine API on the daemon's socket"""
+    require()
+    with containers.Containerd() as c, containers.Dockerd(c) as d:
+        d.import_rootfs(os.path.join(work(), "rootfs.tar"))
+        with Tracer("trace/exec.lua", "-c", "dk-web", "--verbose", "--docker-socket", d.sock,
+                    "--runc-root", os.path.join(d.exec_root, "runtime-runc"),
+                    host=False) as t:
+            cid = d.run("dk-web", "sh", "-c", "sleep 0.5; exec /bin/echo from-docker")
+            time.sleep(2.0)
+        t.check_clean_exit()
+    evs = t.events()
+    echo = [e for e in evs if e["args"] == ["/bin/echo", "from-docker"]]
+    check(len(echo) == 1, "wanted the container's echo once", describe(evs),
+          "stderr: " + excerpt(t.stderr))
+    for e in evs:
+        check(e["runtime"]["runtimeName"] == "docker" and
+              e["runtime"]["containerName"] == "dk-web" and
+              e["runtime"]["containerId"] == cid and
+              e["runtime"]["containerImageName"] == containers.IMAGE_REF,
+              "runtime fields of a docker container (id %s)" % cid, e)
+    check(received(t.stderr) == len(evs), "events of other processes reached userspace",
+          excerpt(t.stderr))
+
+
+def podman_hooks_dir(base):
+    """podman's OCI hooks config: gadgethost hook prestart and poststop"""
+    d = os.path.join(base, "hooks.d")
+    os.makedirs(d, exist_ok=True)
+    for stage in ("prestart", "poststop"):
+        with open(os.path.join(d, "gadgethost-%s.json" % stage), "w") as f:
+            json.dump({"version": "1.0.0",
+                       "hook": {"path": GH_BIN, "args": ["gadgethost", "hook", stage]},
+                       "when": {"always": True}, "stages": [stage]}, f)
+    return d
+
+
+def test_podman_hooks_first_exec():
+    """podman run --hooks-dir: the prestart hook reports the container before
+    its first exec, named as podman names it (conmon's -n)"""
+    require()
+    hooks = podman_hooks_dir(work())
+    with containers.Podman() as p:
+        p.import_rootfs(os.path.join(work(), "rootfs.tar"))
+        with Tracer("trace/exec.lua", "-c", "pm-web", "--verbose", host=False) as t:
+            p.run("pm-web", "sh", "-c", "/bin/echo from-podman", hooks_dir=hooks)
+            time.sleep(2.0)
+        t.check_clean_exit()
+    evs = t.events()
+    check([e["args"] for e in evs][:2] == [["sh", "-c", "/bin/echo from-podman"],
+                                          ["/bin/echo", "from-podman"]],
+          "wanted the container's first exec and its echo", describe(evs),
+          "stderr: " + excerpt(t.stderr))
+    for e in evs:
+        check(e["runtime"]["runtimeName"] == "podman" and
+              e["runtime"]["containerName"] == "pm-web",
+              "runtime fields of a podman container", e)
+
+
+def test_list_containers_four_runtimes():
+    """runc, containerd, docker and podman containers at once:
+    list-containers agrees with runc list, ctr containers list, docker ps
+    and podman ps"""
+    require()
+    w = work()
+    with containers.Runc() as r, containers.Containerd() as c, \
+            containers.Dockerd(c) as d, containers.Podman() as p:
+        r.run("rc-one", r.bundle("rc-one", ["sleep", "60"]))
+        c.import_image(os.path.join(w, "bb-oci.tar"))
+        c.run("ctr-one", "sleep", "60")
+        d.import_rootfs(os.path.join(w, "rootfs.tar"))
+        d.run("dk-one", "sleep", "60")
+        p.import_rootfs(os.path.join(w, "rootfs.tar"))
+        p.run("pm-one", "sleep", "60")
+        res = run_host("list-containers", "-o", "json", "--verbose",
+                       "--runc-root", r.root, "--runc-root", "/run/containerd/runc",
+                       "--runc-root", os.path.join(d.exec_root, "runtime-runc"),
+                       "--runc-root", "/run/runc", "--docker-socket", d.sock)
+        want = {
+            ("runc", "rc-one", "rc-one"),
+            ("containerd", "ctr-one", c.ctr("containers", "list", "-q",
+                                            namespace="default").stdout.split()[0]),
+            ("docker", "dk-one", d.docker("ps", "-q", "--no-trunc").stdout.split()[0]),
+            ("podman", "pm-one", p.podman("ps", "-q", "--no-trunc").stdout.split()[0]),
+        }
+        pids = {"rc-one": r.pid("rc-one"), "ctr-one": c.pid("ctr-one", "default"),
+                "dk-one": d.pid("dk-one"), "pm-one": p.pid("pm-one")}
+    check(res.returncode == 0, "list-containers failed", res.stderr)
+    got = [json.loads(l) for l in res.stdout.splitlines()]
+    seen = {(g["runtime"]["runtimeName"], g["runtime"]["containerName"],
+             g["runtime"]["containerId"]) for g in got}
+    check(seen == want, "list-containers differs from the runtimes' own lists",
+          "got: %s" % sorted(seen), "want: %s" % sorted(want))
+    for g in got:
+        name = g["runtime"]["containerName"]
+        check(g["pid"] == pids[name], "pid of %s" % name, g, pids)
+
+
+if __name__ == "__main__":
+    try:
+        main([test_containerd_ctr, test_docker, test_podman_hooks_first_exec,
+              test_list_containers_four_runtimes], bpf=False)
+    finally:
+        if WORK:
+            shutil.rmtree(WORK, ignore_errors=True)
