@@ -369,6 +369,28 @@ class _Fixture:
         self.stop()
         return False
 
+    def _start_daemon(self, argv, name, probe):
+        """spawn a daemon (log in self.log) and wait until probe() exits 0;
+        stop() and re-raise if it dies or is not ready in time"""
+        t0 = time.monotonic()
+        self.proc = _spawn(argv, self.log, env=_env())
+        self.started = start_time(self.proc.pid)
+        self._started()
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise gh.Failure("%s exited %d" % (name, self.proc.returncode),
+                                 "log: " + gh.excerpt(_read(self.log, "")))
+            return probe().returncode == 0
+        try:
+            wait_until(ready, START_TIMEOUT, "%s ready" % name,
+                       lambda: "log: " + gh.excerpt(_read(self.log, "")))
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_seconds = time.monotonic() - t0
+        return self
+
 
 # ----------------------------------------------------------------- images
 
@@ -705,24 +727,8 @@ class Containerd(_Fixture):
                 cri=CRI_CONFIG.format(image=self.image, base=self.base) if self.cri else ""))
         _Guard.acquire(CONTAINERD_RUN)
         self._cgroups = _Cgroups(["default", "k8s.io", "moby", "kubepods"])
-        t0 = time.monotonic()
-        self.proc = _spawn([self.containerd, "--config", self.config], self.log, env=_env())
-        self.started = start_time(self.proc.pid)
-        self._started()
-
-        def ready():
-            if self.proc.poll() is not None:
-                raise gh.Failure("containerd exited %d" % self.proc.returncode,
-                                 "log: " + gh.excerpt(_read(self.log, "")))
-            return self.ctr("version", check=False, timeout=10).returncode == 0
-        try:
-            wait_until(ready, START_TIMEOUT, "containerd ready (ctr version)",
-                       lambda: "log: " + gh.excerpt(_read(self.log, "")))
-        except BaseException:
-            self.stop()
-            raise
-        self.ready_seconds = time.monotonic() - t0
-        return self
+        return self._start_daemon([self.containerd, "--config", self.config], "containerd",
+                                  lambda: self.ctr("version", check=False, timeout=10))
 
     def ctr(self, *args, namespace=None, check=True, timeout=60):
         """ctr -a SOCK [-n namespace] ARGS"""
@@ -882,8 +888,7 @@ class Dockerd(_Fixture):
         for p in ("/run/docker", "/etc/docker/key.json"):
             _Guard.acquire(p)
         self._cgroups = _Cgroups(["docker"])
-        t0 = time.monotonic()
-        self.proc = _spawn([
+        return self._start_daemon([
             self.dockerd, "--config-file", self.config_file,
             "--data-root", self.data_root, "--exec-root", self.exec_root,
             "--pidfile", self.pidfile, "-H", "unix://" + self.sock,
@@ -891,23 +896,7 @@ class Dockerd(_Fixture):
             "--bridge", "none", "--iptables=false", "--ip6tables=false",
             "--ip-forward=false", "--ip-masq=false", "--userland-proxy=false",
             "--storage-driver", "overlay2",
-        ], self.log, env=_env())
-        self.started = start_time(self.proc.pid)
-        self._started()
-
-        def ready():
-            if self.proc.poll() is not None:
-                raise gh.Failure("dockerd exited %d" % self.proc.returncode,
-                                 "log: " + gh.excerpt(_read(self.log, "")))
-            return self.docker("version", check=False, timeout=10).returncode == 0
-        try:
-            wait_until(ready, START_TIMEOUT, "dockerd ready (docker version)",
-                       lambda: "log: " + gh.excerpt(_read(self.log, "")))
-        except BaseException:
-            self.stop()
-            raise
-        self.ready_seconds = time.monotonic() - t0
-        return self
+        ], "dockerd", lambda: self.docker("version", check=False, timeout=10))
 
     def docker(self, *args, check=True, timeout=60):
         """docker ARGS with DOCKER_HOST set to this daemon"""

@@ -80,6 +80,13 @@ def require_bpf():
         raise Skip(reason)
 
 
+def events_received(stderr):
+    """the host's own count of events it received (--verbose's last line)"""
+    m = re.search(r"(\d+) events received", stderr)
+    check(m, "no 'events received' line (--verbose)", excerpt(stderr))
+    return int(m.group(1))
+
+
 def excerpt(text, limit=3000):
     text = text if isinstance(text, str) else text.decode("utf-8", "replace")
     if len(text) <= limit:

@@ -7,14 +7,13 @@ selected containers only, runtime.* and k8s.* fields, list-containers."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import time
 
 import containers
-from gh import (GH_BIN, Skip, Tracer, bpf_skip_reason, check, describe, excerpt, main,
-                run_host)
+from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main,
+                require_bpf, run_host)
 
 HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
          "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
@@ -26,16 +25,6 @@ CRI = {"io.kubernetes.cri.container-type": "container",
        "io.kubernetes.cri.image-name": "localhost/bb:latest"}
 
 
-def require():
-    reason = bpf_skip_reason()
-    if reason:
-        raise Skip(reason)
-
-
-def received(stderr):
-    m = re.search(r"(\d+) events received", stderr)
-    check(m, "no 'events received' line (--verbose)", excerpt(stderr))
-    return int(m.group(1))
 
 
 def execs(evs, name):
@@ -46,7 +35,7 @@ def test_runc_discovered_from_first_exec():
     """-c web: a runc container created after the tracer started is traced
     from its first exec, with its runtime fields; another container's execs
     never reach userspace"""
-    require()
+    require_bpf()
     with containers.Runc() as r:
         web = r.bundle("web", ["sh", "-c", "/bin/echo first-exec; exec sleep 0.3"])
         other = r.bundle("other", ["sh", "-c", "/bin/echo other; exec sleep 0.3"])
@@ -68,14 +57,14 @@ def test_runc_discovered_from_first_exec():
                                "containerName": "web", "containerImageName": None},
               "runtime fields of web", e)
         check(e["k8s"]["podName"] is None, "a plain runc container has no pod", e)
-    check(received(t.stderr) == 3, "the host received events of other containers or the host",
+    check(events_received(t.stderr) == 3, "the host received events of other containers or the host",
           excerpt(t.stderr))
 
 
 def test_runc_hook_only():
     """the container is in no watched runc root: only its prestart hook can
     report it, and its first exec is traced; CRI annotations give k8s.*"""
-    require()
+    require_bpf()
     empty = tempfile.mkdtemp(prefix="gh-noroot-")
     try:
         with containers.Runc() as r:
@@ -106,7 +95,7 @@ def test_runc_hook_only():
 
 def test_list_containers():
     """list-containers agrees with runc list: ids, pids, mount namespaces"""
-    require()
+    require_bpf()
     with containers.Runc() as r:
         for name in ("one", "two"):
             r.run(name, r.bundle(name, ["sleep", "30"]))
@@ -127,7 +116,7 @@ def test_list_containers():
 
 def test_malformed_state_file():
     """a state.json that is not JSON: one warning naming it, the rest listed"""
-    require()
+    require_bpf()
     with containers.Runc() as r:
         r.run("good", r.bundle("good", ["sleep", "30"]))
         bad = os.path.join(r.root, "bad")
@@ -166,7 +155,7 @@ def mntns_map_entries(pid):
 def test_churn_leaves_no_stale_entries():
     """40 containers started and stopped while tracing: each traced, and the
     kernel filter map is empty afterwards (mount namespace ids get reused)"""
-    require()
+    require_bpf()
     n = 40
     with containers.Runc() as r:
         with Tracer("trace/exec.lua", "-c", "churn*", "--runc-root", r.root, "--verbose",

@@ -7,14 +7,13 @@ running at once."""
 
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
 
 import containers
-from gh import (GH_BIN, Skip, Tracer, bpf_skip_reason, check, describe, excerpt, main,
-                run_host)
+from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main,
+                require_bpf, run_host)
 
 WORK = None
 
@@ -30,22 +29,12 @@ def work():
     return WORK
 
 
-def require():
-    reason = bpf_skip_reason()
-    if reason:
-        raise Skip(reason)
-
-
-def received(stderr):
-    m = re.search(r"(\d+) events received", stderr)
-    check(m, "no 'events received' line (--verbose)", excerpt(stderr))
-    return int(m.group(1))
 
 
 def test_containerd_ctr():
     """ctr run: the container found under /run/containerd/runc/default,
     runtime containerd, name = id; nothing else reaches userspace"""
-    require()
+    require_bpf()
     with containers.Containerd() as c:
         c.import_image(os.path.join(work(), "bb-oci.tar"))
         with Tracer("trace/exec.lua", "-c", "ctr-web", "--verbose", host=False) as t:
@@ -59,14 +48,14 @@ def test_containerd_ctr():
         check(e["runtime"] == {"runtimeName": "containerd", "containerId": "ctr-web",
                                "containerName": "ctr-web", "containerImageName": None},
               "runtime fields of a ctr container", e)
-    check(received(t.stderr) == len(evs), "events of other processes reached userspace",
+    check(events_received(t.stderr) == len(evs), "events of other processes reached userspace",
           excerpt(t.stderr))
 
 
 def test_docker():
     """docker run: found under EXEC_ROOT/runtime-runc/moby, named and
     imaged by the Engine API on the daemon's socket"""
-    require()
+    require_bpf()
     with containers.Containerd() as c, containers.Dockerd(c) as d:
         d.import_rootfs(os.path.join(work(), "rootfs.tar"))
         with Tracer("trace/exec.lua", "-c", "dk-web", "--verbose", "--docker-socket", d.sock,
@@ -85,7 +74,7 @@ def test_docker():
               e["runtime"]["containerId"] == cid and
               e["runtime"]["containerImageName"] == containers.IMAGE_REF,
               "runtime fields of a docker container (id %s)" % cid, e)
-    check(received(t.stderr) == len(evs), "events of other processes reached userspace",
+    check(events_received(t.stderr) == len(evs), "events of other processes reached userspace",
           excerpt(t.stderr))
 
 
@@ -104,7 +93,7 @@ def podman_hooks_dir(base):
 def test_podman_hooks_first_exec():
     """podman run --hooks-dir: the prestart hook reports the container before
     its first exec, named as podman names it (conmon's -n)"""
-    require()
+    require_bpf()
     hooks = podman_hooks_dir(work())
     with containers.Podman() as p:
         p.import_rootfs(os.path.join(work(), "rootfs.tar"))
@@ -127,7 +116,7 @@ def test_list_containers_four_runtimes():
     """runc, containerd, docker and podman containers at once:
     list-containers agrees with runc list, ctr containers list, docker ps
     and podman ps"""
-    require()
+    require_bpf()
     w = work()
     with containers.Runc() as r, containers.Containerd() as c, \
             containers.Dockerd(c) as d, containers.Podman() as p:
