@@ -412,6 +412,12 @@ int gh_cmd_run(int argc, char **argv)
 		print_gadget_help(g);
 		goto out;
 	}
+	if (!ret && a.copts.host &&
+	    (a.copts.select.n_names || a.copts.select.k8s_namespace || a.copts.select.k8s_pod ||
+	     a.copts.select.k8s_container))
+		ret = usage_error("--host traces every process, in containers or not: it cannot be "
+				  "combined with -c or --k8s-* (use -F runtime.containerName==NAME "
+				  "to filter those in userspace)");
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
 	if (!ret)

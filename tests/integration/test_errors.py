@@ -120,6 +120,7 @@ def test_bad_option_values():
     one_line_error(run_host("run", "trace/exec.lua", "--timeout", "soon"), "--timeout")
     one_line_error(run_host("run", "trace/exec.lua", "--pid", "-3"), "--pid")
     one_line_error(run_host("run", "trace/exec.lua", "--comm", "x" * 40), "--comm")
+    one_line_error(run_host("run", "trace/exec.lua", "--host", "-c", "web"), "--host", "-c")
     one_line_error(run_host("run", "trace/exec.lua", "--timeout"), "--timeout",
                    what="missing value: ")
     one_line_error(run_host("nosuchcommand"), "nosuchcommand")

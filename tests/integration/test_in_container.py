@@ -4,22 +4,27 @@ container, aimed at it with -c: the exact events, and the container's
 fields on each (the same assertions as on the host, plus runtime.*)."""
 
 import os
+import shutil
+import tempfile
 import time
 
 import containers
 from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main, require_bpf,
                 unique)
 
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
          "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 
 
 def run_traced(gadget, name, script, *args):
-    """run `sh -c script` in runc container name, traced with -c name;
+    """run `sh -c script` in runc container name, traced with -c name
+    (unless args has --host);
     returns (tracer, container init pid, container mntns)"""
     with containers.Runc() as r:
         b = r.bundle(name, ["sh", "-c", script], hooks=HOOKS)
-        with Tracer(gadget, "-c", name, "--verbose", *args, host=False) as t:
+        select = [] if "--host" in args else ["-c", name]
+        with Tracer(gadget, *select, "--verbose", *args, host=False) as t:
             r.create(name, b)
             pid, mntns = r.pid(name), containers.mntns(r.pid(name))
             r.start(name)
@@ -79,5 +84,34 @@ def test_open_in_container():
         check(e["comm"] == "cat", "comm is not cat", e)
 
 
+def test_lua_reads_container_fields():
+    """a script's filter and enrich read runtime.containerName (enriched in
+    C before Lua sees the event) and add a field from it; with --host the
+    filter keeps the container's events only"""
+    require_bpf()
+    name = unique("lua")[:30]
+    d = tempfile.mkdtemp(prefix="gh-lua-ctr-")
+    script = os.path.join(d, "where.lua")
+    with open(script, "w") as f:
+        f.write('local g = dofile(%r)\n'
+                'g.object = "trace/exec.bpf.o"\n'
+                'g.fields.where = { type = "string", description = "container, from Lua" }\n'
+                'g.filter = function(ev) return ev["runtime.containerName"] ~= nil end\n'
+                'g.enrich = function(ev) ev.where = "in " .. ev["runtime.containerName"] end\n'
+                'return g\n' % os.path.join(SOURCE_DIR, "gadgets", "trace", "exec.lua"))
+    try:
+        t, pid, mntns = run_traced(script, name, "exec /bin/echo lua", "--host")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    evs = t.events()
+    check([e["args"] for e in evs] == [["sh", "-c", "exec /bin/echo lua"], ["/bin/echo", "lua"]],
+          "wanted the container's execs only (the Lua filter drops the host's)", describe(evs),
+          "stderr: " + excerpt(t.stderr))
+    for e in evs:
+        check(e["where"] == "in " + name, "the field enrich set from the container name", e)
+        check_container(e, name, mntns)
+
+
 if __name__ == "__main__":
-    main([test_exec_in_container, test_open_in_container], bpf=False)
+    main([test_exec_in_container, test_open_in_container, test_lua_reads_container_fields],
+         bpf=False)
