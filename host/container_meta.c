@@ -259,12 +259,19 @@ static int classify_runtime(struct gh_container *c, const struct gh_annotations 
 	}
 	if (strstr(bundle, TASK_DIR "moby/")) {
 		char *name = NULL, *image = NULL;
+		int ret = gh_docker_inspect(docker_socket, c->id, &name, &image);
 
-		if (!gh_docker_inspect(docker_socket, c->id, &name, &image)) {
+		if (!ret) {
 			free(c->name);
 			c->name = name;
 			free(c->image);
 			c->image = image;
+		} else if (ret == -EPROTO || ret == -EINVAL || ret == -EFBIG) {
+			/* Docker answered, but nothing sensible: say so (a daemon
+			 * that is not running is not worth a word) */
+			fprintf(stderr, "gadgethost: warning: docker container %.12s: the Engine API at "
+				"%s gave an answer that makes no sense; named by its id\n", c->id,
+				docker_socket ? docker_socket : GH_DOCKER_SOCKET);
 		}
 		return gh_container_set(&c->runtime, "docker");
 	}

@@ -7,8 +7,11 @@ selected containers only, runtime.* and k8s.* fields, list-containers."""
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import containers
@@ -153,10 +156,10 @@ def mntns_map_entries(pid):
 
 
 def test_churn_leaves_no_stale_entries():
-    """40 containers started and stopped while tracing: each traced, and the
+    """100 containers started and stopped while tracing: each traced, and the
     kernel filter map is empty afterwards (mount namespace ids get reused)"""
     require_bpf()
-    n = 40
+    n = 100
     with containers.Runc() as r:
         with Tracer("trace/exec.lua", "-c", "churn*", "--runc-root", r.root, "--verbose",
                     host=False) as t:
@@ -198,7 +201,50 @@ def test_hook_malformed_payload():
     check(len(lines) == 1 and "malformed" in lines[0], "wanted one warning line", p.stderr)
 
 
+def test_docker_api_malformed_answer():
+    """a docker container (its bundle where containerd keeps moby's) whose
+    Engine API answers garbage: one warning, listed all the same, by id"""
+    require_bpf()
+    d = tempfile.mkdtemp(prefix="gh-fakedocker-")
+    sock_path = os.path.join(d, "docker.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock_path)
+    server.listen(4)
+    asked = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                asked.append(conn.recv(4096).decode(errors="replace"))
+                conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
+                             b'{"Name": "/web", "Config": {"Image": ')
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with containers.Runc() as r:
+            b = r.bundle("io.containerd.runtime.v2.task/moby/dk1", ["sleep", "30"])
+            r.run("dk1", b)
+            res = run_host("list-containers", "-o", "json", "--runc-root", r.root,
+                           "--docker-socket", sock_path)
+    finally:
+        server.close()
+        shutil.rmtree(d, ignore_errors=True)
+    check(res.returncode == 0, "list-containers failed", res.stderr)
+    check(asked and asked[0].startswith("GET /containers/dk1/json HTTP/1.0"),
+          "the Engine API was not asked for dk1", asked)
+    lines = res.stderr.strip().splitlines()
+    check(len(lines) == 1 and "dk1" in lines[0] and "Engine API" in lines[0],
+          "wanted one warning about the answer", res.stderr)
+    got = [json.loads(l) for l in res.stdout.splitlines()]
+    check(len(got) == 1 and got[0]["runtime"]["runtimeName"] == "docker" and
+          got[0]["runtime"]["containerName"] == "dk1", "wanted dk1, a docker container named "
+          "by its id", res.stdout)
+
+
 if __name__ == "__main__":
     main([test_runc_discovered_from_first_exec, test_runc_hook_only, test_list_containers,
           test_malformed_state_file, test_churn_leaves_no_stale_entries,
-          test_hook_malformed_payload], bpf=False)
+          test_hook_malformed_payload, test_docker_api_malformed_answer], bpf=False)
