@@ -24,7 +24,9 @@ struct gh_containers {
 	size_t n_listeners;
 	gh_container_sync_fn sync;
 	void *sync_ctx;
-	/* the last mntns looked up: events come in runs from one process */
+	/* the last mntns looked up, found or not: events come in runs from
+	 * one process, and each event asks once per container field */
+	bool cache_valid;
 	uint64_t cache_mntns;
 	const struct gh_container *cache;
 };
@@ -142,7 +144,7 @@ static int retire(struct gh_containers *cc, size_t i, uint64_t now_ms)
 		return -ENOMEM;
 	cc->gone = g;
 	cc->live[i] = cc->live[--cc->n_live];
-	cc->cache = NULL;
+	cc->cache_valid = false;
 	notify(cc, c, false);
 	cc->gone[cc->n_gone++] = (struct gone){c, now_ms};
 	return 0;
@@ -155,7 +157,7 @@ static void forget_gone(struct gh_containers *cc, const char *id)
 		if (!strcmp(cc->gone[i].c->id, id)) {
 			gh_container_free(cc->gone[i].c);
 			cc->gone[i] = cc->gone[--cc->n_gone];
-			cc->cache = NULL;
+			cc->cache_valid = false;
 			continue;
 		}
 		i++;
@@ -177,7 +179,7 @@ int gh_containers_add(struct gh_containers *cc, struct gh_container *c)
 			/* the same container seen again: keep what is known, take
 			 * what is new, say nothing */
 			cc->live[same] = c;
-			cc->cache = NULL;
+			cc->cache_valid = false;
 			gh_container_free(old);
 			return 0;
 		}
@@ -206,7 +208,7 @@ int gh_containers_add(struct gh_containers *cc, struct gh_container *c)
 	}
 	cc->live = live;
 	cc->live[cc->n_live++] = c;
-	cc->cache = NULL;
+	cc->cache_valid = false;
 	notify(cc, c, true);
 	return 0;
 }
@@ -233,7 +235,7 @@ void gh_containers_expire(struct gh_containers *cc, uint64_t now_ms)
 		if (now_ms - cc->gone[i].since_ms >= GH_CONTAINER_LINGER_MS) {
 			gh_container_free(cc->gone[i].c);
 			cc->gone[i] = cc->gone[--cc->n_gone];
-			cc->cache = NULL;
+			cc->cache_valid = false;
 			continue;
 		}
 		i++;
@@ -253,7 +255,7 @@ const struct gh_container *gh_containers_by_mntns(struct gh_containers *cc, uint
 
 	if (!mntns)
 		return NULL;
-	if (cc->cache && cc->cache_mntns == mntns)
+	if (cc->cache_valid && cc->cache_mntns == mntns)
 		return cc->cache;
 	for (size_t i = 0; i < cc->n_live && !found; i++)
 		if (cc->live[i]->mntns == mntns)
@@ -262,10 +264,9 @@ const struct gh_container *gh_containers_by_mntns(struct gh_containers *cc, uint
 	for (size_t i = cc->n_gone; i > 0 && !found; i--)
 		if (cc->gone[i - 1].c->mntns == mntns)
 			found = cc->gone[i - 1].c;
-	if (found) {
-		cc->cache = found;
-		cc->cache_mntns = mntns;
-	}
+	cc->cache = found;
+	cc->cache_mntns = mntns;
+	cc->cache_valid = true;
 	return found;
 }
 
