@@ -16,6 +16,8 @@ packages=(
 	libbpf-tools bpftrace linux-perf
 	# container runtimes (integration tests)
 	runc containerd docker.io podman busybox-static
+	# CRI client of test_cri.py (containerd's CRI plugin), for /usr/bin/python3
+	python3-grpcio python3-protobuf python3-grpc-tools
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -686,24 +686,37 @@ CRI_CONFIG = """
 """
 
 CONTAINERD_RUN = "/run/containerd"
+# the CRI plugin's pause image: one with a CMD that keeps running (the
+# busybox image's /bin/sh would exit at once); Containerd.import_sandbox_image()
+SANDBOX_IMAGE = "localhost/pause:1"
 
 
 class Containerd(_Fixture):
     """containerd with root, state, sockets and opt under base (a temp dir
     if None); the CRI plugin only with cri=True.  Its shims still use
     /run/containerd/{s,runc}: runc state is
-    /run/containerd/runc/<namespace>/<id>/state.json."""
+    /run/containerd/runc/<namespace>/<id>/state.json.
 
-    def __init__(self, base=None, cri=False):
+    With cri=True the CRI plugin serves on the same socket (`cri_sock`),
+    its sandbox image is `sandbox_image` (import_sandbox_image() before the
+    first pod).  No CNI network is configured: the CRI plugin wants an eth0
+    with an address from CNI for a pod of its own network namespace (a
+    loopback-only network fails with "failed to find network info"), and
+    every plugin that makes one changes the host's network, so pods here
+    use the node's network (NamespaceOption network = NODE)."""
+
+    def __init__(self, base=None, cri=False, sandbox_image=SANDBOX_IMAGE):
         self.containerd = need("containerd")
         self.ctr_bin = need("ctr", "containerd's ctr")
         need("containerd-shim-runc-v2", "containerd's runc shim")
         need("runc")
         self.cri = cri
+        self.sandbox_image = sandbox_image
         self.base, self._before = _mkbase(base, "gh-ctrd-")
         self.root = os.path.join(self.base, "root")
         self.state = os.path.join(self.base, "state")
         self.sock = os.path.join(self.base, "containerd.sock")
+        self.cri_sock = self.sock   # the CRI services are on containerd's socket
         self.config = os.path.join(self.base, "config.toml")
         self.log = os.path.join(self.base, "containerd.log")
         self.image = IMAGE_REF
@@ -724,7 +737,8 @@ class Containerd(_Fixture):
             f.write(CONTAINERD_CONFIG.format(
                 root=self.root, state=self.state, sock=self.sock, base=self.base,
                 disabled=", ".join('"%s"' % d for d in disabled),
-                cri=CRI_CONFIG.format(image=self.image, base=self.base) if self.cri else ""))
+                cri=CRI_CONFIG.format(image=self.sandbox_image, base=self.base)
+                if self.cri else ""))
         _Guard.acquire(CONTAINERD_RUN)
         self._cgroups = _Cgroups(["default", "k8s.io", "moby", "kubepods"])
         return self._start_daemon([self.containerd, "--config", self.config], "containerd",
@@ -744,6 +758,44 @@ class Containerd(_Fixture):
         if names:
             self.image = names[0]
         return out
+
+    def import_sandbox_image(self, rootfs_dir, cmd=("sleep", "86400")):
+        """the CRI plugin's sandbox (pause) image, `sandbox_image`, into
+        namespace k8s.io: the busybox rootfs as oci_image_archive() packs
+        it, its config's Cmd set to cmd (the pause process: it must keep
+        running until the pod is stopped)"""
+        arch = os.path.join(self.base, "sandbox-oci.tar")
+        oci_image_archive(rootfs_dir, arch, ref=self.sandbox_image)
+        with tarfile.open(arch) as t:
+            files = {m.name: t.extractfile(m).read() for m in t.getmembers() if m.isfile()}
+        blob = lambda d: files["blobs/sha256/" + d["digest"].split(":", 1)[1]]
+        index = json.loads(files["index.json"])
+        mdesc = index["manifests"][0]
+        manifest = json.loads(blob(mdesc))
+        config = json.loads(blob(manifest["config"]))
+        config["config"]["Cmd"] = list(cmd)
+        out = {"oci-layout": files["oci-layout"]}
+        for name, data in files.items():   # the layer, unchanged
+            if name.startswith("blobs/") and name.endswith(
+                    manifest["layers"][0]["digest"].split(":", 1)[1]):
+                out[name] = data
+
+        def put(desc, data):
+            digest = hashlib.sha256(data).hexdigest()
+            desc.update(digest="sha256:" + digest, size=len(data))
+            out["blobs/sha256/" + digest] = data
+        put(manifest["config"], json.dumps(config, sort_keys=True).encode())
+        put(mdesc, json.dumps(manifest, sort_keys=True).encode())
+        out["index.json"] = json.dumps(index, sort_keys=True).encode()
+        with tarfile.open(arch, "w") as t:
+            for name, data in out.items():
+                ti = _root_owned(tarfile.TarInfo(name))
+                ti.size = len(data)
+                ti.mode = 0o644
+                t.addfile(ti, io.BytesIO(data))
+        self.ctr("images", "import", arch, namespace="k8s.io")
+        os.unlink(arch)
+        return self.sandbox_image
 
     def task_dir(self, id, namespace="default"):
         return os.path.join(self.state, "io.containerd.runtime.v2.task", namespace, id)
