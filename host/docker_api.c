@@ -8,43 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "json.h"
+#include "unix_socket.h"
 
 #define REPLY_MAX (1u << 20)
-
-static int connect_unix(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = 1};
-	int fd, ret;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
 
 /* The whole reply, NUL terminated. */
 static int request(const char *socket_path, const char *req, char **reply, size_t *len)
 {
 	size_t cap = 8192, n = 0, reqlen = strlen(req);
 	char *buf;
-	int fd = connect_unix(socket_path), ret = 0;
+	int fd = gh_unix_connect(socket_path, 1000), ret = 0;
 
 	if (fd < 0)
 		return fd;

@@ -13,13 +13,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "container_meta.h"
 #include "json.h"
+#include "unix_socket.h"
 
 #define MSG_MAX (1u << 20)
 #define ANSWER_TIMEOUT_MS 2000
@@ -299,19 +299,13 @@ static int read_all(int fd, struct gh_buf *b, size_t max)
 static int tell_host(const char *path, const char *kind, const struct gh_buf *state,
 		     char *answer, size_t answer_len)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct pollfd p;
 	size_t n = 0;
-	int fd, ret = 0;
+	int fd = gh_unix_connect(path, ANSWER_TIMEOUT_MS), ret = 0;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    dprintf(fd, "%s\n", kind) < 0 ||
+		return fd;
+	if (dprintf(fd, "%s\n", kind) < 0 ||
 	    write(fd, state->p, state->len) != (ssize_t)state->len) {
 		ret = -errno;
 		close(fd);

@@ -80,6 +80,15 @@ def require_bpf():
         raise Skip(reason)
 
 
+# the container fields of an event from a host process: all null
+HOST_CONTAINER = {"runtime": {"runtimeName": None, "containerId": None, "containerName": None,
+                              "containerImageName": None},
+                  "k8s": {"namespace": None, "podName": None, "containerName": None,
+                          "podLabels": None},
+                  "netnsid": None}
+CONTAINER_FIELDS = set(HOST_CONTAINER)
+
+
 def events_received(stderr):
     """the host's own count of events it received (--verbose's last line)"""
     m = re.search(r"(\d+) events received", stderr)

@@ -7,17 +7,12 @@ import signal
 import subprocess
 import time
 
-from gh import (Failure, Tracer, check, describe, excerpt, main, unique, workload)
+from gh import (CONTAINER_FIELDS, HOST_CONTAINER, Failure, Tracer, check, describe, excerpt,
+                main, unique, workload)
 
 GADGET = "trace/exec.lua"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid", "ret", "comm",
-          "pcomm", "argsTruncated", "args",
-          "runtime", "k8s", "netnsid"}  # container fields: null for host processes
-HOST_CONTAINER = {"runtime": {"runtimeName": None, "containerId": None, "containerName": None,
-                              "containerImageName": None},
-                  "k8s": {"namespace": None, "podName": None, "containerName": None,
-                          "podLabels": None},
-                  "netnsid": None}
+          "pcomm", "argsTruncated", "args"} | CONTAINER_FIELDS  # null for host processes
 ARGS_MAX = 16384
 
 

@@ -10,17 +10,12 @@ import subprocess
 import tempfile
 import time
 
-from gh import WORKLOAD, Tracer, check, describe, excerpt, main, workload
+from gh import (CONTAINER_FIELDS, HOST_CONTAINER, WORKLOAD, Tracer, check, describe, excerpt,
+                main, workload)
 
 GADGET = "trace/open.lua"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "fd", "err",
-          "flagsRaw", "modeRaw", "path", "flags", "mode",
-          "runtime", "k8s", "netnsid"}  # container fields: null for host processes
-HOST_CONTAINER = {"runtime": {"runtimeName": None, "containerId": None, "containerName": None,
-                              "containerImageName": None},
-                  "k8s": {"namespace": None, "podName": None, "containerName": None,
-                          "podLabels": None},
-                  "netnsid": None}
+          "flagsRaw", "modeRaw", "path", "flags", "mode"} | CONTAINER_FIELDS  # null for host processes
 N = 20
 
 
