@@ -288,6 +288,36 @@ int gh_container_classify(struct gh_container *c, const struct gh_annotations *a
 	return ret ? ret : classify_k8s(c, a);
 }
 
+int gh_container_from_init(const char *id, pid_t pid, uint64_t pid_start, const char *bundle,
+			   const char *source, const struct gh_annotations *a,
+			   const char *docker_socket, struct gh_container **out)
+{
+	struct gh_container *c = gh_container_new(id);
+	int ret;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->pid = pid;
+	ret = gh_container_set(&c->bundle, bundle);
+	if (!ret)
+		ret = gh_container_set(&c->source, source);
+	if (!ret)
+		ret = gh_container_set(&c->name, id);
+	if (!ret)
+		ret = gh_container_read_proc(c);
+	if (!ret && pid_start && c->pid_start != pid_start)
+		ret = -ESRCH; /* the pid was reused: that container is gone */
+	if (!ret)
+		ret = gh_container_classify(c, a, docker_socket);
+	if (ret) {
+		gh_container_free(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
 /* The inode of /proc/PID/ns/NAME, or 0. */
 static uint64_t ns_inode(pid_t pid, const char *name)
 {

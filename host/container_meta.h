@@ -46,6 +46,14 @@ int gh_annotations_from_bundle(struct gh_annotations *a, const char *bundle);
 int gh_container_classify(struct gh_container *c, const struct gh_annotations *a,
 			  const char *docker_socket);
 
+/* A container as a runtime reports it: id, its init process (it must still
+ * run, and have started at pid_start when that is not 0: else -ESRCH, the
+ * pid was reused), its bundle and annotations; source says who reported
+ * it.  Classified (runtime, name, pod) and ready to add. */
+int gh_container_from_init(const char *id, pid_t pid, uint64_t pid_start, const char *bundle,
+			   const char *source, const struct gh_annotations *a,
+			   const char *docker_socket, struct gh_container **out);
+
 /* c->mntns, c->netns and c->pid_start from /proc/PID.  -ESRCH: the
  * process is gone (or its namespaces already are). */
 int gh_container_read_proc(struct gh_container *c);

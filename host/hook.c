@@ -70,29 +70,13 @@ int gh_hook_apply(struct gh_containers *cc, const char *kind, const char *state,
 		goto out;
 	}
 	bundle = gh_json_str(gh_json_get(j, "bundle"));
-	c = gh_container_new(id);
-	if (!c) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	c->pid = (pid_t)pid;
-	ret = gh_container_set(&c->bundle, bundle);
-	if (!ret)
-		ret = gh_container_set(&c->source, "hook");
-	if (!ret)
-		ret = gh_container_set(&c->name, id);
-	if (!ret)
-		ret = gh_annotations_from_object(&a, gh_json_get(j, "annotations"));
+	ret = gh_annotations_from_object(&a, gh_json_get(j, "annotations"));
 	if (!ret && !a.n && bundle)
 		gh_annotations_from_bundle(&a, bundle); /* older runtimes: not in the state */
-	if (ret)
-		goto out;
-	ret = gh_container_read_proc(c);
-	if (ret) {
+	if (!ret)
+		ret = gh_container_from_init(id, (pid_t)pid, 0, bundle, "hook", &a, docker_socket, &c);
+	if (ret == -ESRCH)
 		snprintf(err, errlen, "container %s: process %d is gone", id, (int)pid);
-		goto out;
-	}
-	ret = gh_container_classify(c, &a, docker_socket);
 	if (!ret) {
 		ret = gh_containers_add(cc, c);
 		c = NULL;

@@ -53,26 +53,12 @@ int gh_runc_state_read(const char *path, const char *docker_socket, struct gh_co
 		goto out;
 	}
 	gh_json_uint(gh_json_get(j, "init_process_start"), &start);
-	c = gh_container_new(id);
-	ret = c ? gh_annotations_from_labels(&a, gh_json_path(j, "config.labels")) : -ENOMEM;
-	if (ret)
-		goto out;
-	c->pid = (pid_t)pid;
-	ret = gh_container_set(&c->bundle, gh_annotation(&a, "bundle"));
+	ret = gh_annotations_from_labels(&a, gh_json_path(j, "config.labels"));
 	if (!ret)
-		ret = gh_container_set(&c->source, path);
-	if (!ret)
-		ret = gh_container_set(&c->name, id);
-	if (ret)
-		goto out;
-	ret = gh_container_read_proc(c);
-	if (!ret && start && c->pid_start != start)
-		ret = -ESRCH; /* the pid was reused: that container is gone */
-	if (ret) {
+		ret = gh_container_from_init(id, (pid_t)pid, start, gh_annotation(&a, "bundle"), path,
+					     &a, docker_socket, &c);
+	if (ret == -ESRCH)
 		fail(err, errlen, ret, "its init process is gone");
-		goto out;
-	}
-	ret = gh_container_classify(c, &a, docker_socket);
 	if (ret)
 		goto out;
 	*out = c;

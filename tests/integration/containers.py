@@ -506,6 +506,23 @@ def oci_image_archive(rootfs_dir, out_tar, ref=IMAGE_REF):
 
 # ------------------------------------------------------------------- runc
 
+_IMAGES = None
+
+
+def images():
+    """a temp dir, made once per test process and removed at exit, holding
+    the busybox rootfs (rootfs/), its tar (rootfs.tar) and its OCI image
+    archive (bb-oci.tar): what the runtimes import"""
+    global _IMAGES
+    if _IMAGES is None:
+        _IMAGES = tempfile.mkdtemp(prefix="gh-images-")
+        atexit.register(shutil.rmtree, _IMAGES, True)
+        rootfs = build_rootfs(os.path.join(_IMAGES, "rootfs"))
+        rootfs_tar(rootfs, os.path.join(_IMAGES, "rootfs.tar"))
+        oci_image_archive(rootfs, os.path.join(_IMAGES, "bb-oci.tar"))
+    return _IMAGES
+
+
 class Runc(_Fixture):
     """plain runc: Runc(root_dir) keeps under root_dir (a temp dir if None)
     runc's --root (`self.root` = root_dir/state, so state.json is

@@ -21,7 +21,6 @@ own, and every plugin that makes one changes the host's network.
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -60,22 +59,12 @@ POD_NS = "shop"
 APP = "api"
 RPC_TIMEOUT = 60
 
-WORK = None
 _API = None
-
-
-def work():
-    """a temp dir with the busybox rootfs and its OCI archive"""
-    global WORK
-    if WORK is None:
-        WORK = tempfile.mkdtemp(prefix="gh-cri-")
-        rootfs = containers.build_rootfs(os.path.join(WORK, "rootfs"))
-        containers.oci_image_archive(rootfs, os.path.join(WORK, "bb-oci.tar"))
-    return WORK
+work = containers.images
 
 
 def cri_api():
-    """(api_pb2, api_pb2_grpc) compiled from cri/api.proto into WORK, or Skip"""
+    """(api_pb2, api_pb2_grpc) compiled from cri/api.proto into work(), or Skip"""
     global _API
     if _API is not None:
         return _API
@@ -346,8 +335,4 @@ def test_cri_list_containers():
 
 
 if __name__ == "__main__":
-    try:
-        main([test_cri_pod_k8s_fields, test_cri_list_containers], bpf=False)
-    finally:
-        if WORK:
-            shutil.rmtree(WORK, ignore_errors=True)
+    main([test_cri_pod_k8s_fields, test_cri_list_containers], bpf=False)

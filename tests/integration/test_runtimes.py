@@ -7,26 +7,13 @@ running at once."""
 
 import json
 import os
-import shutil
-import tempfile
 import time
 
 import containers
 from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main,
                 require_bpf, run_host)
 
-WORK = None
-
-
-def work():
-    """a temp dir with the busybox rootfs, its tar and its OCI archive"""
-    global WORK
-    if WORK is None:
-        WORK = tempfile.mkdtemp(prefix="gh-runtimes-")
-        rootfs = containers.build_rootfs(os.path.join(WORK, "rootfs"))
-        containers.rootfs_tar(rootfs, os.path.join(WORK, "rootfs.tar"))
-        containers.oci_image_archive(rootfs, os.path.join(WORK, "bb-oci.tar"))
-    return WORK
+work = containers.images
 
 
 
@@ -152,9 +139,5 @@ def test_list_containers_four_runtimes():
 
 
 if __name__ == "__main__":
-    try:
-        main([test_containerd_ctr, test_docker, test_podman_hooks_first_exec,
+    main([test_containerd_ctr, test_docker, test_podman_hooks_first_exec,
               test_list_containers_four_runtimes], bpf=False)
-    finally:
-        if WORK:
-            shutil.rmtree(WORK, ignore_errors=True)
