@@ -18,6 +18,9 @@ packages=(
 	runc containerd docker.io podman busybox-static
 	# CRI client of test_cri.py (containerd's CRI plugin), for /usr/bin/python3
 	python3-grpcio python3-protobuf python3-grpc-tools
+	# trace gadget tests: real clients and servers
+	dnsutils dnsmasq-base openssl socat netcat-openbsd iproute2 libcap2-bin
+	stress-ng
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
