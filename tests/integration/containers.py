@@ -432,6 +432,17 @@ def build_rootfs(dir):
     return dir
 
 
+def _bind_host_usr(cfg, rootfs):
+    """the host's /usr read-only at /usr, /lib* links into it (merged /usr)"""
+    os.makedirs(os.path.join(rootfs, "usr"), exist_ok=True)
+    for d in ("lib", "lib64"):
+        link = os.path.join(rootfs, d)
+        if os.path.isdir(os.path.join("/usr", d)) and not os.path.lexists(link):
+            os.symlink("usr/" + d, link)
+    cfg["mounts"].append({"destination": "/usr", "type": "bind", "source": "/usr",
+                          "options": ["rbind", "ro"]})
+
+
 def _root_owned(ti):
     ti.uid = ti.gid = 0
     ti.uname = ti.gname = "root"
@@ -564,13 +575,18 @@ class Runc(_Fixture):
                    timeout=timeout, input=input, env=_env())
 
     def bundle(self, name, args, annotations=None, hooks=None, env=None,
-               edit=None):
+               edit=None, host_usr=False, network=None):
         """a bundle dir made by `runc spec`: terminal false, args, a private
         copy of the rootfs (writable), annotations, hooks (OCI "hooks", e.g.
         {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "..."]}]}),
         env (a dict added to process.env) and edit(config) for anything
         else.  The default spec gives the container new pid, net, ipc, uts,
-        and mount namespaces (no cgroup ns): no network.  Returns the bundle path."""
+        and mount namespaces (no cgroup ns): no network.  host_usr=True
+        bind-mounts the host's /usr read-only at /usr (with /lib and /lib64
+        links into it), so Debian's programs (dig, socat, openssl, the test
+        workload) run inside the container by their /usr/bin path.
+        network="host" keeps the host's network namespace; network=PATH
+        joins that netns (e.g. /run/netns/NAME).  Returns the bundle path."""
         b = os.path.join(self.bundles, name)
         remove_tree(b)
         os.makedirs(b)
@@ -588,6 +604,13 @@ class Runc(_Fixture):
             cfg["annotations"] = dict(annotations)
         if hooks:
             cfg["hooks"] = hooks
+        if host_usr:
+            _bind_host_usr(cfg, os.path.join(b, "rootfs"))
+        if network is not None:
+            nss = cfg["linux"]["namespaces"]
+            nss[:] = [ns for ns in nss if ns["type"] != "network"]
+            if network != "host":
+                nss.append({"type": "network", "path": network})
         if edit:
             edit(cfg)
         with open(cfg_path, "w") as f:
