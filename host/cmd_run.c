@@ -461,6 +461,10 @@ int gh_cmd_run(int argc, char **argv)
 		loop_used = true;
 		a.run.loop = &loop;
 		a.run.containers = g->schema.containers;
+		if (!a.copts.host) {
+			a.run.accept = gh_run_containers_accept;
+			a.run.accept_ctx = rc;
+		}
 		if (gh_run_containers_start(rc, &loop))
 			ret = usage_error("watching containers failed");
 	}

@@ -120,6 +120,18 @@ int gh_containers_subscribe(struct gh_containers *cc, gh_container_cb cb, void *
 	return 0;
 }
 
+void gh_containers_unsubscribe(struct gh_containers *cc, gh_container_cb cb, void *ctx)
+{
+	for (size_t i = 0; i < cc->n_listeners; i++) {
+		if (cc->listeners[i].cb == cb && cc->listeners[i].ctx == ctx) {
+			memmove(&cc->listeners[i], &cc->listeners[i + 1],
+				(cc->n_listeners - i - 1) * sizeof(cc->listeners[0]));
+			cc->n_listeners--;
+			return;
+		}
+	}
+}
+
 static void notify(struct gh_containers *cc, const struct gh_container *c, bool added)
 {
 	for (size_t i = 0; i < cc->n_listeners; i++)
@@ -145,6 +157,7 @@ static int retire(struct gh_containers *cc, size_t i, uint64_t now_ms)
 	cc->gone = g;
 	cc->live[i] = cc->live[--cc->n_live];
 	cc->cache_valid = false;
+	c->gone = true;
 	notify(cc, c, false);
 	cc->gone[cc->n_gone++] = (struct gone){c, now_ms};
 	return 0;
@@ -164,13 +177,31 @@ static void forget_gone(struct gh_containers *cc, const char *id)
 	}
 }
 
+/* Whether adding c (same: the index of a live one with its id, or -1)
+ * retires a live container: its id with another process, or another id
+ * in its mount namespace (the kernel reused the id). */
+static bool retires_on_add(const struct gh_containers *cc, const struct gh_container *c,
+			   ssize_t same)
+{
+	if (same >= 0 && (cc->live[same]->mntns != c->mntns || cc->live[same]->pid != c->pid))
+		return true;
+	for (size_t i = 0; c->mntns && i < cc->n_live; i++)
+		if ((ssize_t)i != same && cc->live[i]->mntns == c->mntns)
+			return true;
+	return false;
+}
+
 int gh_containers_add(struct gh_containers *cc, struct gh_container *c)
 {
 	struct gh_container **live;
 	ssize_t same = live_index(cc, c->id);
 	int ret;
 
-	if (same < 0 || cc->live[same]->mntns != c->mntns || cc->live[same]->pid != c->pid)
+	/* Drain first only when a container is retired below.  A plain add
+	 * must not: the events waiting may be the new container's first ones
+	 * (passed up by the kernel filter for the host to judge), and they
+	 * must find it. */
+	if (retires_on_add(cc, c, same))
 		sync_before_change(cc);
 	if (same >= 0) {
 		struct gh_container *old = cc->live[same];

@@ -35,6 +35,7 @@ struct gh_container {
 	uint64_t mntns;
 	uint64_t netns;
 	bool sandbox;         /* a Kubernetes pod's pause container */
+	bool gone;            /* removed: lingering for late events */
 };
 
 struct gh_containers;
@@ -53,6 +54,7 @@ void gh_containers_set_sync(struct gh_containers *cc, gh_container_sync_fn fn, v
 void gh_containers_free(struct gh_containers *cc);
 /* Listeners are called in the order they subscribed. */
 int gh_containers_subscribe(struct gh_containers *cc, gh_container_cb cb, void *ctx);
+void gh_containers_unsubscribe(struct gh_containers *cc, gh_container_cb cb, void *ctx);
 
 /* Add c (ownership passes, even on error).  A container with the same id
  * is replaced (and reported removed first only if its mntns changed);

@@ -83,11 +83,14 @@ bool gh_is_container_field(const struct gh_schema *s, int idx)
 	return idx >= 0 && (size_t)idx < s->n_fields && s->fields[idx].container_attr;
 }
 
-static uint64_t event_mntns(const struct gh_schema *s, const struct gh_event *ev)
+uint64_t gh_event_mntns(const struct gh_schema *s, const struct gh_event *ev)
 {
-	const struct gh_field *m = &s->fields[s->mntns_field];
+	const struct gh_field *m;
 	uint64_t x = 0;
 
+	if (s->mntns_field < 0)
+		return 0;
+	m = &s->fields[s->mntns_field];
 	if (m->size != 8 || m->offset > ev->len || ev->len - m->offset < 8)
 		return 0;
 	memcpy(&x, ev->data + m->offset, 8);
@@ -105,15 +108,20 @@ static void set_string(struct gh_value *v, const char *str)
 	v->s.len = strlen(str);
 }
 
+const struct gh_container *gh_event_container(const struct gh_schema *s,
+					      const struct gh_event *ev)
+{
+	if (!s->containers || s->mntns_field < 0)
+		return NULL;
+	return gh_containers_by_mntns(s->containers, gh_event_mntns(s, ev));
+}
+
 int gh_container_field_value(const struct gh_schema *s, const struct gh_field *f,
 			     const struct gh_event *ev, struct gh_value *v)
 {
-	const struct gh_container *c;
+	const struct gh_container *c = gh_event_container(s, ev);
 
 	v->type = GH_V_NULL;
-	if (!s->containers || s->mntns_field < 0)
-		return 0;
-	c = gh_containers_by_mntns(s->containers, event_mntns(s, ev));
 	if (!c)
 		return 0;
 	switch ((enum gh_container_attr)f->container_attr) {

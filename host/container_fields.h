@@ -31,5 +31,11 @@ int gh_container_field_value(const struct gh_schema *s, const struct gh_field *f
 			     const struct gh_event *ev, struct gh_value *v);
 /* Whether field idx of s is one of them. */
 bool gh_is_container_field(const struct gh_schema *s, int idx);
+/* The mount namespace id of ev; 0 when the schema has none. */
+uint64_t gh_event_mntns(const struct gh_schema *s, const struct gh_event *ev);
+/* The container ev comes from, by its mount namespace; NULL for a host
+ * process (or a schema without containers). */
+const struct gh_container *gh_event_container(const struct gh_schema *s,
+					      const struct gh_event *ev);
 
 #endif

@@ -46,6 +46,7 @@ struct gh_container_watch {
 	size_t n_warned;
 	char **seen;          /* state files read this scan (live ones) */
 	size_t n_seen;
+	bool scanning;        /* a scan is under way (listeners may call back) */
 };
 
 static bool is_dir(const char *path)
@@ -285,16 +286,35 @@ static bool still_alive(const struct gh_container *c)
 	return probe.pid_start == c->pid_start && probe.mntns == c->mntns;
 }
 
-void gh_container_watch_scan(struct gh_container_watch *w)
+static void discover(struct gh_container_watch *w)
 {
-	uint64_t now = w->loop ? uv_now(w->loop) : 0;
-
 	free_strs(w->seen, w->n_seen);
 	w->seen = NULL;
 	w->n_seen = 0;
 	for (size_t i = 0; i < w->n_roots; i++)
 		scan_root(w, w->roots[i], 0);
 	drop_unwanted(w);
+}
+
+void gh_container_watch_discover(struct gh_container_watch *w)
+{
+	/* called back from within a scan (a change drains events): that
+	 * scan has just looked */
+	if (w->scanning)
+		return;
+	w->scanning = true;
+	discover(w);
+	w->scanning = false;
+}
+
+void gh_container_watch_scan(struct gh_container_watch *w)
+{
+	uint64_t now = w->loop ? uv_now(w->loop) : 0;
+
+	if (w->scanning)
+		return;
+	w->scanning = true;
+	discover(w);
 	/* containers whose state file went away (runc delete) or whose init
 	 * process died; hook-reported ones by their process only */
 	for (size_t i = 0; i < gh_containers_count(w->cc);) {
@@ -308,6 +328,7 @@ void gh_container_watch_scan(struct gh_container_watch *w)
 		i++;
 	}
 	gh_containers_expire(w->cc, now);
+	w->scanning = false;
 }
 
 static void on_timer(uv_timer_t *t)

@@ -31,6 +31,9 @@ int gh_container_watch_new(struct gh_container_watch **out, struct gh_containers
 			   const struct gh_watch_opts *opts);
 /* Scan every root now: add containers found, remove those gone. */
 void gh_container_watch_scan(struct gh_container_watch *w);
+/* Only add the containers found (cheap: state files already read are not
+ * read again); removes nothing, so it may run while events are drained. */
+void gh_container_watch_discover(struct gh_container_watch *w);
 /* Keep scanning on loop: on inotify events and every second. */
 int gh_container_watch_start(struct gh_container_watch *w, uv_loop_t *loop);
 /* Stop and free; the loop must run once more to finish closing handles. */

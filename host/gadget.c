@@ -296,6 +296,21 @@ static int set_filter(struct gh_gadget *g, void *rodata, size_t size, const char
 	return ret;
 }
 
+static int copy_ids(uint64_t **dst, size_t *n_dst, const uint64_t *src, size_t n)
+{
+	free(*dst);
+	*dst = NULL;
+	*n_dst = 0;
+	if (!n)
+		return 0;
+	*dst = malloc(n * sizeof(**dst));
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * sizeof(**dst));
+	*n_dst = n;
+	return 0;
+}
+
 int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *err,
 			size_t errlen)
 {
@@ -358,14 +373,17 @@ int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *
 		ret = set_filter(g, rodata, size, "gadget_filter_by_mntns", "bool", "true",
 				 kf->mntns_on ? "container filtering (or --host)" : "--mntnsid",
 				 err, errlen);
-		if (!ret && kf->n_mntns) {
-			free(g->mntns);
-			g->mntns = malloc(kf->n_mntns * sizeof(*g->mntns));
-			if (!g->mntns)
-				return fail(err, errlen, -ENOMEM, "out of memory");
-			memcpy(g->mntns, kf->mntns, kf->n_mntns * sizeof(*g->mntns));
-			g->n_mntns = kf->n_mntns;
-		}
+		/* an object built with an older SDK drops unknown ones */
+		if (!ret && kf->mntns_judge_unknown)
+			set_global(g, rodata, size, "gadget_filter_mntns_judge_unknown", "bool",
+				   "true", "container filtering", err, errlen);
+		if (!ret)
+			ret = copy_ids(&g->mntns, &g->n_mntns, kf->mntns, kf->n_mntns);
+		if (!ret)
+			ret = copy_ids(&g->mntns_skip, &g->n_mntns_skip, kf->mntns_skip,
+				       kf->n_mntns_skip);
+		if (ret)
+			return fail(err, errlen, ret, "out of memory");
 	}
 	return ret;
 }
@@ -434,19 +452,19 @@ static int map_counters(struct gh_gadget *g)
 	return 0;
 }
 
-int gh_gadget_trace_mntns(struct gh_gadget *g, uint64_t mntns, bool on)
+int gh_gadget_set_mntns(struct gh_gadget *g, uint64_t mntns, enum gh_mntns_verdict v)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(g->obj, "gadget_mntns_filter_map");
-	uint32_t one = 1;
+	uint32_t value = v == GH_MNTNS_TRACE;
 	int ret;
 
 	if (!map || bpf_map__fd(map) < 0)
 		return -ENOENT;
-	if (on)
-		ret = bpf_map__update_elem(map, &mntns, sizeof(mntns), &one, sizeof(one), BPF_ANY);
-	else
+	if (v == GH_MNTNS_FORGET) {
 		ret = bpf_map__delete_elem(map, &mntns, sizeof(mntns), 0);
-	return ret == -ENOENT && !on ? 0 : ret;
+		return ret == -ENOENT ? 0 : ret;
+	}
+	return bpf_map__update_elem(map, &mntns, sizeof(mntns), &value, sizeof(value), BPF_ANY);
 }
 
 int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
@@ -483,8 +501,14 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	ret = map_counters(g);
 	if (ret)
 		return fail(err, errlen, ret, "%s: mapping .bss: %s", g->object_path, strerror(-ret));
+	for (size_t i = 0; i < g->n_mntns_skip; i++) {
+		ret = gh_gadget_set_mntns(g, g->mntns_skip[i], GH_MNTNS_SKIP);
+		if (ret)
+			return fail(err, errlen, ret, "filling gadget_mntns_filter_map of %s: %s",
+				    g->object_path, strerror(-ret));
+	}
 	for (size_t i = 0; i < g->n_mntns; i++) {
-		ret = gh_gadget_trace_mntns(g, g->mntns[i], true);
+		ret = gh_gadget_set_mntns(g, g->mntns[i], GH_MNTNS_TRACE);
 		if (ret)
 			return fail(err, errlen, ret, "--mntnsid: filling gadget_mntns_filter_map "
 				    "of %s: %s", g->object_path, strerror(-ret));
@@ -543,6 +567,7 @@ void gh_gadget_close(struct gh_gadget *g)
 	if (g->bss)
 		munmap(g->bss, g->bss_size);
 	free(g->mntns);
+	free(g->mntns_skip);
 	bpf_object__close(g->obj);
 	gh_lua_close(g->lua);
 	gh_schema_free(&g->schema);

@@ -38,6 +38,16 @@ struct gh_kfilter {
 	const uint64_t *mntns; /* trace only these mount namespaces (--mntnsid) */
 	size_t n_mntns;
 	bool mntns_on;         /* filter by mount namespace even with none yet */
+	const uint64_t *mntns_skip; /* known mount namespaces not to trace */
+	size_t n_mntns_skip;
+	bool mntns_judge_unknown;   /* pass unknown ones up, for the host to judge */
+};
+
+/* What the kernel filter does with a mount namespace. */
+enum gh_mntns_verdict {
+	GH_MNTNS_FORGET = -1, /* unknown: as gadget_filter_mntns_judge_unknown says */
+	GH_MNTNS_SKIP = 0,    /* known, dropped in the kernel */
+	GH_MNTNS_TRACE = 1,
 };
 
 struct gh_gadget {
@@ -78,9 +88,12 @@ struct gh_gadget {
 	volatile uint64_t *wakeup_bytes;
 	uint32_t ringbuf_size;
 
-	/* mount namespaces put in gadget_mntns_filter_map at load */
+	/* mount namespaces put in gadget_mntns_filter_map at load: to trace,
+	 * and to skip (written first: a traced one wins) */
 	uint64_t *mntns;
 	size_t n_mntns;
+	uint64_t *mntns_skip;
+	size_t n_mntns_skip;
 };
 
 /* Open the gadget named name (see search_path.h).  err gets one line. */
@@ -92,10 +105,10 @@ int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *
 			size_t errlen);
 /* Load into the kernel and attach every program. */
 int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen);
-/* Start (on) or stop tracing a mount namespace, after load: an update of
- * the kernel's gadget_mntns_filter_map.  -ENOENT: the gadget was not
+/* Trace, skip or forget a mount namespace, after load: an update of the
+ * kernel's gadget_mntns_filter_map.  -ENOENT: the gadget was not
  * configured to filter by mount namespace. */
-int gh_gadget_trace_mntns(struct gh_gadget *g, uint64_t mntns, bool on);
+int gh_gadget_set_mntns(struct gh_gadget *g, uint64_t mntns, enum gh_mntns_verdict v);
 /* Detach every program: no new events (the maps stay readable). */
 void gh_gadget_detach(struct gh_gadget *g);
 void gh_gadget_close(struct gh_gadget *g);

@@ -90,16 +90,20 @@ out:
 
 /* ---- the host's end: a libuv Unix socket server ---- */
 
+struct hook_conn;
+
 struct gh_hook_server {
 	uv_pipe_t pipe;
 	struct gh_containers *cc;
 	const char *docker_socket;
 	char path[108];
+	struct hook_conn *conns; /* open connections: closed with the server */
 };
 
 struct hook_conn {
 	uv_pipe_t pipe;
-	struct gh_hook_server *s;
+	struct gh_hook_server *s; /* NULL once closing */
+	struct hook_conn *prev, *next;
 	struct gh_buf in;
 	uv_write_t wr;
 	char answer[256];
@@ -113,11 +117,24 @@ static void on_conn_closed(uv_handle_t *h)
 	free(c);
 }
 
+/* Close c and forget it: no callback of it may touch the server after. */
+static void conn_close(struct hook_conn *c)
+{
+	if (!c->s)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->s = NULL;
+	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+}
+
 static void on_answered(uv_write_t *wr, int status)
 {
-	struct hook_conn *c = wr->data;
-
-	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+	conn_close(wr->data);
 }
 
 static void answer(struct hook_conn *c)
@@ -145,7 +162,7 @@ static void answer(struct hook_conn *c)
 	b = uv_buf_init(c->answer, (unsigned)strlen(c->answer));
 	c->wr.data = c;
 	if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &b, 1, on_answered))
-		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+		conn_close(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -168,15 +185,17 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 		c->in.p[c->in.len] = '\0';
 		if (c->in.len > MSG_MAX) {
 			uv_read_stop(st);
-			uv_close((uv_handle_t *)st, on_conn_closed);
+			conn_close(c);
 		}
 		return;
 	}
+	if (!c->s)
+		return;
 	if (n == UV_EOF) {
 		uv_read_stop(st);
 		answer(c);
 	} else if (n < 0) {
-		uv_close((uv_handle_t *)st, on_conn_closed);
+		conn_close(c);
 	}
 }
 
@@ -191,11 +210,15 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->s = s;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
 	uv_pipe_init(server->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) ||
 	    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read))
-		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+		conn_close(c);
 }
 
 int gh_hook_server_start(struct gh_hook_server **out, uv_loop_t *loop, struct gh_containers *cc,
@@ -253,6 +276,8 @@ void gh_hook_server_free(struct gh_hook_server *s)
 	if (!s)
 		return;
 	unlink(s->path);
+	while (s->conns)
+		conn_close(s->conns);
 	uv_close((uv_handle_t *)&s->pipe, on_server_closed);
 }
 

@@ -6,6 +6,8 @@
 #endif
 #include "out_private.h"
 
+#include "container_fields.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -114,15 +116,15 @@ static int tree_insert(struct plan_tree *t, const char *name, int field)
 
 /* Offsets into out->keys while the plan is built (the buffer may move),
  * turned into pointers at the end. */
-static int plan_emit(struct gh_out *out, const struct plan_tree *t, size_t node,
-		     unsigned depth, size_t *n_ops)
+static int plan_emit(struct gh_out *out, struct gh_out_op *ops, const struct plan_tree *t,
+		     size_t node, unsigned depth, size_t *n_ops)
 {
 	bool first = true;
 	int err;
 
 	for (size_t c = t->nodes[node].first_child; c; c = t->nodes[c].next) {
 		const struct plan_node *n = &t->nodes[c];
-		struct gh_out_op *op = &out->ops[(*n_ops)++];
+		struct gh_out_op *op = &ops[(*n_ops)++];
 		size_t key_off, json_off, pre_off;
 
 		key_off = out->keys.len;
@@ -162,10 +164,10 @@ static int plan_emit(struct gh_out *out, const struct plan_tree *t, size_t node,
 			continue;
 		}
 		op->type = GH_OP_OPEN;
-		err = plan_emit(out, t, c, depth + 1, n_ops);
+		err = plan_emit(out, ops, t, c, depth + 1, n_ops);
 		if (err)
 			return err;
-		op = &out->ops[(*n_ops)++];
+		op = &ops[(*n_ops)++];
 		memset(op, 0, sizeof(*op));
 		op->type = GH_OP_CLOSE;
 		op->field = -1;
@@ -177,35 +179,66 @@ static int plan_emit(struct gh_out *out, const struct plan_tree *t, size_t node,
 	return 0;
 }
 
-static int build_plan(struct gh_out *out)
+/* One plan of the selected fields; with_containers false leaves out the
+ * container fields (the plan of a host process's events).  Key strings
+ * are offsets into out->keys until fix_plan(). */
+static int build_plan(struct gh_out *out, bool with_containers, struct gh_out_plan *plan)
 {
 	struct plan_tree t = {0};
 	size_t root, n_ops = 0;
 	int err;
 
 	err = tree_add(&t, 0, "", 0, -1, &root);
-	for (size_t i = 0; !err && i < out->n_fields; i++)
+	for (size_t i = 0; !err && i < out->n_fields; i++) {
+		if (!with_containers && gh_is_container_field(out->schema, out->fields[i]))
+			continue;
 		err = tree_insert(&t, out->schema->fields[out->fields[i]].name, out->fields[i]);
+	}
 	if (err)
 		goto out;
 	/* every node but the root is one op; every group also has a close */
-	out->ops = calloc(t.n * 2, sizeof(*out->ops));
-	if (!out->ops) {
+	plan->ops = calloc(t.n * 2, sizeof(*plan->ops));
+	if (!plan->ops) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = plan_emit(out, &t, root, 0, &n_ops);
-	if (err)
-		goto out;
-	out->n_ops = n_ops;
-	for (size_t i = 0; i < n_ops; i++) {
-		out->ops[i].key = out->keys.p + (uintptr_t)out->ops[i].key;
-		out->ops[i].json_key = out->keys.p + (uintptr_t)out->ops[i].json_key;
-		out->ops[i].json_prefix = out->keys.p + (uintptr_t)out->ops[i].json_prefix;
-	}
+	err = plan_emit(out, plan->ops, &t, root, 0, &n_ops);
+	plan->n_ops = n_ops;
 out:
 	free(t.nodes);
 	return err;
+}
+
+static void fix_plan(struct gh_out *out, struct gh_out_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		struct gh_out_op *op = &plan->ops[i];
+
+		op->key = out->keys.p + (uintptr_t)op->key;
+		op->json_key = out->keys.p + (uintptr_t)op->json_key;
+		op->json_prefix = out->keys.p + (uintptr_t)op->json_prefix;
+	}
+}
+
+/* The plan of container events, and when container fields are selected,
+ * the plan of host events without them (JSON and YAML omit them, as
+ * Inspektor Gadget omits empty container metadata). */
+static int build_plans(struct gh_out *out)
+{
+	int err = build_plan(out, true, &out->plan);
+	bool any = false;
+
+	for (size_t i = 0; i < out->n_fields; i++)
+		any |= gh_is_container_field(out->schema, out->fields[i]);
+	if (!err && any) {
+		err = build_plan(out, false, &out->host_plan);
+		out->has_host_plan = !err;
+	}
+	if (err)
+		return err;
+	fix_plan(out, &out->plan);
+	fix_plan(out, &out->host_plan);
+	return 0;
 }
 
 int gh_out_new(struct gh_out **outp, enum gh_out_format fmt, const struct gh_schema *s,
@@ -249,10 +282,10 @@ int gh_out_new(struct gh_out **outp, enum gh_out_format fmt, const struct gh_sch
 		break;
 	case GH_OUT_JSON:
 	case GH_OUT_JSONPRETTY:
-		err = build_plan(out);
+		err = build_plans(out);
 		break;
 	case GH_OUT_YAML:
-		err = build_plan(out);
+		err = build_plans(out);
 		if (!err)
 			err = gh_out_yaml_init(out);
 		break;
@@ -264,6 +297,13 @@ int gh_out_new(struct gh_out **outp, enum gh_out_format fmt, const struct gh_sch
 err:
 	gh_out_free(out);
 	return err;
+}
+
+const struct gh_out_plan *gh_out_plan_for(const struct gh_out *out, const struct gh_event *ev)
+{
+	if (out->has_host_plan && !gh_event_container(out->schema, ev))
+		return &out->host_plan;
+	return &out->plan;
 }
 
 void gh_out_set_text_hook(struct gh_out *out, gh_text_hook_fn fn, void *ctx)
@@ -384,7 +424,8 @@ void gh_out_free(struct gh_out *out)
 	gh_buf_free(&out->buf);
 	gh_buf_free(&out->scratch);
 	gh_buf_free(&out->keys);
-	free(out->ops);
+	free(out->plan.ops);
+	free(out->host_plan.ops);
 	free(out->widths);
 	free(out->fields);
 	free(out);

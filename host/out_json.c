@@ -214,13 +214,14 @@ static int put_value(struct gh_out *out, int idx, const struct gh_event *ev, boo
 /* -o json: one line; each op's key comes as one precomputed piece. */
 static int compact_event(struct gh_out *out, const struct gh_event *ev)
 {
+	const struct gh_out_plan *plan = gh_out_plan_for(out, ev);
 	struct gh_buf *b = &out->buf;
 	int err;
 
 	if (gh_buf_putc(b, '{'))
 		return -ENOMEM;
-	for (size_t i = 0; i < out->n_ops; i++) {
-		const struct gh_out_op *op = &out->ops[i];
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct gh_out_op *op = &plan->ops[i];
 
 		if (op->type == GH_OP_CLOSE) {
 			if (gh_buf_putc(b, '}'))
@@ -240,15 +241,17 @@ static int compact_event(struct gh_out *out, const struct gh_event *ev)
 
 int gh_out_json_event(struct gh_out *out, const struct gh_event *ev, bool pretty)
 {
+	const struct gh_out_plan *plan;
 	struct gh_buf *b = &out->buf;
 	int err;
 
 	if (!pretty)
 		return compact_event(out, ev);
+	plan = gh_out_plan_for(out, ev);
 	if (gh_buf_putc(b, '{'))
 		return -ENOMEM;
-	for (size_t i = 0; i < out->n_ops; i++) {
-		const struct gh_out_op *op = &out->ops[i];
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct gh_out_op *op = &plan->ops[i];
 		unsigned lvl = op->depth + 1; /* indentation level of the key */
 
 		if (op->type == GH_OP_CLOSE) {
@@ -275,7 +278,7 @@ int gh_out_json_event(struct gh_out *out, const struct gh_event *ev, bool pretty
 		if (err)
 			return err;
 	}
-	if (pretty && out->n_ops && put_indent(b, 0))
+	if (pretty && plan->n_ops && put_indent(b, 0))
 		return -ENOMEM;
 	return PUT_LIT(b, "}\n");
 }

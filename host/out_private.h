@@ -39,6 +39,11 @@ struct gh_out_op {
 	size_t json_prefix_len;
 };
 
+struct gh_out_plan {
+	struct gh_out_op *ops;
+	size_t n_ops;
+};
+
 struct gh_out_yaml; /* out_yaml.c */
 
 struct gh_out {
@@ -57,9 +62,12 @@ struct gh_out {
 	/* columns: width of each column; 0 for the last (unbounded) one */
 	unsigned *widths;
 
-	/* json, jsonpretty, yaml */
-	struct gh_out_op *ops;
-	size_t n_ops;
+	/* json, jsonpretty, yaml: the plan of an event in a container, and
+	 * (has_host_plan: container fields are selected) the plan of a host
+	 * process's event, which leaves them out */
+	struct gh_out_plan plan;
+	struct gh_out_plan host_plan;
+	bool has_host_plan;
 	struct gh_buf keys;    /* storage of the ops' key strings */
 
 	struct gh_out_yaml *yaml;
@@ -72,6 +80,10 @@ int gh_out_columns_header(struct gh_out *out);
 int gh_out_columns_event(struct gh_out *out, const struct gh_event *ev);
 
 int gh_out_json_event(struct gh_out *out, const struct gh_event *ev, bool pretty);
+
+/* The plan for this event: without the container fields when it comes
+ * from no known container. */
+const struct gh_out_plan *gh_out_plan_for(const struct gh_out *out, const struct gh_event *ev);
 
 int gh_out_yaml_init(struct gh_out *out);
 int gh_out_yaml_event(struct gh_out *out, const struct gh_event *ev);

@@ -319,6 +319,7 @@ static int emit_value(struct gh_out *out, int idx, const struct gh_event *ev)
 
 static int emit_document(struct gh_out *out, const struct gh_event *ev)
 {
+	const struct gh_out_plan *plan = gh_out_plan_for(out, ev);
 	struct gh_out_yaml *y = out->yaml;
 	yaml_event_t e;
 	int err;
@@ -329,8 +330,8 @@ static int emit_document(struct gh_out *out, const struct gh_event *ev)
 	err = emit(y, &e);
 	if (!err)
 		err = map_start(y);
-	for (size_t i = 0; !err && i < out->n_ops; i++) {
-		const struct gh_out_op *op = &out->ops[i];
+	for (size_t i = 0; !err && i < plan->n_ops; i++) {
+		const struct gh_out_op *op = &plan->ops[i];
 
 		if (op->type == GH_OP_CLOSE) {
 			err = map_end(y);

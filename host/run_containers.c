@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "container.h"
+#include "container_exits.h"
+#include "container_fields.h"
 #include "container_watch.h"
 #include "hook.h"
 
@@ -16,41 +19,98 @@ struct gh_run_containers {
 	struct gh_run_containers_opts opts;
 	struct gh_containers *cc;
 	struct gh_container_watch *watch;
+	struct gh_container_exits *exits;
 	struct gh_hook_server *hooks;
 	uint64_t *initial;    /* selected mount namespaces at the first scan */
 	size_t n_initial;
+	uint64_t *skip;       /* not traced at load: the host's, other containers' */
+	size_t n_skip;
+	uint64_t *host;       /* the host's own mount namespaces (init's, ours) */
+	size_t n_host;
+	const uint64_t *user_mntns; /* --mntnsid: traced as well */
+	size_t n_user_mntns;
 	bool loaded;          /* the kernel filter map exists */
+
+	/* the last verdict of gh_run_containers_accept */
+	bool verdict_valid;
+	uint64_t verdict_mntns;
+	bool verdict;
+	bool verdict_known;   /* from a known container (else: for one drain) */
+	uint64_t verdict_drain;
+	/* the drain in which the runtimes' state was last looked at */
+	bool discovered;
+	uint64_t discovered_drain;
 };
 
-/* Is another live, selected container in this mount namespace? */
-static bool mntns_still_selected(struct gh_run_containers *rc, const struct gh_container *gone)
+static bool has_id(const uint64_t *ids, size_t n, uint64_t id)
 {
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static int push_id(uint64_t **ids, size_t *n, uint64_t id)
+{
+	uint64_t *grown;
+
+	if (!id || has_id(*ids, *n, id))
+		return 0;
+	grown = realloc(*ids, (*n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	*ids = grown;
+	grown[(*n)++] = id;
+	return 0;
+}
+
+/* The mount namespace id of a process (the inode of /proc/PID/ns/mnt). */
+static uint64_t mntns_of(const char *pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%s/ns/mnt", pid);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+/* What the kernel filter does with mntns now, from the live containers in
+ * it (the kernel reuses ids: a stopped container's may be another's). */
+static enum gh_mntns_verdict mntns_verdict(struct gh_run_containers *rc, uint64_t mntns,
+					   const struct gh_container *ignore)
+{
+	enum gh_mntns_verdict v = GH_MNTNS_FORGET;
+
+	if (has_id(rc->user_mntns, rc->n_user_mntns, mntns))
+		return GH_MNTNS_TRACE;
+	if (has_id(rc->host, rc->n_host, mntns))
+		v = GH_MNTNS_SKIP;
 	for (size_t i = 0; i < gh_containers_count(rc->cc); i++) {
 		const struct gh_container *c = gh_containers_at(rc->cc, i);
 
-		if (c != gone && c->mntns == gone->mntns &&
-		    gh_container_selected(&rc->opts.select, c))
-			return true;
+		if (c == ignore || c->mntns != mntns)
+			continue;
+		if (gh_container_selected(&rc->opts.select, c))
+			return GH_MNTNS_TRACE;
+		v = GH_MNTNS_SKIP;
 	}
-	return false;
+	return v;
 }
 
 static void on_container(void *ctx, const struct gh_container *c, bool added)
 {
 	struct gh_run_containers *rc = ctx;
 	bool selected = gh_container_selected(&rc->opts.select, c);
-	int ret = 0;
+	int ret;
 
+	rc->verdict_valid = false;
 	if (rc->opts.verbose)
 		fprintf(stderr, "gadgethost: container %s %s (%s %s, mntns %" PRIu64 ")%s\n",
 			c->name, added ? "started" : "stopped", c->runtime ? c->runtime : "?", c->id,
 			c->mntns, selected ? "" : ", not selected");
-	if (rc->opts.host || !rc->loaded || !selected || !c->mntns)
+	if (rc->opts.host || !rc->loaded || !c->mntns)
 		return;
-	if (added)
-		ret = gh_gadget_trace_mntns(rc->g, c->mntns, true);
-	else if (!mntns_still_selected(rc, c))
-		ret = gh_gadget_trace_mntns(rc->g, c->mntns, false);
+	ret = gh_gadget_set_mntns(rc->g, c->mntns, mntns_verdict(rc, c->mntns, added ? NULL : c));
 	if (ret)
 		fprintf(stderr, "gadgethost: warning: container %s: updating the kernel filter: %s\n",
 			c->name, strerror(-ret));
@@ -79,17 +139,25 @@ int gh_run_containers_open(struct gh_run_containers **out, struct gh_gadget *g,
 	gh_container_watch_scan(rc->watch);
 	for (size_t i = 0; i < gh_containers_count(rc->cc); i++) {
 		const struct gh_container *c = gh_containers_at(rc->cc, i);
-		uint64_t *grown;
 
-		if (!gh_container_selected(&opts->select, c) || !c->mntns)
+		if (!c->mntns)
 			continue;
-		grown = realloc(rc->initial, (rc->n_initial + 1) * sizeof(*grown));
-		if (!grown) {
+		if (gh_container_selected(&opts->select, c))
+			ret = push_id(&rc->initial, &rc->n_initial, c->mntns);
+		else
+			ret = push_id(&rc->skip, &rc->n_skip, c->mntns);
+		if (ret) {
 			gh_run_containers_free(rc);
-			return -ENOMEM;
+			return ret;
 		}
-		rc->initial = grown;
-		rc->initial[rc->n_initial++] = c->mntns;
+	}
+	/* the host's own processes: known, never a container */
+	if (push_id(&rc->host, &rc->n_host, mntns_of("1")) ||
+	    push_id(&rc->host, &rc->n_host, mntns_of("self")) ||
+	    push_id(&rc->skip, &rc->n_skip, mntns_of("1")) ||
+	    push_id(&rc->skip, &rc->n_skip, mntns_of("self"))) {
+		gh_run_containers_free(rc);
+		return -ENOMEM;
 	}
 	g->schema.containers = rc->cc;
 	*out = rc;
@@ -113,13 +181,64 @@ int gh_run_containers_configure(struct gh_run_containers *rc, struct gh_kfilter 
 		memcpy(all, kf->mntns, kf->n_mntns * sizeof(*all));
 	if (rc->n_initial)
 		memcpy(all + kf->n_mntns, rc->initial, rc->n_initial * sizeof(*all));
+	rc->user_mntns = kf->mntns;
+	rc->n_user_mntns = kf->n_mntns;
 	free(rc->initial);
 	rc->initial = all;
 	rc->n_initial += kf->n_mntns;
 	kf->mntns = rc->initial;
 	kf->n_mntns = rc->n_initial;
+	kf->mntns_skip = rc->skip;
+	kf->n_mntns_skip = rc->n_skip;
 	kf->mntns_on = true;
+	kf->mntns_judge_unknown = true;
 	return 0;
+}
+
+/* An event the kernel passed up from a mount namespace it did not know:
+ * a container that started after the last look at the runtimes' state?
+ * Its state file was written before its first process ran, so one look
+ * per drain, after the event was sent, is enough to be sure.  A stopped
+ * container's namespace id is often the next one's (the kernel reuses ids
+ * at once): an event that finds only a stopped container looks as well. */
+static bool judge(struct gh_run_containers *rc, uint64_t mntns, uint64_t drain)
+{
+	const struct gh_container *c = gh_containers_by_mntns(rc->cc, mntns);
+
+	if ((!c || c->gone) && !has_id(rc->user_mntns, rc->n_user_mntns, mntns) &&
+	    !has_id(rc->host, rc->n_host, mntns) &&
+	    (!rc->discovered || rc->discovered_drain != drain)) {
+		rc->discovered = true;
+		rc->discovered_drain = drain;
+		gh_container_watch_discover(rc->watch);
+		c = gh_containers_by_mntns(rc->cc, mntns);
+	}
+	/* a stopped container's events were drained before it was removed:
+	 * what comes later from its namespace id is someone else's */
+	if (c && c->gone)
+		c = NULL;
+	rc->verdict_known = c || has_id(rc->user_mntns, rc->n_user_mntns, mntns) ||
+			    has_id(rc->host, rc->n_host, mntns);
+	if (c)
+		return gh_container_selected(&rc->opts.select, c) ||
+		       has_id(rc->user_mntns, rc->n_user_mntns, mntns);
+	return has_id(rc->user_mntns, rc->n_user_mntns, mntns);
+}
+
+bool gh_run_containers_accept(void *ctx, const struct gh_event *ev, uint64_t drain)
+{
+	struct gh_run_containers *rc = ctx;
+	uint64_t mntns = gh_event_mntns(&rc->g->schema, ev);
+
+	if (rc->verdict_valid && rc->verdict_mntns == mntns &&
+	    (rc->verdict_known || rc->verdict_drain == drain))
+		return rc->verdict;
+	rc->verdict = judge(rc, mntns, drain);
+	/* judge() may have found containers, which cleared the memo */
+	rc->verdict_valid = true;
+	rc->verdict_mntns = mntns;
+	rc->verdict_drain = drain;
+	return rc->verdict;
 }
 
 int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop)
@@ -128,6 +247,8 @@ int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop)
 
 	rc->loaded = true;
 	ret = gh_containers_subscribe(rc->cc, on_container, rc);
+	if (!ret)
+		ret = gh_container_exits_start(&rc->exits, rc->cc, loop);
 	if (!ret)
 		ret = gh_container_watch_start(rc->watch, loop);
 	if (ret)
@@ -156,8 +277,11 @@ void gh_run_containers_free(struct gh_run_containers *rc)
 	if (rc->g && rc->g->schema.containers == rc->cc)
 		rc->g->schema.containers = NULL;
 	gh_hook_server_free(rc->hooks);
+	gh_container_exits_free(rc->exits);
 	gh_container_watch_free(rc->watch);
 	gh_containers_free(rc->cc);
 	free(rc->initial);
+	free(rc->skip);
+	free(rc->host);
 	free(rc);
 }

@@ -37,6 +37,13 @@ int gh_run_containers_open(struct gh_run_containers **out, struct gh_gadget *g,
  * namespace field to filter or enrich by. */
 int gh_run_containers_configure(struct gh_run_containers *rc, struct gh_kfilter *kf);
 int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop);
+/* The runner's accept hook (gh_run_opts.accept): whether an event the
+ * kernel filter passed comes from a selected container.  The kernel passes
+ * events of mount namespaces it does not know yet, so that a container is
+ * traced from its very first exec even when no OCI hook announced it:
+ * those are judged here, after a look at the runtimes' state. */
+struct gh_event;
+bool gh_run_containers_accept(void *ctx, const struct gh_event *ev, uint64_t drain);
 /* Whether any known container has Kubernetes metadata. */
 bool gh_run_containers_any_k8s(const struct gh_run_containers *rc);
 void gh_run_containers_free(struct gh_run_containers *rc);

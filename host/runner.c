@@ -70,6 +70,9 @@ struct gh_runner {
 	uint64_t received;
 	uint64_t printed;
 	uint64_t drains;     /* drains that found at least one event */
+	uint64_t drain_seq;  /* every drain, for opts->accept */
+	uint64_t refused;    /* passed by the kernel, refused by opts->accept */
+	bool draining;       /* in ring_buffer__consume: do not re-enter */
 	int out_error;
 	bool stopping;
 };
@@ -82,6 +85,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct gh_event ev = {.data = data, .len = (uint32_t)size};
 	struct gh_lua *lua = r->g->lua;
 
+	if (r->opts->accept && !r->opts->accept(r->opts->accept_ctx, &ev, r->drain_seq)) {
+		r->refused++;
+		return 0;
+	}
 	r->received++;
 	if (r->filter_early && r->filter && !gh_filter_match(r->filter, &r->g->schema, &ev))
 		return 0;
@@ -139,9 +146,20 @@ static void report_lost(struct gh_runner *r, bool final)
 }
 
 /* Drain everything, write it out, and judge the rate. */
+static int consume(struct gh_runner *r)
+{
+	int n;
+
+	r->drain_seq++;
+	r->draining = true;
+	n = ring_buffer__consume(r->rb);
+	r->draining = false;
+	return n;
+}
+
 static void drain(struct gh_runner *r)
 {
-	int n = ring_buffer__consume(r->rb);
+	int n = consume(r);
 	uint64_t now;
 
 	if (gh_out_pending(r->out) && !r->out_error)
@@ -171,7 +189,7 @@ static void drain(struct gh_runner *r)
 		else if (r->busy && rate < QUIET_RATE) {
 			set_mode(r, false);
 			/* events sent without a wakeup while we switched */
-			ring_buffer__consume(r->rb);
+			consume(r);
 			if (gh_out_pending(r->out))
 				r->out_error = gh_out_flush(r->out);
 		}
@@ -187,9 +205,11 @@ static void drain_for_containers(void *ctx)
 {
 	struct gh_runner *r = ctx;
 
-	if (r->stopping || r->out_error)
+	/* mid-drain (opts->accept found a container): the events before
+	 * this one are taken already, the rest come after, as they should */
+	if (r->stopping || r->out_error || r->draining)
 		return;
-	ring_buffer__consume(r->rb);
+	consume(r);
 	if (gh_out_pending(r->out))
 		r->out_error = gh_out_flush(r->out);
 }
@@ -212,7 +232,7 @@ static void stop(struct gh_runner *r)
 	/* no new events from here on; then take the ones already sent */
 	gh_gadget_detach(r->g);
 	if (!r->out_error) {
-		ring_buffer__consume(r->rb);
+		consume(r);
 		if (gh_out_pending(r->out))
 			r->out_error = gh_out_flush(r->out);
 	}
@@ -332,7 +352,9 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 			gh_lua_errors(g->lua), g->script_path);
 	if (opts->verbose)
 		fprintf(stderr, "gadgethost: %" PRIu64 " events received, %" PRIu64 " printed, "
-			"in %" PRIu64 " drains\n", r.received, r.printed, r.drains);
+			"in %" PRIu64 " drains; %" PRIu64 " more from mount namespaces the kernel "
+			"did not know yet, of no selected container, dropped\n",
+			r.received, r.printed, r.drains, r.refused);
 	if (ret && ret != -EPIPE)
 		fprintf(stderr, "gadgethost: writing output: %s\n", strerror(-ret));
 	return ret;

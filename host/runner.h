@@ -19,6 +19,10 @@ struct gh_run_opts {
 	bool verbose;
 	uv_loop_t *loop;         /* shared with other watchers; NULL: its own */
 	struct gh_containers *containers; /* drained for before they change */
+	/* NULL, or whether to keep an event the kernel passed (before any
+	 * filter or Lua); drain counts the drains, for memos valid in one */
+	bool (*accept)(void *ctx, const struct gh_event *ev, uint64_t drain);
+	void *accept_ctx;
 };
 
 /* Consume events until stopped; flushes everything before returning.

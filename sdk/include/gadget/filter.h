@@ -24,8 +24,13 @@ const volatile __u32 gadget_filter_gid = 0;
 const volatile bool gadget_filter_comm_on = false;
 const volatile char gadget_filter_comm[16] = {};
 const volatile bool gadget_filter_by_mntns = false;
+/* a mount namespace the map does not know: pass it, for the host to judge
+ * (a container that started a moment ago), or drop it (--mntnsid) */
+const volatile bool gadget_filter_mntns_judge_unknown = false;
 
-/* mount namespace ids to trace, kept up to date by the host */
+/* Mount namespace ids, kept up to date by the host: 1 = trace, 0 = known
+ * and not traced (the host's, containers not selected); a missing id is
+ * judged as gadget_filter_mntns_judge_unknown says. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, GADGET_MAX_TRACED_MNTNS);
@@ -73,8 +78,11 @@ static __always_inline bool gadget_should_discard(void)
 		return true;
 	if (gadget_filter_by_mntns) {
 		__u64 mntns_id = gadget_get_mntns_id();
+		__u32 *trace = bpf_map_lookup_elem(&gadget_mntns_filter_map, &mntns_id);
 
-		if (!bpf_map_lookup_elem(&gadget_mntns_filter_map, &mntns_id))
+		if (!trace)
+			return !gadget_filter_mntns_judge_unknown;
+		if (!*trace)
 			return true;
 	}
 	return false;
