@@ -90,10 +90,16 @@ out:
 
 /* ---- the host's end: a libuv Unix socket server ---- */
 
+/* The server outlives gh_hook_server_free() until its listening pipe and
+ * every connection still open are closed: a connection that was accepted
+ * before the host began to stop may still deliver its message, and must
+ * then find the server (with cc NULL: answered with an error). */
 struct gh_hook_server {
 	uv_pipe_t pipe;
-	struct gh_containers *cc;
+	struct gh_containers *cc; /* NULL once the host stops */
 	const char *docker_socket;
+	size_t n_conns;
+	bool pipe_closed;
 	char path[108];
 };
 
@@ -105,12 +111,21 @@ struct hook_conn {
 	char answer[256];
 };
 
+static void free_server_if_unused(struct gh_hook_server *s)
+{
+	if (s->pipe_closed && s->n_conns == 0)
+		free(s);
+}
+
 static void on_conn_closed(uv_handle_t *h)
 {
 	struct hook_conn *c = h->data;
+	struct gh_hook_server *s = c->s;
 
 	gh_buf_free(&c->in);
 	free(c);
+	s->n_conns--;
+	free_server_if_unused(s);
 }
 
 static void on_answered(uv_write_t *wr, int status)
@@ -130,6 +145,9 @@ static void answer(struct hook_conn *c)
 	if (!nl) {
 		snprintf(err, sizeof(err), "no hook kind line");
 		ret = -EINVAL;
+	} else if (!c->s->cc) {
+		snprintf(err, sizeof(err), "gadgethost is stopping");
+		ret = -ESHUTDOWN;
 	} else {
 		*nl = '\0';
 		ret = gh_hook_apply(c->s->cc, c->in.p, nl + 1, c->in.len - (size_t)(nl + 1 - c->in.p),
@@ -191,6 +209,7 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->s = s;
+	s->n_conns++;
 	uv_pipe_init(server->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) ||
@@ -245,13 +264,17 @@ int gh_hook_server_start(struct gh_hook_server **out, uv_loop_t *loop, struct gh
 
 static void on_server_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct gh_hook_server *s = h->data;
+
+	s->pipe_closed = true;
+	free_server_if_unused(s);
 }
 
 void gh_hook_server_free(struct gh_hook_server *s)
 {
 	if (!s)
 		return;
+	s->cc = NULL; /* freed next by the caller */
 	unlink(s->path);
 	uv_close((uv_handle_t *)&s->pipe, on_server_closed);
 }
