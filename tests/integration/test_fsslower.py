@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from ctrace import check_container, traced_container
-from gh import CONTAINER_FIELDS, Tracer, check, describe, main
+from gh import CONTAINER_FIELDS, Tracer, check, describe, main, run_host
 
 GADGET = "trace/fsslower.lua"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "opRaw", "op",
@@ -164,6 +164,16 @@ def test_dd_in_container():
         check(e["file"] == "ddfile", "file is not ddfile", e)
 
 
+def test_bad_input():
+    """a --min that is no number, or a --filesystem too long: one line, exit non-zero"""
+    for args in (["--min", "ten"], ["--min", "-1"], ["--filesystem", "x" * 40]):
+        p = run_host("run", GADGET, "--host", *args)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode != 0 and len(lines) == 1 and args[0] in lines[0],
+              "%s: wanted one error line naming %s and a non-zero exit" % (args, args[0]),
+              "rc %d stderr %r" % (p.returncode, p.stderr))
+
+
 if __name__ == "__main__":
     main([test_fsync_writer_all, test_min_hides_fast_ones, test_filesystem_filter,
-          test_dd_in_container])
+          test_dd_in_container, test_bad_input])
