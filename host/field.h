@@ -77,7 +77,7 @@ struct gh_value_map {
 	bool memo_ok;
 	uint64_t memo_x;
 	size_t memo_len;
-	char memo[256];
+	char memo[1024]; /* all 41 capability names take 640 */
 };
 
 struct gh_enum_name {

@@ -404,8 +404,11 @@ static const int all_fields[] = {FLD_PID, FLD_RET, FLD_COMM, FLD_BIG, FLD_NEG, F
 				 FLD_ARR, FLD_CNAME, FLD_FLAGS, FLD_CID, FLD_ARGS, FLD_FLAGS_STR, FLD_NOTHING};
 
 /* Flags text: each value's own text even when values alternate (the host
- * keeps the last one), long lists whole (they were cut at 63 bytes), an
- * unnamed rest as hex, and a cut marked with "..." only past 255 bytes. */
+ * keeps the last one), long lists whole (they were cut at 63 bytes, and a
+ * full capability set takes 640), an unnamed rest as hex, and a cut marked
+ * with "..." only past 1023 bytes. */
+#define LONG_FLAG_NAME_55 "A_VERY_LONG_FLAG_NAME_THAT_GOES_ON_AND_ON_AND_ON_AND_ON"
+#define LONG_FLAG_NAME LONG_FLAG_NAME_55 LONG_FLAG_NAME_55 LONG_FLAG_NAME_55 LONG_FLAG_NAME_55
 static void test_flags_text(void **state)
 {
 	static struct gh_map_entry long_entries[] = {
@@ -416,7 +419,7 @@ static void test_flags_text(void **state)
 	struct gh_value_map m = {.is_flags = true, .entries = long_entries, .n_entries = 6};
 	struct fixture fx;
 	struct gh_value v;
-	char many[512] = "";
+	char many[2048] = "";
 	char all[512];
 	size_t n = 0;
 
@@ -440,12 +443,12 @@ static void test_flags_text(void **state)
 	assert_int_equal(gh_field_value(&fx.schema, FLD_FLAGS_STR, &fx.ev, &v), 0);
 	assert_int_equal(v.s.len, strlen(all));
 
-	/* past 255 bytes: cut, and the cut marked */
+	/* past the memo (1023 bytes): cut, and the cut marked */
 	for (int i = 0; i < 6; i++)
-		long_entries[i].name = (char *)"A_VERY_LONG_FLAG_NAME_THAT_GOES_ON_AND_ON_AND_ON_AND_ON"; /* 6 x 55 */
+		long_entries[i].name = (char *)LONG_FLAG_NAME; /* 6 x 220 */
 	m.memo_ok = false;
 	assert_int_equal(gh_field_value(&fx.schema, FLD_FLAGS_STR, &fx.ev, &v), 0);
-	assert_true(v.s.len <= 255);
+	assert_true(v.s.len <= sizeof(m.memo) - 1 && v.s.len > 900);
 	assert_memory_equal(v.s.p + v.s.len - 3, "...", 3);
 	for (int i = 0; i < 6; i++)
 		n += (size_t)snprintf(many + n, sizeof(many) - n, "%s%s", i ? "|" : "",

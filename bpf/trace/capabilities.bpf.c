@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note
+/* trace/capabilities: every capability check, with its verdict.
+ *
+ * Hook: the capability:cap_capable tracepoint (Linux 6.14+), which fires in
+ * the commoncap LSM's cap_capable() after the check: cred, target_ns,
+ * capable_ns, cap and ret (0 or -EPERM).  The syscall being made is read
+ * from the registers the task entered the kernel with.
+ *
+ * The tracepoint does not carry cap_capable()'s opts, so "audit" and
+ * "insetid" are found from who asked: the kernel stack's first frame that
+ * is not the LSM plumbing (security_capable, cap_capable) names the API
+ * the caller used.  ns_capable_noaudit() and friends pass CAP_OPT_NOAUDIT,
+ * ns_capable_setid() passes CAP_OPT_INSETID.  cap_vm_enough_memory() calls
+ * cap_capable() itself, without auditing; it can leave no frame of its own
+ * (a tail call), so its caller security_vm_enough_memory_mm() counts too.  A return address is named
+ * once (bpf_snprintf "%pB") and its kind cached in a map.
+ */
+#include <gadget/gadget.h>
+
+#define STACK_FRAMES 4
+#define SYMBOL_LEN 64
+
+/* printed by enumerator name */
+enum cap_verdict {
+	Deny = 0,
+	Allow = 1,
+};
+
+struct event {
+	gadget_timestamp timestamp;
+	gadget_mntns_id mountnsid;
+	__u32 pid;
+	__u32 tid;
+	gadget_uid uid;
+	gadget_gid gid;
+	char comm[TASK_COMM_LEN];
+	__u32 capRaw;
+	enum cap_verdict verdict;
+	bool audit;
+	bool insetid;
+	gadget_syscall syscall;
+	__u64 capEffectiveRaw;
+	__u64 currentUserns;
+	__u64 targetUserns;
+};
+
+/* what a return address on the stack says about the check */
+enum caller_kind {
+	CALLER_PLAIN = 0,   /* an audited check: ns_capable(), capable(), ... */
+	CALLER_PLUMBING,    /* security_capable(), cap_capable(): look further */
+	CALLER_NOAUDIT,     /* CAP_OPT_NOAUDIT */
+	CALLER_SETID,       /* CAP_OPT_INSETID */
+};
+
+struct unique_key {
+	__u32 pid;
+	__u32 cap;
+};
+
+GADGET_TRACER_MAP(events, 1 << 18);
+GADGET_TRACER(capabilities, events, event);
+GADGET_PARAM(bool, unique, false);
+GADGET_PARAM(bool, audit_only, false);
+
+/* --unique: the (pid, cap) pairs already reported */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct unique_key);
+	__type(value, __u8);
+} seen SEC(".maps");
+
+/* return address -> enum caller_kind */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} caller_kinds SEC(".maps");
+
+static const char sym_security_capable[] = "security_capable";
+static const char sym_cap_capable[] = "cap_capable";
+static const char sym_ns_capable_common[] = "ns_capable_common";
+static const char sym_ns_capable_noaudit[] = "ns_capable_noaudit";
+static const char sym_has_ns_capability_noaudit[] = "has_ns_capability_noaudit";
+static const char sym_has_capability_noaudit[] = "has_capability_noaudit";
+static const char sym_cap_vm_enough_memory[] = "cap_vm_enough_memory";
+static const char sym_security_vm_enough_memory_mm[] = "security_vm_enough_memory_mm";
+static const char sym_ns_capable_setid[] = "ns_capable_setid";
+
+/* "ns_capable+0x2c/0x60" -> "ns_capable" */
+static __always_inline void cut_offset(char *sym)
+{
+	for (int i = 0; i < SYMBOL_LEN; i++) {
+		if (sym[i] == '+' || sym[i] == '\0') {
+			sym[i] = '\0';
+			return;
+		}
+	}
+	sym[SYMBOL_LEN - 1] = '\0';
+}
+
+static __always_inline bool sym_is(const char *sym, const char *name)
+{
+	return bpf_strncmp(sym, SYMBOL_LEN, name) == 0;
+}
+
+static __noinline __u8 name_caller(__u64 ip)
+{
+	char sym[SYMBOL_LEN] = {};
+	__u64 args[1] = {ip};
+
+	if (bpf_snprintf(sym, sizeof(sym), "%pB", args, sizeof(args)) < 0)
+		return CALLER_PLAIN;
+	cut_offset(sym);
+	if (sym_is(sym, sym_security_capable) || sym_is(sym, sym_cap_capable) ||
+	    sym_is(sym, sym_ns_capable_common))
+		return CALLER_PLUMBING;
+	if (sym_is(sym, sym_ns_capable_noaudit) || sym_is(sym, sym_has_ns_capability_noaudit) ||
+	    sym_is(sym, sym_has_capability_noaudit) || sym_is(sym, sym_cap_vm_enough_memory) ||
+	    sym_is(sym, sym_security_vm_enough_memory_mm))
+		return CALLER_NOAUDIT;
+	if (sym_is(sym, sym_ns_capable_setid))
+		return CALLER_SETID;
+	return CALLER_PLAIN;
+}
+
+static __always_inline __u8 caller_kind(__u64 ip)
+{
+	__u8 *cached = bpf_map_lookup_elem(&caller_kinds, &ip);
+	__u8 kind;
+
+	if (cached)
+		return *cached;
+	kind = name_caller(ip);
+	bpf_map_update_elem(&caller_kinds, &ip, &kind, BPF_ANY);
+	return kind;
+}
+
+/* the kind of the first frame past the LSM plumbing */
+static __always_inline __u8 asking_caller(void *ctx)
+{
+	__u64 ips[STACK_FRAMES] = {};
+	long len = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	int frames = len > 0 ? len / sizeof(__u64) : 0;
+
+	for (int i = 0; i < STACK_FRAMES; i++) {
+		__u8 kind;
+
+		if (i >= frames)
+			break;
+		kind = caller_kind(ips[i]);
+		if (kind != CALLER_PLUMBING)
+			return kind;
+	}
+	return CALLER_PLAIN;
+}
+
+static __always_inline bool seen_before(__u32 pid, int cap)
+{
+	struct unique_key key = {.pid = pid, .cap = cap};
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&seen, &key))
+		return true;
+	bpf_map_update_elem(&seen, &key, &one, BPF_ANY);
+	return false;
+}
+
+/* the syscall the task is in, or -1 (a kernel thread) */
+static __always_inline __u32 current_syscall(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (task->flags & 0x00200000 /* PF_KTHREAD */)
+		return (__u32)-1;
+	return (__u32)gadget_syscall_regs()->orig_ax;
+}
+
+SEC("tracepoint/capability/cap_capable")
+int on_cap_capable(struct trace_event_raw_cap_capable *ctx)
+{
+	__u64 pid_tgid, uid_gid;
+	struct event *e;
+	__u8 kind;
+
+	if (gadget_should_discard())
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	kind = asking_caller(ctx);
+	if (audit_only && kind == CALLER_NOAUDIT)
+		return 0;
+	if (unique && seen_before(pid_tgid >> 32, ctx->cap))
+		return 0;
+	e = gadget_reserve(&events, sizeof(*e));
+	if (!e)
+		return 0;
+	uid_gid = bpf_get_current_uid_gid();
+	e->timestamp = bpf_ktime_get_boot_ns();
+	e->mountnsid = gadget_get_mntns_id();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->capRaw = ctx->cap;
+	e->verdict = ctx->ret == 0 ? Allow : Deny;
+	e->audit = kind != CALLER_NOAUDIT;
+	e->insetid = kind == CALLER_SETID;
+	e->syscall = current_syscall();
+	e->capEffectiveRaw = BPF_CORE_READ(ctx->cred, cap_effective.val);
+	e->currentUserns = BPF_CORE_READ(ctx->cred, user_ns, ns.inum);
+	e->targetUserns = BPF_CORE_READ(ctx->target_ns, ns.inum);
+	gadget_submit(&events, e);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
