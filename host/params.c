@@ -44,6 +44,36 @@ static int parse_bool(const char *s, bool *b)
 	return -EINVAL;
 }
 
+/* "80,443" into consecutive __u16s (an array such as __u16 ports[16]),
+ * the rest zero: 0 ends the list, so it is not a valid entry. */
+static int encode_uint16_list(const char *what, const char *text, uint16_t *dst, size_t size,
+			      char *err, size_t errlen)
+{
+	size_t max = size / sizeof(*dst), n = 0;
+	const char *p = text;
+
+	memset(dst, 0, size);
+	while (*p) {
+		char *end;
+		unsigned long v;
+
+		if (n == max)
+			return fail(err, errlen, "%s: \"%s\" has more than %zu entries", what, text,
+				    max);
+		errno = 0;
+		v = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : 0;
+		if (errno || v == 0 || v > UINT16_MAX || (*end && *end != ','))
+			return fail(err, errlen,
+				    "%s: \"%s\" is not a list of numbers from 1 to 65535 (80,443)",
+				    what, text);
+		dst[n++] = (uint16_t)v;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return fail(err, errlen, "%s: \"%s\" ends with a comma", what, text);
+	}
+	return 0;
+}
+
 int gh_param_encode(const char *what, const char *type, const char *text, void *dst, size_t size,
 		    char *err, size_t errlen)
 {
@@ -96,6 +126,9 @@ int gh_param_encode(const char *what, const char *type, const char *text, void *
 		memcpy(dst, text, len);
 		return 0;
 	}
-	return fail(err, errlen, "%s: unknown param type \"%s\" (bool, int, uint, string)", what,
+	if (!strcmp(type, "uint16list"))
+		return encode_uint16_list(what, text, dst, size, err, errlen);
+	return fail(err, errlen,
+		    "%s: unknown param type \"%s\" (bool, int, uint, string, uint16list)", what,
 		    type);
 }

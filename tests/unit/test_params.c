@@ -64,12 +64,42 @@ static void test_string(void **state)
 	assert_non_null(strstr(err, "unknown param type \"float\""));
 }
 
+static void test_uint16_list(void **state)
+{
+	uint16_t ports[4];
+	char err[128];
+	const char *bad[] = {"0", "80,", ",80", "80,,443", "65536", "http", "80 443", "-1",
+			     "1,2,3,4,5"};
+
+	(void)state;
+	memset(ports, 0xff, sizeof(ports));
+	assert_int_equal(gh_param_encode("--ports", "uint16list", "80,443", ports, sizeof(ports),
+					 err, sizeof(err)), 0);
+	assert_int_equal(ports[0], 80);
+	assert_int_equal(ports[1], 443);
+	assert_int_equal(ports[2], 0);
+	assert_int_equal(ports[3], 0);
+	assert_int_equal(gh_param_encode("--ports", "uint16list", "1,2,3,65535", ports,
+					 sizeof(ports), err, sizeof(err)), 0);
+	assert_int_equal(ports[3], 65535);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(gh_param_encode("--ports", "uint16list", bad[i], ports,
+						 sizeof(ports), err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "--ports: "));
+	}
+	assert_int_equal(gh_param_encode("--ports", "uint16list", "1,2,3,4,5", ports,
+					 sizeof(ports), err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--ports: \"1,2,3,4,5\" has more than 4 entries");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bool),
 		cmocka_unit_test(test_ints),
 		cmocka_unit_test(test_string),
+		cmocka_unit_test(test_uint16_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note
+/* trace/bind: bind() on IPv4 and IPv6 sockets, with the options that
+ * change what bind does and the interface the socket is bound to.
+ *
+ * One program, at sys_exit_bind: the socket is found from the fd argument
+ * (gadget/sockets.h), the syscall's result is known, so no sys_enter
+ * program and no per-thread map.  A successful bind reports the socket's
+ * own local address and port (the port the kernel chose for port 0); a
+ * failed one reports the address the caller asked for.
+ */
+#include <gadget/gadget.h>
+#include <gadget/sockets.h>
+
+#define MAX_PORTS 16
+
+/* bits of optsRaw, as Inspektor Gadget (and bcc's bindsnoop) number them */
+#define OPT_FREEBIND 0x01
+#define OPT_TRANSPARENT 0x02
+#define OPT_BIND_ADDRESS_NO_PORT 0x04
+#define OPT_REUSEADDR 0x08
+#define OPT_REUSEPORT 0x10
+
+/* bit numbers in inet_sock->inet_flags (Linux 6.6 and later) */
+#define INET_FLAG_BIT_FREEBIND 11
+#define INET_FLAG_BIT_TRANSPARENT 15
+#define INET_FLAG_BIT_BIND_ADDRESS_NO_PORT 18
+
+struct event {
+	gadget_timestamp timestamp;
+	gadget_mntns_id mountnsid;
+	__u32 pid;
+	__u32 tid;
+	gadget_uid uid;
+	gadget_gid gid;
+	char comm[TASK_COMM_LEN];
+	__u16 protoRaw;
+	gadget_port port;
+	struct gadget_l3endpoint_t addr;
+	gadget_errno error;
+	__u32 optsRaw;
+	__s32 ifindex;
+	char ifname[GADGET_IFNAMSIZ];
+};
+
+GADGET_TRACER_MAP(events, 1 << 18);
+GADGET_TRACER(bind, events, event);
+GADGET_PARAM(bool, ignore_errors, true);
+/* --ports 80,443: only these ports (0 ends the list) */
+const volatile __u16 target_ports[MAX_PORTS] = {};
+
+static __always_inline bool port_selected(__u16 port)
+{
+	if (!target_ports[0])
+		return true;
+	for (int i = 0; i < MAX_PORTS && target_ports[i]; i++) {
+		if (target_ports[i] == port)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline __u32 bind_options(struct sock *sk)
+{
+	unsigned long inet_flags = BPF_CORE_READ((struct inet_sock *)sk, inet_flags);
+	__u32 opts = 0;
+
+	if (inet_flags & (1UL << INET_FLAG_BIT_FREEBIND))
+		opts |= OPT_FREEBIND;
+	if (inet_flags & (1UL << INET_FLAG_BIT_TRANSPARENT))
+		opts |= OPT_TRANSPARENT;
+	if (inet_flags & (1UL << INET_FLAG_BIT_BIND_ADDRESS_NO_PORT))
+		opts |= OPT_BIND_ADDRESS_NO_PORT;
+	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuse))
+		opts |= OPT_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuseport))
+		opts |= OPT_REUSEPORT;
+	return opts;
+}
+
+/* the address the caller passed (struct sockaddr_in or sockaddr_in6) into
+ * addr; returns its port, host byte order */
+static __always_inline __u16 requested_address(const void *uaddr,
+					       struct gadget_l3endpoint_t *addr)
+{
+	struct sockaddr_in6 sa = {};
+
+	__builtin_memset(addr, 0, sizeof(*addr));
+	if (bpf_probe_read_user(&sa, sizeof(struct sockaddr_in), uaddr))
+		return 0;
+	if (sa.sin6_family == GADGET_AF_INET) {
+		addr->version = 4;
+		addr->addr_raw.v4 = ((struct sockaddr_in *)&sa)->sin_addr.s_addr;
+	} else if (sa.sin6_family == GADGET_AF_INET6) {
+		addr->version = 6;
+		bpf_probe_read_user(&sa, sizeof(sa), uaddr);
+		__builtin_memcpy(addr->addr_raw.v6, &sa.sin6_addr, sizeof(addr->addr_raw.v6));
+	}
+	return bpf_ntohs(sa.sin6_port);
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+	struct event *e;
+	struct sock *sk;
+	__u64 pid_tgid, uid_gid;
+	long ret = ctx->ret;
+	__u16 port;
+
+	if (gadget_should_discard())
+		return 0;
+	if (ignore_errors && ret != 0)
+		return 0;
+	regs = gadget_syscall_regs();
+	sk = gadget_sock_from_fd(gadget_syscall_arg1(regs));
+	if (!sk || !gadget_sock_is_inet(sk))
+		return 0;
+	e = gadget_reserve(&events, sizeof(*e));
+	if (!e)
+		return 0;
+	if (ret == 0)
+		port = gadget_sock_local(sk, &e->addr);
+	else
+		port = requested_address((const void *)gadget_syscall_arg2(regs), &e->addr);
+	if (!port_selected(port)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	uid_gid = bpf_get_current_uid_gid();
+	e->timestamp = bpf_ktime_get_boot_ns();
+	e->mountnsid = gadget_get_mntns_id();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->port = port;
+	e->protoRaw = gadget_sock_protocol(sk);
+	e->error = ret < 0 ? -ret : 0;
+	e->optsRaw = bind_options(sk);
+	e->ifindex = gadget_sock_bound_ifindex(sk);
+	gadget_sock_ifname(sk, e->ifindex, e->ifname);
+	gadget_submit(&events, e);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
