@@ -10,12 +10,12 @@ import subprocess
 import tempfile
 
 from ctrace import check_container, traced_container
-from gh import CONTAINER_FIELDS, Tracer, check, describe, main
+from gh import Tracer, check, describe, main
 
 GADGET = "trace/capabilities.lua"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "capRaw", "cap",
           "verdict", "audit", "insetid", "syscall", "capEffectiveRaw", "capEffective",
-          "currentUserns", "targetUserns"} | CONTAINER_FIELDS
+          "currentUserns", "targetUserns"}  # host processes: no container fields
 CAP_CHOWN, CAP_SETUID, CAP_SYS_ADMIN = 0, 7, 21
 CHOWN = shutil.which("chown", path="/usr/bin:/bin")
 CAPSH = shutil.which("capsh", path="/usr/sbin:/usr/bin:/sbin")
