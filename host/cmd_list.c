@@ -14,6 +14,7 @@
 
 #include "btf_schema.h"
 #include "gadget.h"
+#include "tracefs.h"
 #include "lua_script.h"
 #include "search_path.h"
 
@@ -118,8 +119,25 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
+/* "yes", or "no" with why: a hook the running kernel lacks. */
+static const char *kernel_support(const char *name, char *why, size_t len)
+{
+	struct gh_gadget *g = NULL;
+	char err[512] = "";
+	int ret = gh_gadget_open(&g, name, err, sizeof(err));
+
+	if (!ret)
+		ret = gh_gadget_check_kernel(g, err, sizeof(err));
+	gh_gadget_close(g);
+	if (!ret)
+		return "yes";
+	snprintf(why, len, "%s", err);
+	return ret == -ENOENT ? "no" : "?";
+}
+
 int gh_cmd_list(int argc, char **argv)
 {
+	bool can_check;
 	const char *roots[MAX_ROOTS];
 	size_t n_roots = gh_gadget_roots(roots, MAX_ROOTS);
 	struct entry *list = calloc(MAX_GADGETS, sizeof(*list));
@@ -130,9 +148,14 @@ int gh_cmd_list(int argc, char **argv)
 	for (size_t i = 0; i < n_roots; i++)
 		scan_root(roots[i], list, &n);
 	qsort(list, n, sizeof(*list), cmp_entry);
-	printf("%-28s %s\n", "GADGET", "DESCRIPTION");
+	can_check = gh_tracefs_ensure() == 0;
+	printf("%-28s %-7s %s\n", "GADGET", "KERNEL", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++) {
-		printf("%-28s %s\n", list[i].name, list[i].description);
+		char why[512] = "";
+		const char *kernel = can_check ? kernel_support(list[i].name, why, sizeof(why)) : "?";
+
+		printf("%-28s %-7s %s%s%s%s\n", list[i].name, kernel, list[i].description,
+		       why[0] ? " (" : "", why, why[0] ? ")" : "");
 		free(list[i].name);
 		free(list[i].description);
 	}

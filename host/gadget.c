@@ -467,6 +467,19 @@ int gh_gadget_set_mntns(struct gh_gadget *g, uint64_t mntns, enum gh_mntns_verdi
 	return bpf_map__update_elem(map, &mntns, sizeof(mntns), &value, sizeof(value), BPF_ANY);
 }
 
+int gh_gadget_check_kernel(struct gh_gadget *g, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	int ret;
+
+	bpf_object__for_each_program(prog, g->obj) {
+		ret = check_hook(g, prog, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
@@ -477,11 +490,9 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	if (ret)
 		return fail(err, errlen, ret, "tracefs is not mounted and mounting it at "
 			    "/sys/kernel/tracing failed: %s", strerror(-ret));
-	bpf_object__for_each_program(prog, g->obj) {
-		ret = check_hook(g, prog, err, errlen);
-		if (ret)
-			return ret;
-	}
+	ret = gh_gadget_check_kernel(g, err, errlen);
+	if (ret)
+		return ret;
 	gh_libbpf_log_reset();
 	ret = bpf_object__load(g->obj);
 	if (ret) {

@@ -103,6 +103,10 @@ struct gh_param *gh_gadget_param(struct gh_gadget *g, const char *key);
 /* Apply params and kernel filters to the object's globals (before load). */
 int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *err,
 			size_t errlen);
+/* Whether the running kernel has every hook the gadget's programs need
+ * (tracefs mounted): 0, or -ENOENT with err naming the first one missing.
+ * Optional programs whose hook is missing are set not to load. */
+int gh_gadget_check_kernel(struct gh_gadget *g, char *err, size_t errlen);
 /* Load into the kernel and attach every program. */
 int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen);
 /* Trace, skip or forget a mount namespace, after load: an update of the

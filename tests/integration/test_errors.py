@@ -218,13 +218,36 @@ def test_tracefs_missing():
           excerpt(res.stdout))
 
 
+def test_tracepoint_missing():
+    """a kernel without a gadget's tracepoint (the syscalls category hidden
+    under an empty tmpfs): run fails with one line naming it, and list says
+    which gadgets this kernel cannot run, and why"""
+    reason = bpf_skip_reason()
+    if reason:
+        raise Skip(reason)
+    hide = 'mount -t tmpfs none /sys/kernel/tracing/events/syscalls && '
+    res = in_private_mntns(hide + 'exec "$1" run trace/open.lua --timeout 1', GH_BIN)
+    one_line_error(res, "syscalls:sys_exit_openat")
+    res = in_private_mntns(hide + 'exec "$1" list', GH_BIN)
+    check(res.returncode == 0, "list exited %d" % res.returncode, excerpt(res.stderr))
+    rows = {l.split()[0]: l.split()[1] for l in res.stdout.splitlines()[1:] if l.strip()}
+    check(rows.get("trace/open.lua") == "no" and "sys_exit_openat" in res.stdout,
+          "list does not mark trace/open.lua unsupported, naming the tracepoint", res.stdout)
+    check(rows.get("trace/exec.lua") == "no", "trace/exec.lua needs syscalls tracepoints too",
+          res.stdout)
+    res = run_host("list")
+    rows = {l.split()[0]: l.split()[1] for l in res.stdout.splitlines()[1:] if l.strip()}
+    check(rows.get("trace/open.lua") == "yes" and rows.get("trace/exec.lua") == "yes",
+          "list does not mark the gadgets supported on this kernel", res.stdout)
+
+
 if __name__ == "__main__":
     try:
         main([test_lua_syntax_error, test_lua_runtime_error_at_load, test_missing_object,
               test_struct_not_in_btf, test_unknown_filter_field, test_bad_filter_value,
               test_unknown_fields_entry, test_unknown_param, test_missing_gadget_name,
               test_bad_option_values, test_not_root, test_filter_runtime_error, test_no_btf,
-              test_tracefs_missing], bpf=False)
+              test_tracefs_missing, test_tracepoint_missing], bpf=False)
     finally:
         if TMP:
             shutil.rmtree(TMP, ignore_errors=True)
