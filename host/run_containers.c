@@ -10,6 +10,7 @@
 #include "container.h"
 #include "container_watch.h"
 #include "hook.h"
+#include "packet_socket.h"
 
 struct gh_run_containers {
 	struct gh_gadget *g;
@@ -20,6 +21,15 @@ struct gh_run_containers {
 	uint64_t *initial;    /* selected mount namespaces at the first scan */
 	size_t n_initial;
 	bool loaded;          /* the kernel filter map exists */
+	/* network namespaces whose packets the gadget's socket programs see:
+	 * the container (by id) or the host (id NULL) that holds each */
+	struct netns_user *netns_users;
+	size_t n_netns_users;
+};
+
+struct netns_user {
+	char *id;
+	uint64_t netns;
 };
 
 /* Is another live, selected container in this mount namespace? */
@@ -35,6 +45,53 @@ static bool mntns_still_selected(struct gh_run_containers *rc, const struct gh_c
 	return false;
 }
 
+/* Socket programs: trace the network namespace of pid (0: the host's)
+ * for the user id (NULL: --host). */
+static void netns_hold(struct gh_run_containers *rc, const char *id, pid_t pid)
+{
+	struct netns_user *grown, u = {0};
+	int ret;
+
+	if (!rc->g->packet_sockets)
+		return;
+	for (size_t i = 0; id && i < rc->n_netns_users; i++)
+		if (rc->netns_users[i].id && !strcmp(rc->netns_users[i].id, id))
+			return; /* already held: the container was replaced in place */
+	grown = realloc(rc->netns_users, (rc->n_netns_users + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	rc->netns_users = grown;
+	ret = gh_packet_sockets_add(rc->g->packet_sockets, pid, &u.netns);
+	if (!ret && id && !(u.id = strdup(id))) {
+		gh_packet_sockets_put(rc->g->packet_sockets, u.netns);
+		ret = -ENOMEM;
+	}
+	if (ret) {
+		fprintf(stderr, "gadgethost: warning: %s%s: no packet socket in its network "
+			"namespace: %s\n", id ? "container " : "the host", id ? id : "",
+			strerror(-ret));
+		return;
+	}
+	if (rc->opts.verbose)
+		fprintf(stderr, "gadgethost: socket programs attached in netns %" PRIu64 " (%s)\n",
+			u.netns, id ? id : "host");
+	rc->netns_users[rc->n_netns_users++] = u;
+}
+
+static void netns_release(struct gh_run_containers *rc, const char *id)
+{
+	for (size_t i = 0; i < rc->n_netns_users; i++) {
+		struct netns_user *u = &rc->netns_users[i];
+
+		if (!u->id || strcmp(u->id, id))
+			continue;
+		gh_packet_sockets_put(rc->g->packet_sockets, u->netns);
+		free(u->id);
+		*u = rc->netns_users[--rc->n_netns_users];
+		return;
+	}
+}
+
 static void on_container(void *ctx, const struct gh_container *c, bool added)
 {
 	struct gh_run_containers *rc = ctx;
@@ -45,7 +102,13 @@ static void on_container(void *ctx, const struct gh_container *c, bool added)
 		fprintf(stderr, "gadgethost: container %s %s (%s %s, mntns %" PRIu64 ")%s\n",
 			c->name, added ? "started" : "stopped", c->runtime ? c->runtime : "?", c->id,
 			c->mntns, selected ? "" : ", not selected");
-	if (rc->opts.host || !rc->loaded || !selected || !c->mntns)
+	if (!rc->loaded || !selected)
+		return;
+	if (added && c->pid > 0)
+		netns_hold(rc, c->id, c->pid);
+	else if (!added)
+		netns_release(rc, c->id);
+	if (rc->opts.host || !c->mntns)
 		return;
 	if (added)
 		ret = gh_gadget_trace_mntns(rc->g, c->mntns, true);
@@ -127,6 +190,14 @@ int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop)
 	int ret;
 
 	rc->loaded = true;
+	if (rc->opts.host)
+		netns_hold(rc, NULL, 0);
+	for (size_t i = 0; i < gh_containers_count(rc->cc); i++) {
+		const struct gh_container *c = gh_containers_at(rc->cc, i);
+
+		if (gh_container_selected(&rc->opts.select, c) && c->pid > 0)
+			netns_hold(rc, c->id, c->pid);
+	}
 	ret = gh_containers_subscribe(rc->cc, on_container, rc);
 	if (!ret)
 		ret = gh_container_watch_start(rc->watch, loop);
@@ -158,6 +229,9 @@ void gh_run_containers_free(struct gh_run_containers *rc)
 	gh_hook_server_free(rc->hooks);
 	gh_container_watch_free(rc->watch);
 	gh_containers_free(rc->cc);
+	for (size_t i = 0; i < rc->n_netns_users; i++)
+		free(rc->netns_users[i].id);
+	free(rc->netns_users);
 	free(rc->initial);
 	free(rc);
 }
