@@ -144,7 +144,7 @@ static int order_fields(struct gh_gadget *g, char *err, size_t errlen)
 	int ret = 0, idx;
 
 	for (size_t i = 0; i < s->n_fields && !ret; i++) {
-		if (s->fields[i].kind == GH_KIND_VIRTUAL)
+		if (s->fields[i].kind == GH_KIND_VIRTUAL || s->fields[i].internal)
 			continue;
 		ret = add_index(&g->all_fields, &g->n_all_fields, (int)i);
 		for (size_t j = 0; j < s->n_fields && !ret; j++)

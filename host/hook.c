@@ -92,7 +92,10 @@ out:
 
 struct gh_hook_server {
 	uv_pipe_t pipe;
-	struct gh_containers *cc;
+	struct gh_containers *cc; /* NULL once freed: connections still open
+				   * answer without touching the collection */
+	unsigned n_conns;         /* open connections: they outlive a free */
+	bool closed;
 	const char *docker_socket;
 	char path[108];
 };
@@ -109,6 +112,8 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct hook_conn *c = h->data;
 
+	if (--c->s->n_conns == 0 && c->s->closed)
+		free(c->s);
 	gh_buf_free(&c->in);
 	free(c);
 }
@@ -132,7 +137,7 @@ static void answer(struct hook_conn *c)
 		ret = -EINVAL;
 	} else {
 		*nl = '\0';
-		ret = gh_hook_apply(c->s->cc, c->in.p, nl + 1, c->in.len - (size_t)(nl + 1 - c->in.p),
+		ret = !c->s->cc ? -ESHUTDOWN : gh_hook_apply(c->s->cc, c->in.p, nl + 1, c->in.len - (size_t)(nl + 1 - c->in.p),
 				    c->s->docker_socket, uv_now(c->pipe.loop), err, sizeof(err));
 	}
 	if (ret) {
@@ -191,6 +196,7 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->s = s;
+	s->n_conns++;
 	uv_pipe_init(server->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) ||
@@ -245,7 +251,11 @@ int gh_hook_server_start(struct gh_hook_server **out, uv_loop_t *loop, struct gh
 
 static void on_server_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct gh_hook_server *s = h->data;
+
+	s->closed = true;
+	if (!s->n_conns)
+		free(s);
 }
 
 void gh_hook_server_free(struct gh_hook_server *s)
@@ -253,6 +263,7 @@ void gh_hook_server_free(struct gh_hook_server *s)
 	if (!s)
 		return;
 	unlink(s->path);
+	s->cc = NULL; /* freed after this: connections left answer "shutting down" */
 	uv_close((uv_handle_t *)&s->pipe, on_server_closed);
 }
 

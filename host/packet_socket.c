@@ -207,18 +207,13 @@ static int open_entry(struct gh_packet_sockets *ps, int netns_fd, uint64_t inum)
 	return ret;
 }
 
-int gh_packet_sockets_add(struct gh_packet_sockets *ps, pid_t pid, uint64_t *netns)
+int gh_packet_sockets_add(struct gh_packet_sockets *ps, const char *path, uint64_t *netns)
 {
 	struct netns_entry *e;
 	struct stat st;
-	char path[64];
 	int fd, ret;
 
-	if (pid > 0)
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/ns/net");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path ? path : "/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -232,7 +227,7 @@ int gh_packet_sockets_add(struct gh_packet_sockets *ps, pid_t pid, uint64_t *net
 		e->refs++;
 		ret = 0;
 	} else {
-		ret = open_entry(ps, pid > 0 ? fd : -1, st.st_ino);
+		ret = open_entry(ps, path ? fd : -1, st.st_ino);
 	}
 	close(fd);
 	return ret;

@@ -25,9 +25,10 @@ struct gh_packet_sockets;
 /* After load: the object's socket programs.  *out is NULL (and 0 is
  * returned) when it has none. */
 int gh_packet_sockets_new(struct gh_packet_sockets **out, struct bpf_object *obj);
-/* Trace the network namespace of process pid (0: this process's).
- * *netns gets its inode number.  -errno on failure. */
-int gh_packet_sockets_add(struct gh_packet_sockets *ps, pid_t pid, uint64_t *netns);
+/* Trace the network namespace at path (/proc/PID/ns/net, /run/netns/NAME;
+ * NULL: this process's).  *netns gets its inode number.  -errno on
+ * failure. */
+int gh_packet_sockets_add(struct gh_packet_sockets *ps, const char *path, uint64_t *netns);
 /* One user of netns less; its sockets close with the last one. */
 void gh_packet_sockets_put(struct gh_packet_sockets *ps, uint64_t netns);
 /* How many namespaces are traced. */

@@ -45,37 +45,46 @@ static bool mntns_still_selected(struct gh_run_containers *rc, const struct gh_c
 	return false;
 }
 
-/* Socket programs: trace the network namespace of pid (0: the host's)
- * for the user id (NULL: --host). */
-static void netns_hold(struct gh_run_containers *rc, const char *id, pid_t pid)
+/* Socket programs: trace the network namespace at path (NULL: the
+ * host's) for the user id (a container's; NULL: --host, --netns). */
+static int netns_hold(struct gh_run_containers *rc, const char *id, const char *path)
 {
 	struct netns_user *grown, u = {0};
 	int ret;
 
 	if (!rc->g->packet_sockets)
-		return;
+		return 0;
 	for (size_t i = 0; id && i < rc->n_netns_users; i++)
 		if (rc->netns_users[i].id && !strcmp(rc->netns_users[i].id, id))
-			return; /* already held: the container was replaced in place */
+			return 0; /* already held: the container was replaced in place */
 	grown = realloc(rc->netns_users, (rc->n_netns_users + 1) * sizeof(*grown));
 	if (!grown)
-		return;
+		return -ENOMEM;
 	rc->netns_users = grown;
-	ret = gh_packet_sockets_add(rc->g->packet_sockets, pid, &u.netns);
+	ret = gh_packet_sockets_add(rc->g->packet_sockets, path, &u.netns);
 	if (!ret && id && !(u.id = strdup(id))) {
 		gh_packet_sockets_put(rc->g->packet_sockets, u.netns);
 		ret = -ENOMEM;
 	}
 	if (ret) {
-		fprintf(stderr, "gadgethost: warning: %s%s: no packet socket in its network "
-			"namespace: %s\n", id ? "container " : "the host", id ? id : "",
+		fprintf(stderr, "gadgethost: %s%s: no packet socket in network namespace %s: %s\n",
+			id ? "warning: container " : "", id ? id : "", path ? path : "of the host",
 			strerror(-ret));
-		return;
+		return ret;
 	}
 	if (rc->opts.verbose)
 		fprintf(stderr, "gadgethost: socket programs attached in netns %" PRIu64 " (%s)\n",
-			u.netns, id ? id : "host");
+			u.netns, id ? id : path ? path : "host");
 	rc->netns_users[rc->n_netns_users++] = u;
+	return 0;
+}
+
+static void netns_hold_container(struct gh_run_containers *rc, const struct gh_container *c)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+	netns_hold(rc, c->id, path);
 }
 
 static void netns_release(struct gh_run_containers *rc, const char *id)
@@ -105,7 +114,7 @@ static void on_container(void *ctx, const struct gh_container *c, bool added)
 	if (!rc->loaded || !selected)
 		return;
 	if (added && c->pid > 0)
-		netns_hold(rc, c->id, c->pid);
+		netns_hold_container(rc, c);
 	else if (!added)
 		netns_release(rc, c->id);
 	if (rc->opts.host || !c->mntns)
@@ -190,13 +199,20 @@ int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop)
 	int ret;
 
 	rc->loaded = true;
-	if (rc->opts.host)
-		netns_hold(rc, NULL, 0);
+	if (rc->opts.netns_paths && rc->opts.netns_paths[0] && !rc->g->packet_sockets) {
+		fprintf(stderr, "gadgethost: --netns: %s has no socket programs\n", rc->g->name);
+		return -EINVAL;
+	}
+	if (rc->opts.host && netns_hold(rc, NULL, NULL))
+		return -EINVAL;
+	for (size_t i = 0; rc->opts.netns_paths && rc->opts.netns_paths[i]; i++)
+		if (netns_hold(rc, NULL, rc->opts.netns_paths[i]))
+			return -EINVAL;
 	for (size_t i = 0; i < gh_containers_count(rc->cc); i++) {
 		const struct gh_container *c = gh_containers_at(rc->cc, i);
 
 		if (gh_container_selected(&rc->opts.select, c) && c->pid > 0)
-			netns_hold(rc, c->id, c->pid);
+			netns_hold_container(rc, c);
 	}
 	ret = gh_containers_subscribe(rc->cc, on_container, rc);
 	if (!ret)

@@ -12,7 +12,8 @@
  * by (netns, protocol, client, server, id); the response that comes back
  * to it (HOST) gets the time between the two.  Each remembered query has
  * a bpf_timer: when no response came within --unanswered-timeout, the
- * timer sends the query again, marked unanswered.
+ * timer sends the query again, marked unanswered.  (bpf_timer works in
+ * socket programs; the callback writes to the ring buffer like the rest.)
  */
 #include <gadget/gadget.h>
 #include <gadget/packet.h>
@@ -68,7 +69,7 @@ struct scratch {
 GADGET_TRACER_MAP(events, 1 << 20);
 GADGET_TRACER(dns, events, event);
 GADGET_PARAM(__u16, dns_port, 53);
-GADGET_PARAM(__u64, unanswered_timeout_ns, 2000000000ULL);
+GADGET_PARAM(__u32, unanswered_timeout_s, 2); /* 0: no unanswered queries */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -135,7 +136,7 @@ static __always_inline void remember_query(struct scratch *s, const struct gadge
 		return;
 	if (bpf_timer_init(&q->timer, &pending, 1 /* CLOCK_MONOTONIC */) ||
 	    bpf_timer_set_callback(&q->timer, on_unanswered) ||
-	    bpf_timer_start(&q->timer, unanswered_timeout_ns, 0))
+	    bpf_timer_start(&q->timer, unanswered_timeout_s * 1000000000ULL, 0))
 		bpf_map_delete_elem(&pending, &key);
 }
 
@@ -181,7 +182,7 @@ static __always_inline bool copy_message(struct __sk_buff *skb, struct event *e,
 
 	if (len < hdr_off + 12)
 		return false; /* no DNS header: a bare ACK, a SYN, a later segment */
-	if (gadget_load(skb, p->payload_off + hdr_off, hdr, sizeof(hdr)))
+	if (gadget_packet_load(skb, p, hdr_off, hdr, sizeof(hdr)))
 		return false;
 	e->id = (hdr[0] << 8) | hdr[1];
 	*flags = hdr[2];
@@ -189,7 +190,7 @@ static __always_inline bool copy_message(struct __sk_buff *skb, struct event *e,
 	/* bytes - 1 in [0, DNS_CAPTURE - 1]: the verifier sees 1..DNS_CAPTURE */
 	len = (len > DNS_CAPTURE ? DNS_CAPTURE : len) - 1;
 	gadget_bound(len, 1023); /* DNS_CAPTURE - 1 */
-	return !gadget_load(skb, p->payload_off, e->payload, len + 1);
+	return !gadget_packet_load(skb, p, 0, e->payload, len + 1);
 }
 
 SEC("socket")
@@ -232,7 +233,7 @@ int dns_packet(struct __sk_buff *skb)
 	gadget_bound(size, 2047);
 	if (size <= sizeof(*e))
 		gadget_output(&events, e, size);
-	if (!response && p.pkt_type == OUTGOING && unanswered_timeout_ns)
+	if (!response && p.pkt_type == OUTGOING && unanswered_timeout_s)
 		remember_query(s, &p);
 	return 0;
 }

@@ -45,6 +45,7 @@ struct gadget_packet {
 	struct gadget_l4endpoint_t src;
 	struct gadget_l4endpoint_t dst;
 	__u32 netns;        /* the traced namespace's inode number */
+	__u32 net_off;      /* where the network header starts in the skb */
 	__u32 payload_off;  /* from the network header */
 	__u32 payload_len;  /* L4 payload bytes, from the headers' lengths */
 	__u32 pkt_type;     /* enum gadget_pkt_type */
@@ -69,9 +70,32 @@ static __always_inline __u16 gadget_packet_local_port(const struct gadget_packet
 	return gadget_packet_outgoing(p) ? p->src.port : p->dst.port;
 }
 
+/* Headers: bytes from the network header on.  This reads only the skb's
+ * linear part, where the kernel always keeps the headers; a payload may
+ * be in page fragments (TCP's always is): read it with
+ * gadget_packet_load(). */
 static __always_inline int gadget_load(struct __sk_buff *skb, __u32 off, void *to, __u32 len)
 {
 	return bpf_skb_load_bytes_relative(skb, off, to, len, BPF_HDR_START_NET);
+}
+
+/* len bytes of the L4 payload from off (linear part or fragments). */
+static __always_inline int gadget_packet_load(struct __sk_buff *skb, const struct gadget_packet *p,
+					      __u32 off, void *to, __u32 len)
+{
+	return bpf_skb_load_bytes(skb, p->net_off + p->payload_off + off, to, len);
+}
+
+/* An AF_PACKET socket's program sees the skb from its link-layer header:
+ * the network header is as far in as the frame is longer than the IP
+ * packet.  Only a frame padded to the Ethernet minimum is longer than
+ * that; then (and for any other odd value) assume Ethernet. */
+static __always_inline void gadget_set_net_off(struct __sk_buff *skb, struct gadget_packet *p,
+					       __u32 ip_total)
+{
+	__u32 off = skb->len > ip_total ? skb->len - ip_total : 0;
+
+	p->net_off = off == 0 || off == 14 ? off : 14;
 }
 
 struct gadget_ipv4_hdr {
@@ -118,6 +142,7 @@ static __always_inline bool gadget_parse_ipv4(struct __sk_buff *skb, struct gadg
 	p->dst.addr.addr_raw.v4 = ip.daddr;
 	*l4_off = ihl;
 	*l4_len = tot - ihl;
+	gadget_set_net_off(skb, p, tot);
 	return true;
 }
 
@@ -135,6 +160,7 @@ static __always_inline bool gadget_parse_ipv6(struct __sk_buff *skb, struct gadg
 	__builtin_memcpy(p->dst.addr.addr_raw.v6, ip.daddr, 16);
 	*l4_off = sizeof(ip);
 	*l4_len = bpf_ntohs(ip.payload_len);
+	gadget_set_net_off(skb, p, sizeof(ip) + *l4_len);
 	return true;
 }
 
