@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define GH_DNS_NAME_MAX 1024 /* presentation form, \DDD escapes included */
-#define GH_DNS_ANSWERS_MAX 32
+#define GH_DNS_ANSWERS_MAX 64
 #define GH_DNS_DATA_MAX GH_DNS_NAME_MAX
 
 struct gh_dns_rr {
