@@ -27,6 +27,8 @@ struct run_args {
 	const char **names; /* -c */
 	const char **runc_roots; /* --runc-root, NULL terminated */
 	size_t n_runc_roots;
+	const char **netns_paths; /* --netns, NULL terminated */
+	size_t n_netns_paths;
 	struct gh_run_containers_opts copts;
 	bool help;
 };
@@ -48,7 +50,7 @@ static const char *const value_options[] = {
 	"-o", "--output", "-F", "--filter", "--fields", "--timeout", "--pid", "--tid",
 	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", "-c", "--containername",
 	"--k8s-namespace", "--k8s-podname", "--k8s-containername", "--runc-root",
-	"--docker-socket", "--hook-dir", NULL,
+	"--docker-socket", "--hook-dir", "--netns", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -203,6 +205,8 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 	}
 	if (!strcmp(opt, "--runc-root"))
 		return push_option(&a->runc_roots, &a->n_runc_roots, val);
+	if (!strcmp(opt, "--netns"))
+		return push_option(&a->netns_paths, &a->n_netns_paths, val);
 	if (!strcmp(opt, "--docker-socket")) {
 		a->copts.docker_socket = val;
 		return 0;
@@ -311,6 +315,8 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  --runc-root DIR       where runtimes keep runc state (repeatable; default:\n"
 	       "                        /run/runc /run/containerd/runc /run/docker/runtime-runc)\n"
 	       "  --docker-socket PATH  Docker Engine API, for names (/run/docker.sock)\n"
+	       "  --netns PATH          socket programs: also this network namespace\n"
+	       "                        (/run/netns/NAME, /proc/PID/ns/net; repeatable)\n"
 	       "  --ready-file PATH     created once the gadget is attached\n"
 	       "  -v, --verbose         say what is loaded and attached\n");
 	if (g->n_params)
@@ -425,6 +431,7 @@ int gh_cmd_run(int argc, char **argv)
 	if (!ret) {
 		a.copts.select.names = a.names;
 		a.copts.runc_roots = a.runc_roots;
+		a.copts.netns_paths = a.netns_paths;
 		a.copts.verbose = a.run.verbose;
 		if (gh_run_containers_open(&rc, g, &a.copts))
 			ret = usage_error("out of memory");
@@ -465,7 +472,11 @@ int gh_cmd_run(int argc, char **argv)
 			a.run.accept = gh_run_containers_accept;
 			a.run.accept_ctx = rc;
 		}
-		if (gh_run_containers_start(rc, &loop))
+		int sret = gh_run_containers_start(rc, &loop);
+
+		if (sret == -EINVAL)
+			ret = 1; /* said why */
+		else if (sret)
 			ret = usage_error("watching containers failed");
 	}
 	if (!ret) {
@@ -486,6 +497,7 @@ out:
 	free(a.mntns);
 	free(a.names);
 	free(a.runc_roots);
+	free(a.netns_paths);
 	gh_gadget_close(g);
 	return ret;
 }

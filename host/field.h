@@ -112,6 +112,8 @@ struct gh_field {
 	unsigned width;        /* column width; 0: a default from the kind */
 	enum gh_align align;
 	bool hidden;           /* not in the default columns */
+	bool internal;         /* for the script only (ev.x, ev:bytes("x")): never
+				* printed, not in JSON/YAML, not selectable */
 	int lua_format_ref;    /* Lua registry ref of format(v, ev), or -1 */
 	char *description;
 };

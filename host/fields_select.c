@@ -80,7 +80,7 @@ int gh_fields_select(const struct gh_schema *s, const int *defaults, size_t n_de
 			break;
 		}
 		idx = gh_schema_find(s, name);
-		if (idx < 0) {
+		if (idx < 0 || s->fields[idx].internal) {
 			ret = unknown(s, name, err, errlen);
 			break;
 		}

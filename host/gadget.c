@@ -17,6 +17,7 @@
 #include "container_fields.h"
 #include "libbpf_log.h"
 #include "lua_script.h"
+#include "packet_socket.h"
 #include "params.h"
 #include "search_path.h"
 #include "tracefs.h"
@@ -143,7 +144,7 @@ static int order_fields(struct gh_gadget *g, char *err, size_t errlen)
 	int ret = 0, idx;
 
 	for (size_t i = 0; i < s->n_fields && !ret; i++) {
-		if (s->fields[i].kind == GH_KIND_VIRTUAL)
+		if (s->fields[i].kind == GH_KIND_VIRTUAL || s->fields[i].internal)
 			continue;
 		ret = add_index(&g->all_fields, &g->n_all_fields, (int)i);
 		for (size_t j = 0; j < s->n_fields && !ret; j++)
@@ -529,6 +530,8 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 
 		if (!bpf_program__autoload(prog))
 			continue;
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER)
+			continue; /* attached to sockets, per network namespace */
 		link = bpf_program__attach(prog);
 		ret = libbpf_get_error(link);
 		if (ret)
@@ -546,6 +549,10 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 			fprintf(stderr, "gadgethost: attached %s (%s)\n", bpf_program__name(prog),
 				bpf_program__section_name(prog));
 	}
+	ret = gh_packet_sockets_new(&g->packet_sockets, g->obj);
+	if (ret)
+		return fail(err, errlen, ret, "%s: preparing its socket programs: %s",
+			    g->object_path, strerror(-ret));
 	g->ringbuf_size = bpf_map__max_entries(g->events);
 	if (verbose)
 		fprintf(stderr, "gadgethost: ring buffer %s, %u bytes; lost-event counter %s; "
@@ -563,6 +570,8 @@ static void free_strings(char **list, size_t n)
 
 void gh_gadget_detach(struct gh_gadget *g)
 {
+	gh_packet_sockets_free(g->packet_sockets);
+	g->packet_sockets = NULL;
 	for (size_t i = 0; i < g->n_links; i++)
 		bpf_link__destroy(g->links[i]);
 	free(g->links);

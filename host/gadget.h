@@ -18,6 +18,7 @@
 struct bpf_object;
 struct bpf_map;
 struct gh_lua;
+struct gh_packet_sockets;
 
 struct gh_param {
 	char *key;         /* command line: --key[=value] */
@@ -79,6 +80,9 @@ struct gh_gadget {
 	size_t n_all_fields;
 	struct bpf_link **links;
 	size_t n_links;
+	/* SEC("socket") programs: attached per traced network namespace by
+	 * the container side of a run (packet_socket.h); NULL: none */
+	struct gh_packet_sockets *packet_sockets;
 
 	/* the SDK's counters, in the kernel's .bss pages mapped after load
 	 * (NULL if absent) */

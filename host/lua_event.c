@@ -127,6 +127,31 @@ static int view_totable(lua_State *L)
 	return 1;
 }
 
+/* ev:bytes("name"): the raw bytes of a member as a Lua string (a packet
+ * payload for gadget.packet); as many as the record holds. */
+static int view_bytes(lua_State *L)
+{
+	struct gh_event_view *v = lua_touserdata(L, UV_VIEW);
+	const char *name = luaL_checkstring(L, 2);
+	int idx = gh_schema_find(v->s, name);
+	const struct gh_field *f;
+
+	if (lua_touserdata(L, 1) != v)
+		return luaL_error(L, "not a gadgethost event");
+	if (!v->ev)
+		return luaL_error(L, "event used outside the hook it was passed to");
+	if (idx < 0 || v->s->fields[idx].kind == GH_KIND_VIRTUAL)
+		return luaL_error(L, "event has no member '%s'", name);
+	f = &v->s->fields[idx];
+	if (f->offset >= v->ev->len)
+		lua_pushliteral(L, "");
+	else
+		lua_pushlstring(L, (const char *)v->ev->data + f->offset,
+				v->ev->len - f->offset < f->size ? v->ev->len - f->offset
+								 : f->size);
+	return 1;
+}
+
 static int view_index(lua_State *L)
 {
 	struct gh_event_view *v = self_view(L);
@@ -139,6 +164,12 @@ static int view_index(lua_State *L)
 			lua_pushvalue(L, UV_NAMES);
 			lua_pushvalue(L, UV_VIEW);
 			lua_pushcclosure(L, view_totable, 2);
+			return 1;
+		}
+		if (key && strcmp(key, "bytes") == 0) {
+			lua_pushvalue(L, UV_NAMES);
+			lua_pushvalue(L, UV_VIEW);
+			lua_pushcclosure(L, view_bytes, 2);
 			return 1;
 		}
 		return luaL_error(L, "event has no field '%s'", key ? key : "?");

@@ -1,5 +1,6 @@
 /* lua_script.c - running a gadget's Lua script and calling its hooks. */
 #include "lua_script.h"
+#include "lua_packet.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -67,6 +68,7 @@ int gh_lua_open(struct gh_lua **out, const char *script_path, char *err, size_t 
 		return -ENOMEM;
 	}
 	luaL_openlibs(L);
+	gh_lua_packet_preload(L);
 	set_package_path(L, script_path);
 
 	if (luaL_loadfilex(L, script_path, "t") != LUA_OK ||
@@ -435,6 +437,10 @@ static int apply_field(struct gh_lua *lua, struct gh_schema *s, const char *name
 	lua_pop(L, 1);
 	lua_getfield(L, -1, "hidden");
 	f->hidden = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "internal");
+	f->internal = lua_toboolean(L, -1);
+	f->hidden = f->hidden || f->internal;
 	lua_pop(L, 1);
 	if (lua_getfield(L, -1, "format") == LUA_TFUNCTION) {
 		f->lua_format_ref = luaL_ref(L, LUA_REGISTRYINDEX);

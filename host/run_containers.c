@@ -13,6 +13,7 @@
 #include "container_fields.h"
 #include "container_watch.h"
 #include "hook.h"
+#include "packet_socket.h"
 
 struct gh_run_containers {
 	struct gh_gadget *g;
@@ -40,6 +41,15 @@ struct gh_run_containers {
 	/* the drain in which the runtimes' state was last looked at */
 	bool discovered;
 	uint64_t discovered_drain;
+	/* network namespaces whose packets the gadget's socket programs see:
+	 * the container (by id) or the host (id NULL) that holds each */
+	struct netns_user *netns_users;
+	size_t n_netns_users;
+};
+
+struct netns_user {
+	char *id;
+	uint64_t netns;
 };
 
 static bool has_id(const uint64_t *ids, size_t n, uint64_t id)
@@ -97,6 +107,62 @@ static enum gh_mntns_verdict mntns_verdict(struct gh_run_containers *rc, uint64_
 	return v;
 }
 
+/* Socket programs: trace the network namespace at path (NULL: the
+ * host's) for the user id (a container's; NULL: --host, --netns). */
+static int netns_hold(struct gh_run_containers *rc, const char *id, const char *path)
+{
+	struct netns_user *grown, u = {0};
+	int ret;
+
+	if (!rc->g->packet_sockets)
+		return 0;
+	for (size_t i = 0; id && i < rc->n_netns_users; i++)
+		if (rc->netns_users[i].id && !strcmp(rc->netns_users[i].id, id))
+			return 0; /* already held: the container was replaced in place */
+	grown = realloc(rc->netns_users, (rc->n_netns_users + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	rc->netns_users = grown;
+	ret = gh_packet_sockets_add(rc->g->packet_sockets, path, &u.netns);
+	if (!ret && id && !(u.id = strdup(id))) {
+		gh_packet_sockets_put(rc->g->packet_sockets, u.netns);
+		ret = -ENOMEM;
+	}
+	if (ret) {
+		fprintf(stderr, "gadgethost: %s%s: no packet socket in network namespace %s: %s\n",
+			id ? "warning: container " : "", id ? id : "", path ? path : "of the host",
+			strerror(-ret));
+		return ret;
+	}
+	if (rc->opts.verbose)
+		fprintf(stderr, "gadgethost: socket programs attached in netns %" PRIu64 " (%s)\n",
+			u.netns, id ? id : path ? path : "host");
+	rc->netns_users[rc->n_netns_users++] = u;
+	return 0;
+}
+
+static void netns_hold_container(struct gh_run_containers *rc, const struct gh_container *c)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+	netns_hold(rc, c->id, path);
+}
+
+static void netns_release(struct gh_run_containers *rc, const char *id)
+{
+	for (size_t i = 0; i < rc->n_netns_users; i++) {
+		struct netns_user *u = &rc->netns_users[i];
+
+		if (!u->id || strcmp(u->id, id))
+			continue;
+		gh_packet_sockets_put(rc->g->packet_sockets, u->netns);
+		free(u->id);
+		*u = rc->netns_users[--rc->n_netns_users];
+		return;
+	}
+}
+
 static void on_container(void *ctx, const struct gh_container *c, bool added)
 {
 	struct gh_run_containers *rc = ctx;
@@ -108,7 +174,13 @@ static void on_container(void *ctx, const struct gh_container *c, bool added)
 		fprintf(stderr, "gadgethost: container %s %s (%s %s, mntns %" PRIu64 ")%s\n",
 			c->name, added ? "started" : "stopped", c->runtime ? c->runtime : "?", c->id,
 			c->mntns, selected ? "" : ", not selected");
-	if (rc->opts.host || !rc->loaded || !c->mntns)
+	if (!rc->loaded)
+		return;
+	if (selected && added && c->pid > 0)
+		netns_hold_container(rc, c);
+	else if (selected && !added)
+		netns_release(rc, c->id);
+	if (rc->opts.host || !c->mntns)
 		return;
 	ret = gh_gadget_set_mntns(rc->g, c->mntns, mntns_verdict(rc, c->mntns, added ? NULL : c));
 	if (ret)
@@ -246,6 +318,21 @@ int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop)
 	int ret;
 
 	rc->loaded = true;
+	if (rc->opts.netns_paths && rc->opts.netns_paths[0] && !rc->g->packet_sockets) {
+		fprintf(stderr, "gadgethost: --netns: %s has no socket programs\n", rc->g->name);
+		return -EINVAL;
+	}
+	if (rc->opts.host && netns_hold(rc, NULL, NULL))
+		return -EINVAL;
+	for (size_t i = 0; rc->opts.netns_paths && rc->opts.netns_paths[i]; i++)
+		if (netns_hold(rc, NULL, rc->opts.netns_paths[i]))
+			return -EINVAL;
+	for (size_t i = 0; i < gh_containers_count(rc->cc); i++) {
+		const struct gh_container *c = gh_containers_at(rc->cc, i);
+
+		if (gh_container_selected(&rc->opts.select, c) && c->pid > 0)
+			netns_hold_container(rc, c);
+	}
 	ret = gh_containers_subscribe(rc->cc, on_container, rc);
 	if (!ret)
 		ret = gh_container_exits_start(&rc->exits, rc->cc, loop);
@@ -280,6 +367,9 @@ void gh_run_containers_free(struct gh_run_containers *rc)
 	gh_container_exits_free(rc->exits);
 	gh_container_watch_free(rc->watch);
 	gh_containers_free(rc->cc);
+	for (size_t i = 0; i < rc->n_netns_users; i++)
+		free(rc->netns_users[i].id);
+	free(rc->netns_users);
 	free(rc->initial);
 	free(rc->skip);
 	free(rc->host);

@@ -26,6 +26,9 @@ struct gh_run_containers_opts {
 	const char *const *runc_roots; /* NULL: the defaults */
 	const char *docker_socket;
 	const char *hook_dir;
+	/* --netns: network namespaces (paths) the gadget's socket programs
+	 * see besides the containers' (and the host's, with --host) */
+	const char *const *netns_paths;
 	bool verbose;
 };
 

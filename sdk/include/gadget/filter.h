@@ -61,6 +61,18 @@ static __always_inline bool gadget_comm_differs(void)
 	return false;
 }
 
+/* Whether the mount namespace filter drops mntns_id (gadget_filter_by_mntns
+ * on): 1 in the map traces, 0 drops, no entry is for the host to judge or
+ * dropped, as gadget_filter_mntns_judge_unknown says. */
+static __always_inline bool gadget_mntns_discard(__u64 mntns_id)
+{
+	__u32 *trace = bpf_map_lookup_elem(&gadget_mntns_filter_map, &mntns_id);
+
+	if (!trace)
+		return !gadget_filter_mntns_judge_unknown;
+	return !*trace;
+}
+
 static __always_inline bool gadget_should_discard(void)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -76,15 +88,8 @@ static __always_inline bool gadget_should_discard(void)
 		return true;
 	if (gadget_filter_comm_on && gadget_comm_differs())
 		return true;
-	if (gadget_filter_by_mntns) {
-		__u64 mntns_id = gadget_get_mntns_id();
-		__u32 *trace = bpf_map_lookup_elem(&gadget_mntns_filter_map, &mntns_id);
-
-		if (!trace)
-			return !gadget_filter_mntns_judge_unknown;
-		if (!*trace)
-			return true;
-	}
+	if (gadget_filter_by_mntns && gadget_mntns_discard(gadget_get_mntns_id()))
+		return true;
 	return false;
 }
 
