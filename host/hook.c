@@ -90,8 +90,11 @@ out:
 
 /* ---- the host's end: a libuv Unix socket server ---- */
 
+struct hook_conn;
+
 struct gh_hook_server {
 	uv_pipe_t pipe;
+	struct hook_conn *conns; /* open connections: closed with the server */
 	struct gh_containers *cc;
 	const char *docker_socket;
 	char path[108];
@@ -99,7 +102,8 @@ struct gh_hook_server {
 
 struct hook_conn {
 	uv_pipe_t pipe;
-	struct gh_hook_server *s;
+	struct gh_hook_server *s; /* NULL once the server is gone */
+	struct hook_conn *prev, *next;
 	struct gh_buf in;
 	uv_write_t wr;
 	char answer[256];
@@ -109,15 +113,29 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct hook_conn *c = h->data;
 
+	if (c->s) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			c->s->conns = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+	}
 	gh_buf_free(&c->in);
 	free(c);
+}
+
+static void close_conn(struct hook_conn *c)
+{
+	if (!uv_is_closing((uv_handle_t *)&c->pipe))
+		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
 }
 
 static void on_answered(uv_write_t *wr, int status)
 {
 	struct hook_conn *c = wr->data;
 
-	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+	close_conn(c);
 }
 
 static void answer(struct hook_conn *c)
@@ -191,6 +209,10 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->s = s;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
 	uv_pipe_init(server->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) ||
@@ -248,11 +270,20 @@ static void on_server_closed(uv_handle_t *h)
 	free(h->data);
 }
 
+/* A connection still open when the server goes (a hook that connected
+ * while the host was stopping) is closed unanswered: its messages would
+ * reach a container collection that is being freed. */
 void gh_hook_server_free(struct gh_hook_server *s)
 {
 	if (!s)
 		return;
 	unlink(s->path);
+	for (struct hook_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		c->s = NULL;
+		close_conn(c);
+	}
+	s->conns = NULL;
 	uv_close((uv_handle_t *)&s->pipe, on_server_closed);
 }
 
