@@ -6,6 +6,7 @@
  */
 #include "params.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "btf_schema.h"
+#include "names.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -74,9 +76,49 @@ static int encode_uint16_list(const char *what, const char *text, uint16_t *dst,
 	return 0;
 }
 
+/* "SIGKILL", "kill" or "9" -> "9": a signal param is an integer by the time
+ * it is encoded; a name the kernel does not know is an error. */
+static int signal_number_text(const char *what, const char *text, char *out, size_t outlen,
+			      char *err, size_t errlen)
+{
+	char name[32];
+	size_t i;
+	int sig;
+
+	if (text[0] >= '0' && text[0] <= '9') {
+		char *end;
+		unsigned long n = strtoul(text, &end, 10);
+
+		if (*end || n > 64)
+			return fail(err, errlen, "%s: \"%s\" is not a signal number (0 to 64)", what,
+				    text);
+		snprintf(out, outlen, "%lu", n);
+		return 0;
+	}
+	for (i = 0; text[i] && i < sizeof(name) - 1; i++)
+		name[i] = (char)toupper((unsigned char)text[i]);
+	name[i] = '\0';
+	sig = text[i] ? -1 : gh_signal_from_name(name);
+	if (sig < 0)
+		return fail(err, errlen, "%s: unknown signal \"%s\" (a name like SIGKILL or a number)",
+			    what, text);
+	snprintf(out, outlen, "%d", sig);
+	return 0;
+}
+
 int gh_param_encode(const char *what, const char *type, const char *text, void *dst, size_t size,
 		    char *err, size_t errlen)
 {
+	char number[16];
+
+	if (!strcmp(type, "signal")) {
+		int ret = signal_number_text(what, text, number, sizeof(number), err, errlen);
+
+		if (ret)
+			return ret;
+		type = "uint";
+		text = number;
+	}
 	if (!strcmp(type, "bool")) {
 		bool b;
 
@@ -129,6 +171,6 @@ int gh_param_encode(const char *what, const char *type, const char *text, void *
 	if (!strcmp(type, "uint16list"))
 		return encode_uint16_list(what, text, dst, size, err, errlen);
 	return fail(err, errlen,
-		    "%s: unknown param type \"%s\" (bool, int, uint, string, uint16list)", what,
+		    "%s: unknown param type \"%s\" (bool, int, uint, string, uint16list, signal)", what,
 		    type);
 }

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note
+/* trace/signal: signals sent, by whom, to whom, with the result.
+ *
+ * signal:signal_generate fires for every signal the kernel generates
+ * (kill(2) and friends, faults, SIGCHLD, SIGPIPE, timers...), in the
+ * context of the task that generated it: that task is the sender.
+ *
+ * A kill(2), tkill(2) or tgkill(2) that fails before a signal is generated
+ * (ESRCH, EPERM, EINVAL) never reaches signal_generate: sys_exit_kill,
+ * sys_exit_tkill and sys_exit_tgkill report those, with the arguments read
+ * from the caller's registers.  With kill_only, only these three syscalls
+ * are reported, successful or not, one event per call.
+ */
+#include <gadget/gadget.h>
+#include <gadget/context.h>
+
+#define EAGAIN 11
+#define SI_USER 0
+#define SI_TKILL (-6)
+
+/* resultRaw: the kernel's enum trace_signal_result, then ours */
+#define RESULT_OVERFLOW_FAIL 3 /* TRACE_SIGNAL_OVERFLOW_FAIL: queue full, -EAGAIN */
+#define RESULT_SENT 5	       /* kill_only: the syscall succeeded */
+#define RESULT_NOT_SENT 6      /* the syscall failed before any signal was generated */
+
+struct event {
+	gadget_timestamp timestamp;
+	gadget_mntns_id mountnsid;
+	__u32 pid;
+	__u32 tid;
+	gadget_uid uid;
+	gadget_gid gid;
+	char comm[TASK_COMM_LEN];
+	__s32 tpid;
+	gadget_signal signal;
+	__u32 signalRaw;
+	__s32 code;
+	gadget_errno ret;
+	__u8 resultRaw;
+	bool group;
+};
+
+GADGET_TRACER_MAP(events, 1 << 18);
+GADGET_TRACER(signal, events, event);
+GADGET_PARAM(__u32, target_signal, 0);
+GADGET_PARAM(bool, failed_only, false);
+GADGET_PARAM(bool, kill_only, false);
+
+/* interrupt: a signal generated in interrupt context (a timer's SIGALRM)
+ * was sent by no process, whatever task current is (gadget/context.h) */
+static __always_inline void fill_sender(struct event *e, bool interrupt)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	e->timestamp = bpf_ktime_get_boot_ns();
+	if (interrupt) {
+		e->mountnsid = 0;
+		e->pid = e->tid = e->uid = e->gid = 0;
+		__builtin_memcpy(e->comm, "[interrupt]", sizeof("[interrupt]"));
+		return;
+	}
+	e->mountnsid = gadget_get_mntns_id();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+static __always_inline void send(struct event *e, __s32 tpid, int sig, int code, int ret,
+				 __u8 result, bool group)
+{
+	e->tpid = tpid;
+	e->signal = sig;
+	e->signalRaw = sig;
+	e->code = code;
+	e->ret = ret;
+	e->resultRaw = result;
+	e->group = group;
+	gadget_submit(&events, e);
+}
+
+SEC("tracepoint/signal/signal_generate")
+int signal_generate(struct trace_event_raw_signal_generate *ctx)
+{
+	bool overflow = ctx->result == RESULT_OVERFLOW_FAIL;
+	struct event *e;
+
+	if (kill_only)
+		return 0;
+	if (gadget_should_discard())
+		return 0;
+	if (failed_only && !overflow)
+		return 0;
+	if (target_signal && ctx->sig != target_signal)
+		return 0;
+	e = gadget_reserve(&events, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_sender(e, gadget_in_interrupt());
+	send(e, ctx->pid, ctx->sig, ctx->code, overflow ? -EAGAIN : 0, ctx->result, ctx->group);
+	return 0;
+}
+
+/* At the exit of kill/tkill/tgkill.  Without kill_only, only a call that
+ * failed before generating a signal: the others, and a queue overflow
+ * (-EAGAIN, which signal_generate saw as OVERFLOW_FAIL), are reported
+ * by signal_generate already. */
+static __always_inline int syscall_exit(long ret, __s32 tpid, int sig, int code, bool group)
+{
+	struct event *e;
+
+	if (!kill_only && (ret >= 0 || ret == -EAGAIN))
+		return 0;
+	if (failed_only && ret >= 0)
+		return 0;
+	if (gadget_should_discard())
+		return 0;
+	if (target_signal && sig != target_signal)
+		return 0;
+	e = gadget_reserve(&events, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_sender(e, false);
+	send(e, tpid, sig, code, ret, ret < 0 ? RESULT_NOT_SENT : RESULT_SENT, group);
+	return 0;
+}
+
+/* kill(pid, sig) */
+SEC("tracepoint/syscalls/sys_exit_kill")
+int exit_kill(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = gadget_syscall_regs();
+
+	return syscall_exit(ctx->ret, gadget_syscall_arg1(regs), gadget_syscall_arg2(regs),
+			    SI_USER, true);
+}
+
+/* tkill(tid, sig) */
+SEC("tracepoint/syscalls/sys_exit_tkill")
+int exit_tkill(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = gadget_syscall_regs();
+
+	return syscall_exit(ctx->ret, gadget_syscall_arg1(regs), gadget_syscall_arg2(regs),
+			    SI_TKILL, false);
+}
+
+/* tgkill(tgid, tid, sig) */
+SEC("tracepoint/syscalls/sys_exit_tgkill")
+int exit_tgkill(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = gadget_syscall_regs();
+
+	return syscall_exit(ctx->ret, gadget_syscall_arg2(regs), gadget_syscall_arg3(regs),
+			    SI_TKILL, false);
+}
+
+char LICENSE[] SEC("license") = "GPL";
