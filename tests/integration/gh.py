@@ -282,9 +282,9 @@ class Tracer:
 class Workload:
     """the workload helper, run to its end"""
 
-    def __init__(self, *args, expect_rc=0):
+    def __init__(self, *args, expect_rc=0, binary=None):
         self.args = [str(a) for a in args]
-        p = subprocess.Popen([WORKLOAD] + self.args, stdout=subprocess.PIPE,
+        p = subprocess.Popen([binary or WORKLOAD] + self.args, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
         self.pid = p.pid
         out, err = p.communicate(timeout=60)
@@ -298,6 +298,16 @@ class Workload:
 
 def workload(*args, **kw):
     return Workload(*args, **kw)
+
+
+def private_workload(directory):
+    """a link to the workload helper under a name of its own (its comm):
+    --comm then matches this test's processes only, not another test's
+    workload running on the machine at the same time; returns (path, comm)"""
+    comm = unique("wl")[:15]
+    path = os.path.join(directory, comm)
+    os.symlink(WORKLOAD, path)
+    return path, comm
 
 
 def run_host(*args, env=None, timeout=60, prefix=None):

@@ -9,12 +9,18 @@ would report no lost events and would be woken for every event.
 """
 
 import re
+import shutil
 import signal
+import tempfile
 import time
 
-from gh import Tracer, check, describe, excerpt, main, workload
+from gh import Tracer, check, describe, excerpt, main, private_workload, workload
 
 GADGET = "trace/open.lua"
+# the workload under a name of its own, so that --comm sees this test's
+# processes only (not another test's workload running at the same time)
+TMP = tempfile.mkdtemp(prefix="gh-delivery-")
+WL, COMM = private_workload(TMP)
 STORM_PATHS = ("/etc/hostname", "/proc/self/stat", "/nonexistent/gadgethost-storm")
 
 
@@ -33,8 +39,8 @@ def summary(stderr):
 
 def startup_opens():
     """how many opens the workload makes before its storm (ld.so, libc)"""
-    with Tracer(GADGET, "--comm", "workload") as t:
-        workload("open-storm", 0)
+    with Tracer(GADGET, "--comm", COMM) as t:
+        workload("open-storm", 0, binary=WL)
         time.sleep(0.3)
     t.check_clean_exit()
     evs = t.events()
@@ -48,10 +54,10 @@ def test_lost_events_counted_exactly():
     delivered + reported lost == every open the workload made, lost > 0"""
     n = 60000
     k = startup_opens()
-    with Tracer(GADGET, "--comm", "workload") as t:
+    with Tracer(GADGET, "--comm", COMM) as t:
         t.proc.send_signal(signal.SIGSTOP)
         try:
-            workload("open-storm", n)
+            workload("open-storm", n, binary=WL)
         finally:
             t.proc.send_signal(signal.SIGCONT)
         time.sleep(0.5)
@@ -63,8 +69,8 @@ def test_lost_events_counted_exactly():
     check(len(evs) + lost == n + k,
           "delivered %d + lost %d != %d opens (%d storm + %d at startup)"
           % (len(evs), lost, n + k, n, k), "stderr: " + excerpt(t.stderr))
-    others = [e for e in evs if e["comm"] != "workload"]
-    check(not others, "--comm workload let other commands through", describe(others))
+    others = [e for e in evs if e["comm"] != COMM]
+    check(not others, "--comm %s let other commands through" % COMM, describe(others))
 
 
 def test_storm_drained_in_batches():
@@ -72,8 +78,8 @@ def test_storm_drained_in_batches():
     them in batches (a drain per event means the kernel woke it per event)"""
     n = 200000
     k = startup_opens()
-    with Tracer(GADGET, "--comm", "workload", "--verbose") as t:
-        w = workload("open-storm", n)
+    with Tracer(GADGET, "--comm", COMM, "--verbose") as t:
+        w = workload("open-storm", n, binary=WL)
         time.sleep(0.5)
     t.check_clean_exit()
     evs = t.events()
@@ -95,4 +101,7 @@ def test_storm_drained_in_batches():
 
 
 if __name__ == "__main__":
-    main([test_lost_events_counted_exactly, test_storm_drained_in_batches])
+    try:
+        main([test_lost_events_counted_exactly, test_storm_drained_in_batches])
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
