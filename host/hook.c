@@ -90,16 +90,20 @@ out:
 
 /* ---- the host's end: a libuv Unix socket server ---- */
 
+struct hook_conn;
+
 struct gh_hook_server {
 	uv_pipe_t pipe;
 	struct gh_containers *cc;
 	const char *docker_socket;
+	struct hook_conn *conns; /* open connections: closed with the server */
 	char path[108];
 };
 
 struct hook_conn {
 	uv_pipe_t pipe;
-	struct gh_hook_server *s;
+	struct gh_hook_server *s; /* NULL once the server is gone */
+	struct hook_conn *next, **pprev;
 	struct gh_buf in;
 	uv_write_t wr;
 	char answer[256];
@@ -109,15 +113,24 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct hook_conn *c = h->data;
 
+	if (c->s) {
+		*c->pprev = c->next;
+		if (c->next)
+			c->next->pprev = c->pprev;
+	}
 	gh_buf_free(&c->in);
 	free(c);
 }
 
+static void close_conn(struct hook_conn *c)
+{
+	if (!uv_is_closing((uv_handle_t *)&c->pipe))
+		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+}
+
 static void on_answered(uv_write_t *wr, int status)
 {
-	struct hook_conn *c = wr->data;
-
-	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+	close_conn(wr->data);
 }
 
 static void answer(struct hook_conn *c)
@@ -145,7 +158,7 @@ static void answer(struct hook_conn *c)
 	b = uv_buf_init(c->answer, (unsigned)strlen(c->answer));
 	c->wr.data = c;
 	if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &b, 1, on_answered))
-		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+		close_conn(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -168,7 +181,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 		c->in.p[c->in.len] = '\0';
 		if (c->in.len > MSG_MAX) {
 			uv_read_stop(st);
-			uv_close((uv_handle_t *)st, on_conn_closed);
+			close_conn(c);
 		}
 		return;
 	}
@@ -176,7 +189,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 		uv_read_stop(st);
 		answer(c);
 	} else if (n < 0) {
-		uv_close((uv_handle_t *)st, on_conn_closed);
+		close_conn(c);
 	}
 }
 
@@ -191,6 +204,11 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->s = s;
+	c->next = s->conns;
+	c->pprev = &s->conns;
+	if (s->conns)
+		s->conns->pprev = &c->next;
+	s->conns = c;
 	uv_pipe_init(server->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) ||
@@ -253,6 +271,14 @@ void gh_hook_server_free(struct gh_hook_server *s)
 	if (!s)
 		return;
 	unlink(s->path);
+	/* a hook read half-way must not reach the freed collection later */
+	while (s->conns) {
+		struct hook_conn *c = s->conns;
+
+		s->conns = c->next;
+		c->s = NULL;
+		close_conn(c);
+	}
 	uv_close((uv_handle_t *)&s->pipe, on_server_closed);
 }
 
