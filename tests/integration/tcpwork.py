@@ -43,6 +43,14 @@ def free_port(version):
         return s.getsockname()[1]
 
 
+def two_free_ports(version):
+    """(port, another port): one to listen on and one to be refused on"""
+    port, other = free_port(version), free_port(version)
+    while other == port:
+        other = free_port(version)
+    return port, other
+
+
 def listening(version, port):
     """true once a socket listens on port (/proc/net/tcp or tcp6)"""
     path = "/proc/net/tcp6" if version == 6 else "/proc/net/tcp"
@@ -125,6 +133,25 @@ def client(version, port, expect_rc=0):
     return Client(version, port, expect_rc)
 
 
+class Scene:
+    """one connection (socat -> nc, carried to its end) and one refused
+    connect; run() it under a tracer"""
+
+    def __init__(self, version):
+        self.version = version
+        self.port, self.refused_port = two_free_ports(version)
+
+    def run(self):
+        with Server(self.version, self.port) as srv:
+            self.server_pid = srv.pid
+            self.client_pid = client(self.version, self.port).pid
+            srv.wait()
+        self.refused_pid = client(self.version, self.refused_port, expect_rc=1).pid
+
+    def events(self, evs):
+        return mine(evs, self.port, self.refused_port)
+
+
 def mine(evs, *ports):
     """the events with one of ports at either end"""
     return [e for e in evs if e.get("sport") in ports or e.get("dport") in ports]
@@ -167,6 +194,22 @@ def run_in_container(gadget, name, script, *args):
             time.sleep(0.3)
         t.check_clean_exit()
     return t, pid, mntns
+
+
+def connects_in_container(gadget, tag, *args):
+    """a runc container (host network) whose shell's child connects to an
+    nc server on the host, then whose init (exec) connects to a port
+    nobody listens on; traced with -c.  Returns (events on those two
+    ports, tracer, container name, init pid, container mntns, port,
+    refused port)"""
+    port, refused_port = two_free_ports(4)
+    name = gh.unique(tag)[:30]
+    script = ("/usr/bin/socat -u /dev/null %s; exec /usr/bin/socat -u /dev/null %s"
+              % (socat_target(4, port), socat_target(4, refused_port)))
+    with Server(4, port) as srv:
+        t, pid, mntns = run_in_container(gadget, name, script, *args)
+        srv.wait()
+    return mine(t.events(), port, refused_port), t, name, pid, mntns, port, refused_port
 
 
 def check_container(e, name, mntns):

@@ -3,36 +3,11 @@
 127.0.0.1 and ::1 (ports picked free), a refused connect, the --*-only
 params, a kernel filter, and a client in a runc container."""
 
-import os
-import re
-
-from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host, unique
-from tcpwork import (ECONNREFUSED, Server, check_container, check_host_namespaces,
-                     check_process, check_tuple, client, free_port, host_netns, mine,
-                     run_in_container, socat_target)
+from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host
+from tcpwork import (ECONNREFUSED, Scene, check_container, check_host_namespaces,
+                     check_process, check_tuple, connects_in_container, host_netns)
 
 GADGET = "trace/tcp.lua"
-
-
-class Scene:
-    """one connection (socat -> nc, carried to its end) and one refused connect"""
-
-    def __init__(self, version):
-        self.version = version
-        self.port = free_port(version)
-        self.refused_port = free_port(version)
-        while self.refused_port == self.port:
-            self.refused_port = free_port(version)
-
-    def run(self):
-        with Server(self.version, self.port) as srv:
-            self.server_pid = srv.pid
-            self.client_pid = client(self.version, self.port).pid
-            srv.wait()
-        self.refused_pid = client(self.version, self.refused_port, expect_rc=1).pid
-
-    def events(self, evs):
-        return mine(evs, self.port, self.refused_port)
 
 
 def traced(version, *args, fmt="json"):
@@ -95,23 +70,25 @@ def check_refused(s, evs):
     check(e["error"] == ECONNREFUSED, "error %r, wanted ECONNREFUSED (111)" % e["error"], e)
 
 
-def test_tcp_ipv4():
-    """127.0.0.1: connect (client), accept (server's pid), both closes,
-    and a refused connect with ECONNREFUSED; nothing else on those ports"""
-    s, t = traced(4)
+def check_scene(version):
+    """the connection's four events and the refused connect, nothing else
+    on those ports"""
+    s, t = traced(version)
     evs = s.events(t.events())
     check_connection(s, evs)
     check_refused(s, evs)
     check(len(evs) == 5, "wanted exactly 5 events on the test's ports", describe(evs))
+
+
+def test_tcp_ipv4():
+    """127.0.0.1: connect (client), accept (server's pid), both closes,
+    and a refused connect with ECONNREFUSED; nothing else on those ports"""
+    check_scene(4)
 
 
 def test_tcp_ipv6():
     """::1: the same, with IPv6 addresses printed as text"""
-    s, t = traced(6)
-    evs = s.events(t.events())
-    check_connection(s, evs)
-    check_refused(s, evs)
-    check(len(evs) == 5, "wanted exactly 5 events on the test's ports", describe(evs))
+    check_scene(6)
 
 
 def test_tcp_columns():
@@ -186,16 +163,7 @@ def test_tcp_in_container():
     close, and a refused connect by the container's init, with the
     container's fields; the host's nc server is not traced with -c"""
     require_bpf()
-    port, refused_port = free_port(4), free_port(4)
-    while refused_port == port:
-        refused_port = free_port(4)
-    name = unique("tcp")[:30]
-    script = ("/usr/bin/socat -u /dev/null %s; exec /usr/bin/socat -u /dev/null %s"
-              % (socat_target(4, port), socat_target(4, refused_port)))
-    with Server(4, port) as srv:
-        t, pid, mntns = run_in_container(GADGET, name, script)
-        srv.wait()
-    evs = mine(t.events(), port, refused_port)
+    evs, t, name, pid, mntns, port, refused_port = connects_in_container(GADGET, "tcp")
     got = [(e["type"], e["dport"], e["error"]) for e in evs]
     check(got == [("connect", port, 0), ("close", port, 0),
                   ("connect", refused_port, ECONNREFUSED)],

@@ -3,10 +3,9 @@
 on 127.0.0.1 and ::1 (ports picked free), refused connects, --latency and
 --min-latency, and a client in a runc container."""
 
-from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host, unique
-from tcpwork import (ECONNREFUSED, Server, check_container, check_host_namespaces,
-                     check_process, check_tuple, client, free_port, host_netns, mine,
-                     run_in_container, socat_target)
+from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host
+from tcpwork import (ECONNREFUSED, Scene, check_container, check_host_namespaces,
+                     check_process, check_tuple, connects_in_container, host_netns)
 
 GADGET = "trace/tcpconnect.lua"
 SECOND_NS = 1000000000
@@ -16,17 +15,12 @@ def traced(version, *args, fmt="json"):
     """one connect (socat -> nc) and one refused; (events on those ports,
     tracer, client pid, refused pid, port, refused port)"""
     require_bpf()
-    port, refused_port = free_port(version), free_port(version)
-    while refused_port == port:
-        refused_port = free_port(version)
+    s = Scene(version)
     with Tracer(GADGET, *args, fmt=fmt) as t:
-        with Server(version, port) as srv:
-            c = client(version, port)
-            srv.wait()
-        r = client(version, refused_port, expect_rc=1)
+        s.run()
     t.check_clean_exit()
-    evs = mine(t.events(), port, refused_port) if fmt == "json" else None
-    return evs, t, c.pid, r.pid, port, refused_port
+    evs = s.events(t.events()) if fmt == "json" else None
+    return evs, t, s.client_pid, s.refused_pid, s.port, s.refused_port
 
 
 def check_connects(version, evs, cpid, rpid, port, refused_port):
@@ -113,16 +107,8 @@ def test_tcpconnect_in_container():
     refused one by the container's init, latency measured, with the
     container's fields"""
     require_bpf()
-    port, refused_port = free_port(4), free_port(4)
-    while refused_port == port:
-        refused_port = free_port(4)
-    name = unique("tcpc")[:30]
-    script = ("/usr/bin/socat -u /dev/null %s; exec /usr/bin/socat -u /dev/null %s"
-              % (socat_target(4, port), socat_target(4, refused_port)))
-    with Server(4, port) as srv:
-        t, pid, mntns = run_in_container(GADGET, name, script, "--latency")
-        srv.wait()
-    evs = mine(t.events(), port, refused_port)
+    evs, t, name, pid, mntns, port, refused_port = connects_in_container(GADGET, "tcpc",
+                                                                         "--latency")
     check([(e["dport"], e["error"]) for e in evs] == [(port, 0), (refused_port, ECONNREFUSED)],
           "wanted the container's connect and refused connect", describe(t.events()),
           "stderr: " + excerpt(t.stderr))
