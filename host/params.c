@@ -106,6 +106,35 @@ static int signal_number_text(const char *what, const char *text, char *out, siz
 	return 0;
 }
 
+/* "250" (milliseconds), "1.5ms", "250us", "2s", "100ns", "1m": nanoseconds */
+static int parse_duration_ns(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		double ns;
+	} units[] = {{"", 1e6},  {"ns", 1},    {"us", 1e3}, {"ms", 1e6},
+		     {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+	char *end;
+	double v;
+
+	if (!isdigit((unsigned char)s[0]) && s[0] != '.')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		v *= units[i].ns;
+		if (v >= 18446744073709551616.0)
+			return -ERANGE;
+		*ns = (uint64_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int gh_param_encode(const char *what, const char *type, const char *text, void *dst, size_t size,
 		    char *err, size_t errlen)
 {
@@ -119,6 +148,19 @@ int gh_param_encode(const char *what, const char *type, const char *text, void *
 		type = "uint";
 		text = number;
 	}
+	if (!strcmp(type, "duration")) {
+		uint64_t ns;
+
+		if (parse_duration_ns(text, &ns))
+			return fail(err, errlen,
+				    "%s: \"%s\" is not a duration (milliseconds, or a number with "
+				    "ns, us, ms, s, m or h)", what, text);
+		if (size != sizeof(ns))
+			return fail(err, errlen, "%s: a duration needs a 64-bit global", what);
+		memcpy(dst, &ns, size);
+		return 0;
+	}
+
 	if (!strcmp(type, "bool")) {
 		bool b;
 
@@ -170,7 +212,6 @@ int gh_param_encode(const char *what, const char *type, const char *text, void *
 	}
 	if (!strcmp(type, "uint16list"))
 		return encode_uint16_list(what, text, dst, size, err, errlen);
-	return fail(err, errlen,
-		    "%s: unknown param type \"%s\" (bool, int, uint, string, uint16list, signal)", what,
-		    type);
+	return fail(err, errlen, "%s: unknown param type \"%s\" (bool, int, uint, string, "
+		    "duration, uint16list, signal)", what, type);
 }

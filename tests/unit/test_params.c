@@ -93,6 +93,33 @@ static void test_uint16_list(void **state)
 	assert_string_equal(err, "--ports: \"1,2,3,4,5\" has more than 4 entries");
 }
 
+static void test_duration(void **state)
+{
+	uint64_t ns = 0;
+	uint32_t small = 0;
+	char err[160];
+
+	assert_int_equal(gh_param_encode("--min", "duration", "250", &ns, 8, err, sizeof(err)), 0);
+	assert_true(ns == 250000000ULL); /* a plain number is milliseconds */
+	assert_int_equal(gh_param_encode("--min", "duration", "1.5ms", &ns, 8, err, sizeof(err)), 0);
+	assert_true(ns == 1500000ULL);
+	assert_int_equal(gh_param_encode("--min", "duration", "20us", &ns, 8, err, sizeof(err)), 0);
+	assert_true(ns == 20000ULL);
+	assert_int_equal(gh_param_encode("--min", "duration", "2s", &ns, 8, err, sizeof(err)), 0);
+	assert_true(ns == 2000000000ULL);
+	assert_int_equal(gh_param_encode("--min", "duration", "7ns", &ns, 8, err, sizeof(err)), 0);
+	assert_true(ns == 7);
+	assert_int_equal(gh_param_encode("--min", "duration", "10q", &ns, 8, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "--min: \"10q\" is not a duration"));
+	assert_int_equal(gh_param_encode("--min", "duration", "-1ms", &ns, 8, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(gh_param_encode("--min", "duration", "", &ns, 8, err, sizeof(err)), -EINVAL);
+	assert_int_equal(gh_param_encode("--min", "duration", "1", &small, 4, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "--min: a duration needs a 64-bit global");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_ints),
 		cmocka_unit_test(test_string),
 		cmocka_unit_test(test_uint16_list),
+		cmocka_unit_test(test_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR Apache-2.0 */
+/* gadget/tcp_conn.h - TCP connections seen through sock:inet_sock_set_state,
+ * with the process that owns each one.
+ *
+ * The tracepoint fires on every state change of a TCP socket, but many of
+ * them run in softirq (the handshake's ESTABLISHED, a RST, the last ACK),
+ * where the current task is whoever the CPU happened to interrupt.  So the
+ * process is remembered per socket while it is in its own context:
+ *
+ *   CLOSE -> SYN_SENT   connect(): gadget_tcp_remember(ctx->skaddr)
+ *   sys_exit_accept*    gadget_tcp_remember(sk of the returned fd)
+ *
+ * and later state changes read it back with gadget_tcp_owner_of(sk).
+ * Forget a socket at TCP_CLOSE (gadget_tcp_forget()) so nothing stays
+ * behind; the map is an LRU one, so a socket missed there (closed before
+ * it was remembered) is pushed out by newer ones rather than filling it.
+ *
+ * The event of a gadget that uses this has members named as below (pid,
+ * tid, uid, gid, comm, mountnsid, netns, ipversion, saddr, sport, daddr,
+ * dport) and fills them with gadget_tcp_set_owner() and
+ * gadget_tcp_set_endpoints_tp() / gadget_tcp_set_endpoints_sock().
+ */
+#ifndef GADGET_TCP_CONN_H
+#define GADGET_TCP_CONN_H
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include <gadget/filter.h>
+#include <gadget/tcp_sock.h>
+#include <gadget/types.h>
+
+#ifndef GADGET_TCP_OWNERS_MAX
+#define GADGET_TCP_OWNERS_MAX 16384
+#endif
+
+#define GADGET_ECONNABORTED 103
+
+struct gadget_tcp_owner {
+	__u64 mntns;
+	__u64 netns;
+	__u64 start_ns; /* bpf_ktime_get_ns() when it was remembered */
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u32 gid;
+	char comm[TASK_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, GADGET_TCP_OWNERS_MAX);
+	__type(key, __u64); /* the struct sock pointer */
+	__type(value, struct gadget_tcp_owner);
+} gadget_tcp_owners SEC(".maps");
+
+static __always_inline __u64 gadget_sock_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* the current process, as the owner of sk (call in process context) */
+static __always_inline void gadget_tcp_owner_current(struct gadget_tcp_owner *o, const void *sk)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	o->mntns = gadget_get_mntns_id();
+	o->netns = gadget_sock_netns(sk);
+	o->start_ns = bpf_ktime_get_ns();
+	o->pid = pid_tgid >> 32;
+	o->tid = (__u32)pid_tgid;
+	o->uid = (__u32)uid_gid;
+	o->gid = uid_gid >> 32;
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+static __always_inline void gadget_tcp_remember_as(const void *sk, const struct gadget_tcp_owner *o)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_update_elem(&gadget_tcp_owners, &key, o, BPF_ANY);
+}
+
+/* the current process owns sk from now on */
+static __always_inline void gadget_tcp_remember(const void *sk)
+{
+	struct gadget_tcp_owner o;
+
+	gadget_tcp_owner_current(&o, sk);
+	gadget_tcp_remember_as(sk, &o);
+}
+
+static __always_inline struct gadget_tcp_owner *gadget_tcp_owner_of(const void *sk)
+{
+	__u64 key = (__u64)sk;
+
+	return bpf_map_lookup_elem(&gadget_tcp_owners, &key);
+}
+
+static __always_inline void gadget_tcp_forget(const void *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&gadget_tcp_owners, &key);
+}
+
+/* the errno of a connect that went from SYN_SENT to CLOSE: the socket's
+ * sk_err (ECONNREFUSED for a RST, ETIMEDOUT...), or ECONNABORTED when the
+ * process closed it before the handshake ended */
+static __always_inline int gadget_tcp_connect_error(const void *sk)
+{
+	int err = BPF_CORE_READ((const struct sock *)sk, sk_err);
+
+	return err ? err : GADGET_ECONNABORTED;
+}
+
+#define gadget_tcp_set_owner(e, o)                                                 \
+	do {                                                                       \
+		(e)->mountnsid = (o)->mntns;                                       \
+		(e)->netns = (o)->netns;                                           \
+		(e)->pid = (o)->pid;                                               \
+		(e)->tid = (o)->tid;                                               \
+		(e)->uid = (o)->uid;                                               \
+		(e)->gid = (o)->gid;                                               \
+		__builtin_memcpy((e)->comm, (o)->comm, sizeof((e)->comm));         \
+	} while (0)
+
+/* addresses and ports from the tracepoint's own copy (ports in host
+ * order).  The arrays are copied with a helper: the verifier refuses a
+ * load through a pointer into the context moved by an offset, which
+ * __builtin_memcpy() may make. */
+#define gadget_tcp_set_endpoints_tp(e, ctx)                                        \
+	do {                                                                       \
+		(e)->sport = (ctx)->sport;                                         \
+		(e)->dport = (ctx)->dport;                                         \
+		if ((ctx)->family == AF_INET6) {                                   \
+			(e)->ipversion = 6;                                        \
+			bpf_probe_read_kernel((e)->saddr.addr_raw.v6, 16, (ctx)->saddr_v6); \
+			bpf_probe_read_kernel((e)->daddr.addr_raw.v6, 16, (ctx)->daddr_v6); \
+		} else {                                                           \
+			(e)->ipversion = 4;                                        \
+			bpf_probe_read_kernel(&(e)->saddr.addr_raw.v4, 4, (ctx)->saddr); \
+			bpf_probe_read_kernel(&(e)->daddr.addr_raw.v4, 4, (ctx)->daddr); \
+		}                                                                  \
+		(e)->saddr.version = (e)->daddr.version = (e)->ipversion;          \
+	} while (0)
+
+/* addresses and ports of a socket (local port in host order already,
+ * remote one swapped to it) */
+#define gadget_tcp_set_endpoints_sock(e, sk)                                       \
+	do {                                                                       \
+		(e)->sport = BPF_CORE_READ(sk, __sk_common.skc_num);               \
+		(e)->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));  \
+		if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6) {       \
+			(e)->ipversion = 6;                                        \
+			BPF_CORE_READ_INTO(&(e)->saddr.addr_raw.v6, sk,            \
+					   __sk_common.skc_v6_rcv_saddr);          \
+			BPF_CORE_READ_INTO(&(e)->daddr.addr_raw.v6, sk,            \
+					   __sk_common.skc_v6_daddr);              \
+		} else {                                                           \
+			(e)->ipversion = 4;                                        \
+			(e)->saddr.addr_raw.v4 =                                   \
+				BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);      \
+			(e)->daddr.addr_raw.v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr); \
+		}                                                                  \
+		(e)->saddr.version = (e)->daddr.version = (e)->ipversion;          \
+	} while (0)
+
+#endif

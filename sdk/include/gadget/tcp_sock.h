@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR Apache-2.0 */
+/* gadget/tcp_sock.h - the socket behind a file descriptor of the current
+ * process.
+ *
+ * A syscall that returns or takes a socket fd (accept, accept4, bind...)
+ * gives only a number; its struct sock is found through the task's file
+ * table:
+ *
+ *   struct sock *sk = gadget_sock_from_fd(ctx->ret);
+ *   if (sk && gadget_sock_is_tcp(sk)) ...
+ *
+ * Call it in the process's own context (a sys_enter/sys_exit tracepoint).
+ * NULL when the fd is out of the table's range, closed already, or not a
+ * socket.  Every step is a bpf_probe_read_kernel(), so a file table that
+ * changes under us (another thread closing the fd) gives NULL or a stale
+ * but harmless pointer, never a fault.
+ */
+#ifndef GADGET_TCP_SOCK_H
+#define GADGET_TCP_SOCK_H
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+#define GADGET_S_IFMT 0170000
+#define GADGET_S_IFSOCK 0140000
+
+static __always_inline struct sock *gadget_sock_from_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & GADGET_S_IFMT) != GADGET_S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/* a TCP socket over IPv4 or IPv6 (not a unix, UDP, MPTCP or raw one) */
+static __always_inline bool gadget_sock_is_tcp(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return (family == AF_INET || family == AF_INET6) &&
+	       BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+#endif
