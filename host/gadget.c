@@ -389,25 +389,58 @@ int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *
 	return ret;
 }
 
-/* "tracepoint/syscalls/sys_enter_openat" -> does the kernel have it? */
-static int check_hook(struct gh_gadget *g, struct bpf_program *prog, char *err, size_t errlen)
+/* Does the running kernel's BTF know the BTF-typed tracepoint name
+ * (tp_btf/NAME, raw_tp/NAME attach to btf_trace_NAME)?  The vmlinux BTF
+ * is parsed once per process; without it the answer is yes (the load
+ * then says what is wrong). */
+static bool btf_tracepoint_exists(const char *name)
 {
-	const char *sec = bpf_program__section_name(prog);
-	const char *rest = NULL;
-	char category[128];
-	const char *slash;
+	static struct btf *vmlinux;
+	static bool tried;
+	char type[256];
 
+	if (!tried) {
+		tried = true;
+		vmlinux = btf__load_vmlinux_btf();
+		if (libbpf_get_error(vmlinux))
+			vmlinux = NULL;
+	}
+	if (!vmlinux)
+		return true;
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/* The hook of prog, when the kernel may lack it: "category:name" of a
+ * tracepoint ("tracepoint/syscalls/sys_enter_openat"), or "name" of a
+ * BTF-typed one ("tp_btf/mark_victim"); is it there? */
+static bool hook_exists(const char *sec, char *hook, size_t len)
+{
+	const char *rest = NULL, *slash;
+	char category[128];
+
+	hook[0] = '\0';
+	if (!strncmp(sec, "tp_btf/", 7) || !strncmp(sec, "raw_tp/", 7)) {
+		snprintf(hook, len, "%s", sec + 7);
+		return btf_tracepoint_exists(sec + 7);
+	}
 	if (!strncmp(sec, "tracepoint/", 11))
 		rest = sec + 11;
 	else if (!strncmp(sec, "tp/", 3))
 		rest = sec + 3;
-	if (!rest)
-		return 0;
-	slash = strchr(rest, '/');
-	if (!slash || (size_t)(slash - rest) >= sizeof(category))
-		return 0;
+	if (!rest || !(slash = strchr(rest, '/')) || (size_t)(slash - rest) >= sizeof(category))
+		return true;
+	snprintf(hook, len, "%.*s:%s", (int)(slash - rest), rest, slash + 1);
 	snprintf(category, sizeof(category), "%.*s", (int)(slash - rest), rest);
-	if (gh_tracepoint_exists(category, slash + 1))
+	return gh_tracepoint_exists(category, slash + 1);
+}
+
+/* A missing hook: skip an optional program, else fail naming the hook. */
+static int check_hook(struct gh_gadget *g, struct bpf_program *prog, char *err, size_t errlen)
+{
+	char hook[256];
+
+	if (hook_exists(bpf_program__section_name(prog), hook, sizeof(hook)))
 		return 0;
 	for (size_t i = 0; i < g->n_optional_programs; i++) {
 		if (!strcmp(g->optional_programs[i], bpf_program__name(prog))) {
@@ -415,8 +448,8 @@ static int check_hook(struct gh_gadget *g, struct bpf_program *prog, char *err, 
 			return 0;
 		}
 	}
-	return fail(err, errlen, -ENOENT, "this kernel has no tracepoint %s:%s (needed by %s in %s)",
-		    category, slash + 1, bpf_program__name(prog), g->object_path);
+	return fail(err, errlen, -ENOENT, "this kernel has no tracepoint %s (needed by %s in %s)",
+		    hook, bpf_program__name(prog), g->object_path);
 }
 
 /* Map the SDK's counters (gadget_lost_events, gadget_wakeup_bytes) from the

@@ -15,6 +15,9 @@ from gh import (GH_BIN, Skip, Tracer, bpf_skip_reason, check, excerpt, main, obj
 TMP = None
 
 
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def tmpdir():
     global TMP
     if TMP is None:
@@ -241,13 +244,40 @@ def test_tracepoint_missing():
           "list does not mark the gadgets supported on this kernel", res.stdout)
 
 
+def test_btf_tracepoint_missing():
+    """a tp_btf program whose event this kernel's BTF lacks: run fails with
+    one line naming it, before libbpf tries to load it"""
+    reason = bpf_skip_reason()
+    if reason:
+        raise Skip(reason)
+    d = tmpdir()
+    src = os.path.join(d, "nosuch.bpf.c")
+    with open(src, "w") as f:
+        f.write('#include <gadget/gadget.h>\n'
+                'struct event { gadget_timestamp timestamp; __u32 pid; };\n'
+                'GADGET_TRACER_MAP(events, 1 << 12);\n'
+                'GADGET_TRACER(nosuch, events, event);\n'
+                'SEC("tp_btf/gh_no_such_event") int on_it(void *ctx) { return 0; }\n'
+                'char LICENSE[] SEC("license") = "GPL";\n')
+    sdk = os.path.join(SOURCE_DIR, "sdk")
+    obj = os.path.join(d, "nosuch.bpf.o")
+    cc = subprocess.run(["clang", "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86",
+                         "-I", os.path.join(sdk, "include"), "-I", os.path.join(sdk, "vmlinux"),
+                         "-c", src, "-o", obj], capture_output=True, text=True)
+    check(cc.returncode == 0, "the test gadget does not compile", cc.stderr)
+    path = write_gadget(d, "nosuch.lua", 'return {\n  name = "nosuch", description = "x",\n'
+                        '  object = "%s",\n}\n' % obj)
+    one_line_error(run_host("run", path, "--host", "--timeout", "1"), "gh_no_such_event", "on_it")
+
+
 if __name__ == "__main__":
     try:
         main([test_lua_syntax_error, test_lua_runtime_error_at_load, test_missing_object,
               test_struct_not_in_btf, test_unknown_filter_field, test_bad_filter_value,
               test_unknown_fields_entry, test_unknown_param, test_missing_gadget_name,
               test_bad_option_values, test_not_root, test_filter_runtime_error, test_no_btf,
-              test_tracefs_missing, test_tracepoint_missing], bpf=False)
+              test_tracefs_missing, test_tracepoint_missing, test_btf_tracepoint_missing],
+             bpf=False)
     finally:
         if TMP:
             shutil.rmtree(TMP, ignore_errors=True)

@@ -26,16 +26,17 @@
 
 #define GADGET_S_IFMT 00170000
 #define GADGET_S_IFREG 0100000
+#define GADGET_S_IFSOCK 0140000
 
 /* the struct file behind fd in the current task, or NULL */
-static __always_inline struct file *gadget_file_from_fd(int fd)
+static __always_inline struct file *gadget_file_from_fd(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds;
 	struct file *file = NULL;
 
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))

@@ -37,13 +37,12 @@
 #define GADGET_SOCKET_OWNER_H
 
 #include <gadget/filter.h>
+#include <gadget/sockets.h> /* gadget_sock_from_fd() */
 
 #ifndef GADGET_SOCKET_OWNERS_MAX
 #define GADGET_SOCKET_OWNERS_MAX 16384
 #endif
 
-#define GADGET_S_IFMT 00170000
-#define GADGET_S_IFSOCK 0140000
 
 struct gadget_socket_key {
 	__u32 netns;
@@ -67,27 +66,6 @@ struct {
 	__type(key, struct gadget_socket_key);
 	__type(value, struct gadget_socket_owner);
 } gadget_socket_owners SEC(".maps");
-
-/* The inet socket behind fd of the current task, or NULL. */
-static __always_inline struct sock *gadget_fd_sock(int fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
-	struct file *file = NULL;
-	struct socket *sock;
-	umode_t mode;
-
-	if (fd < 0 || (unsigned int)fd >= max)
-		return NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & GADGET_S_IFMT) != GADGET_S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
-}
 
 /* Fill key from sk; false for a socket that is not TCP/UDP over IP or
  * has no local port yet. */
@@ -118,7 +96,7 @@ static __always_inline int gadget_socket_owner_record(int fd)
 
 	if (gadget_should_discard())
 		return 0;
-	sk = gadget_fd_sock(fd);
+	sk = gadget_sock_from_fd(fd);
 	if (!sk || !gadget_sock_key(sk, &key))
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
@@ -187,7 +165,7 @@ int gadget_owner_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
 	struct gadget_socket_owner *owner;
 	struct gadget_socket_key key;
-	struct sock *sk = gadget_fd_sock((int)ctx->args[0]);
+	struct sock *sk = gadget_sock_from_fd((long)ctx->args[0]);
 
 	if (!sk || !gadget_sock_key(sk, &key))
 		return 0;

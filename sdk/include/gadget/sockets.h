@@ -33,31 +33,16 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include <gadget/files.h>
 #include <gadget/types.h>
 
 #define GADGET_AF_INET 2
 #define GADGET_AF_INET6 10
-#define GADGET_S_IFMT 00170000
-#define GADGET_S_IFSOCK 0140000
 #define GADGET_IFNAMSIZ 16
 /* the kernel hashes net_devices by ifindex in 1 << NETDEV_HASHBITS lists */
 #define GADGET_NETDEV_HASHENTRIES 256
 /* entries of one hash list looked at; a list holds ifindexes 256 apart */
 #define GADGET_NETDEV_CHAIN_MAX 8
-
-/* the file open as fd in the current task, or NULL */
-static __always_inline struct file *gadget_file_from_fd(long fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
-}
 
 /* the struct socket behind fd, or NULL if fd is not an open socket */
 static __always_inline struct socket *gadget_socket_from_fd(long fd)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR Apache-2.0 */
-/* gadget/tcp_sock.h - the socket behind a file descriptor of the current
- * process.
+/* gadget/tcp_sock.h - is the socket behind a file descriptor of the
+ * current process a TCP one (gadget_sock_from_fd() is gadget/sockets.h's).
  *
  * A syscall that returns or takes a socket fd (accept, accept4, bind...)
  * gives only a number; its struct sock is found through the task's file
@@ -21,33 +21,14 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+#include <gadget/sockets.h> /* gadget_sock_from_fd() */
+
 #ifndef AF_INET
 #define AF_INET 2
 #endif
 #ifndef AF_INET6
 #define AF_INET6 10
 #endif
-
-#define GADGET_S_IFMT 0170000
-#define GADGET_S_IFSOCK 0140000
-
-static __always_inline struct sock *gadget_sock_from_fd(long fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-	struct socket *sock;
-
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & GADGET_S_IFMT) != GADGET_S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
-}
 
 /* a TCP socket over IPv4 or IPv6 (not a unix, UDP, MPTCP or raw one) */
 static __always_inline bool gadget_sock_is_tcp(const struct sock *sk)
