@@ -14,6 +14,8 @@
 #include "out.h"
 #include "run_containers.h"
 #include "runner.h"
+#include "table_gadget.h"
+#include "table_run.h"
 
 struct run_args {
 	const char *gadget;
@@ -30,6 +32,9 @@ struct run_args {
 	const char **netns_paths; /* --netns, NULL terminated */
 	size_t n_netns_paths;
 	struct gh_run_containers_opts copts;
+	struct gh_table_run_opts table; /* top and snapshot gadgets */
+	const char *sort;
+	bool table_option;  /* --sort, --max-rows or --interval given */
 	bool help;
 };
 
@@ -50,7 +55,7 @@ static const char *const value_options[] = {
 	"-o", "--output", "-F", "--filter", "--fields", "--timeout", "--pid", "--tid",
 	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", "-c", "--containername",
 	"--k8s-namespace", "--k8s-podname", "--k8s-containername", "--runc-root",
-	"--docker-socket", "--hook-dir", "--netns", NULL,
+	"--docker-socket", "--hook-dir", "--netns", "--sort", "--max-rows", "--interval", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -129,7 +134,7 @@ static int push_option(const char ***list, size_t *n, const char *val)
 	return 0;
 }
 
-static int parse_timeout(const char *text, uint64_t *ms)
+static int parse_seconds(const char *opt, const char *text, uint64_t *ms)
 {
 	char *end;
 	double sec;
@@ -137,10 +142,28 @@ static int parse_timeout(const char *text, uint64_t *ms)
 	errno = 0;
 	sec = strtod(text, &end);
 	if (errno || end == text || *end || sec <= 0 || sec > 1e9)
-		return usage_error("--timeout: \"%s\" is not a positive number of seconds", text);
+		return usage_error("%s: \"%s\" is not a positive number of seconds", opt, text);
 	*ms = (uint64_t)(sec * 1000 + 0.5);
 	if (!*ms)
 		*ms = 1;
+	return 0;
+}
+
+/* --sort, --max-rows, --interval: for top and snapshot gadgets */
+static int set_table_option(struct run_args *a, const char *opt, const char *val)
+{
+	uint32_t n;
+
+	a->table_option = true;
+	if (!strcmp(opt, "--sort")) {
+		a->sort = val;
+		return 0;
+	}
+	if (!strcmp(opt, "--interval"))
+		return parse_seconds(opt, val, &a->table.interval_ms);
+	if (parse_u32(opt, val, &n))
+		return 1;
+	a->table.max_rows = n;
 	return 0;
 }
 
@@ -166,7 +189,9 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 		return 0;
 	}
 	if (!strcmp(opt, "--timeout"))
-		return parse_timeout(val, &a->run.timeout_ms);
+		return parse_seconds(opt, val, &a->run.timeout_ms);
+	if (!strcmp(opt, "--sort") || !strcmp(opt, "--max-rows") || !strcmp(opt, "--interval"))
+		return set_table_option(a, opt, val);
 	if (!strcmp(opt, "--pid"))
 		return parse_u32(opt, val, &a->kf.pid);
 	if (!strcmp(opt, "--tid"))
@@ -306,6 +331,9 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  -F, --filter EXPR     field==value, != >= > <= < ~regex; commas AND\n"
 	       "  --fields LIST         a,b,c picks columns; +f,-g edits the defaults\n"
 	       "  --timeout SECONDS     stop after this long\n"
+	       "  --sort [-]F,[-]G      top, snapshot: sort rows (-: descending)\n"
+	       "  --max-rows N          top, snapshot: print the first N rows\n"
+	       "  --interval SECONDS    top: one table this often (default 1)\n"
 	       "  --pid --tid --uid --gid --comm   filter in the kernel\n"
 	       "  --mntnsid ID[,ID]     only these mount namespaces, in the kernel\n"
 	       "  -c, --containername NAME   only these containers (globs, repeatable);\n"
@@ -390,6 +418,32 @@ static int build_filter(struct run_args *a, struct gh_gadget *g, struct gh_filte
 	return 0;
 }
 
+/* A top or a snapshot: rows sorted by --sort, or the script's sort. */
+static int run_table(struct run_args *a, struct gh_gadget *g, struct gh_out *out,
+		     struct gh_filter *filter, struct gh_run_containers *rc)
+{
+	struct gh_sort_spec spec;
+	char err[512];
+	int ret;
+
+	if (gh_sort_parse(&g->schema, a->sort ? a->sort : g->sort, &spec, err, sizeof(err)))
+		return usage_error("%s%s", a->sort ? "" : "the script's default: ", err);
+	a->table.sort = &spec;
+	a->table.timeout_ms = a->run.timeout_ms;
+	a->table.ready_file = a->run.ready_file;
+	a->table.verbose = a->run.verbose;
+	a->table.loop = a->run.loop;
+	a->table.accept = a->run.accept;
+	a->table.accept_ctx = a->run.accept_ctx;
+	a->table.containers = rc;
+	a->table.live = a->fmt == GH_OUT_COLUMNS && isatty(STDOUT_FILENO);
+	if (gh_lua_has_format(g->lua))
+		gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
+	ret = gh_table_run(g, out, filter, &a->table) ? 1 : 0;
+	gh_sort_free(&spec);
+	return ret;
+}
+
 int gh_cmd_run(int argc, char **argv)
 {
 	struct run_args a = {.fmt = GH_OUT_COLUMNS};
@@ -424,6 +478,9 @@ int gh_cmd_run(int argc, char **argv)
 		ret = usage_error("--host traces every process, in containers or not: it cannot be "
 				  "combined with -c or --k8s-* (use -F runtime.containerName==NAME "
 				  "to filter those in userspace)");
+	if (!ret && a.table_option && !g->table)
+		ret = usage_error("--sort, --max-rows and --interval are for top and snapshot "
+				  "gadgets; %s is a tracer", g->name);
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
 	if (!ret)
@@ -479,7 +536,9 @@ int gh_cmd_run(int argc, char **argv)
 		else if (sret)
 			ret = usage_error("watching containers failed");
 	}
-	if (!ret) {
+	if (!ret && g->table) {
+		ret = run_table(&a, g, out, filter, rc);
+	} else if (!ret) {
 		if (gh_lua_has_format(g->lua))
 			gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;

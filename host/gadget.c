@@ -20,6 +20,7 @@
 #include "packet_socket.h"
 #include "params.h"
 #include "search_path.h"
+#include "table_gadget.h"
 #include "tracefs.h"
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -206,19 +207,21 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 		ret = gh_lua_read_gadget(g->lua, g, err, errlen);
 	if (!ret)
 		ret = open_object(g, err, errlen);
-	if (!ret)
+	if (!ret && (ret = gh_table_gadget_open(g, err, errlen)) > 0)
+		ret = 0; /* a top or a snapshot: its schema is built */
+	if (!ret && !g->table)
 		ret = find_tracer(g, &struct_id, err, errlen);
-	if (!ret) {
+	if (!ret && !g->table) {
 		char why[256];
 
 		ret = gh_btf_schema(bpf_object__btf(g->obj), struct_id, &g->schema, why,
 				    sizeof(why));
 		if (ret)
 			fail(err, errlen, ret, "%s: %s", g->object_path, why);
-		else if ((ret = gh_container_fields_add(&g->schema)) > 0)
-			ret = 0;
 	}
-	if (!ret) {
+	if (!ret && (ret = gh_container_fields_add(&g->schema)) > 0)
+		ret = 0;
+	if (!ret && !g->table) {
 		g->events = bpf_object__find_map_by_name(g->obj, g->map_name);
 		if (!g->events)
 			ret = fail(err, errlen, -ENOENT, "%s: no map \"%s\"", g->object_path,
@@ -565,6 +568,8 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 			continue;
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER)
 			continue; /* attached to sockets, per network namespace */
+		if (gh_table_gadget_is_iterator(prog))
+			continue; /* opened by each snapshot */
 		link = bpf_program__attach(prog);
 		ret = libbpf_get_error(link);
 		if (ret)
@@ -586,6 +591,8 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	if (ret)
 		return fail(err, errlen, ret, "%s: preparing its socket programs: %s",
 			    g->object_path, strerror(-ret));
+	if (!g->events)
+		return 0; /* a top or a snapshot */
 	g->ringbuf_size = bpf_map__max_entries(g->events);
 	if (verbose)
 		fprintf(stderr, "gadgethost: ring buffer %s, %u bytes; lost-event counter %s; "
@@ -624,6 +631,8 @@ void gh_gadget_close(struct gh_gadget *g)
 	bpf_object__close(g->obj);
 	gh_lua_close(g->lua);
 	gh_schema_free(&g->schema);
+	gh_table_gadget_free(g->table);
+	free(g->sort);
 	for (size_t i = 0; i < g->n_params; i++) {
 		struct gh_param *p = &g->params[i];
 

@@ -19,6 +19,7 @@ struct bpf_object;
 struct bpf_map;
 struct gh_lua;
 struct gh_packet_sockets;
+struct gh_table_gadget;
 
 struct gh_param {
 	char *key;         /* command line: --key[=value] */
@@ -83,6 +84,10 @@ struct gh_gadget {
 	/* SEC("socket") programs: attached per traced network namespace by
 	 * the container side of a run (packet_socket.h); NULL: none */
 	struct gh_packet_sockets *packet_sockets;
+	/* a top or a snapshot (table_gadget.h): rows, not events; NULL for
+	 * a tracer */
+	struct gh_table_gadget *table;
+	char *sort;         /* tables: the script's default --sort, or NULL */
 
 	/* the SDK's counters, in the kernel's .bss pages mapped after load
 	 * (NULL if absent) */

@@ -289,6 +289,8 @@ int gh_lua_read_gadget(struct gh_lua *lua, struct gh_gadget *g, char *err, size_
 	if (!ret)
 		ret = opt_string(lua, "struct", &g->struct_name, err, errlen);
 	if (!ret)
+		ret = opt_string(lua, "sort", &g->sort, err, errlen);
+	if (!ret)
 		ret = opt_strings(lua, "columns", &g->columns, &g->n_columns, err, errlen);
 	if (!ret)
 		ret = opt_strings(lua, "optional_programs", &g->optional_programs,

@@ -5,6 +5,10 @@
  *   GADGET_TRACER(exec, events, event);        tracer "exec": map "events"
  *                                              carries struct event
  *   GADGET_PARAM(bool, ignore_failed, false);  a tunable, set before load
+ *   GADGET_MAPITER(file, stats);               top "file": hash map "stats",
+ *                                              a row per entry (key, value)
+ *   GADGET_SNAPSHOTTER(process, proc, prog);   snapshot "process": the
+ *                                              iterator prog writes struct proc
  *
  * The host finds tracers by the BTF variables named
  * gadget_tracer_<name>___<map>: each is a pointer to the event struct, so
@@ -21,6 +25,24 @@
 
 #define GADGET_TRACER(name, map, struct_name)                              \
 	struct struct_name *gadget_tracer_##name##___##map                 \
+		__attribute__((unused))
+
+/* A top gadget: map is a BPF hash map whose key and value are structs.
+ * Every interval the host reads and empties it; each entry is one row,
+ * the key's members then the value's (their names must differ).  The
+ * variable points at the map's definition, so the host finds the map and
+ * its BTF key and value types. */
+#define GADGET_MAPITER(name, map)                                          \
+	typeof(map) *gadget_mapiter_##name##___##map __attribute__((unused))
+
+/* A snapshot gadget: the iterator program prog (SEC("iter/task"),
+ * SEC("iter/tcp"), ...) writes one struct struct_name per item with
+ * bpf_seq_write(); each record is one row.  Declare one line per program
+ * (iter/tcp and iter/udp of one snapshot): they must share struct_name.
+ * Network iterators (iter/tcp, iter/udp, iter/unix) walk the network
+ * namespace they are opened in: the host opens one in each traced one. */
+#define GADGET_SNAPSHOTTER(name, struct_name, prog)                        \
+	struct struct_name *gadget_snapshotter_##name##___##prog           \
 		__attribute__((unused))
 
 /* A parameter is a const volatile global in .rodata: the host writes the
