@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Integration tests of the top gadgets: workloads with known byte counts
+(a file written and read by a process of the test, a loopback TCP transfer,
+direct I/O to a loop device) and the exact sums that come out, over every
+interval of the run; --sort and --max-rows through real runs."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from gh import Tracer, check, describe, excerpt, main, unique
+
+N = 123457
+
+# A process that waits for "go" on stdin, then does its I/O and says
+# "done"; its stdin is a pipe, which top/file does not count (not a
+# regular file), so after start-up it does no other regular-file I/O.
+FILE_WRITER = r"""
+import os, sys
+d, sizes = sys.argv[1], [int(x) for x in sys.argv[2].split(",")]
+sys.stdout.write("ready\n"); sys.stdout.flush()
+sys.stdin.readline()
+for i, n in enumerate(sizes):
+    p = os.path.join(d, "f%d" % i)
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    data = b"x" * n
+    k = n // 3
+    os.write(fd, data[:k]); os.write(fd, data[k:2 * k]); os.write(fd, data[2 * k:])
+    os.close(fd)
+    if i == 0:
+        fd = os.open(p, os.O_RDONLY)
+        got = os.read(fd, n)
+        os.close(fd)
+        assert len(got) == n
+sys.stdout.write("done %s\n" % ",".join(str(os.stat(os.path.join(d, "f%d" % i)).st_ino)
+                                          for i in range(len(sizes))))
+sys.stdout.flush()
+sys.stdin.readline()
+"""
+
+
+class Writer:
+    def __init__(self, sizes):
+        self.dir = tempfile.mkdtemp(prefix="gh-top-")
+        self.p = subprocess.Popen([sys.executable, "-c", FILE_WRITER, self.dir,
+                                   ",".join(str(s) for s in sizes)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        check(self.p.stdout.readline() == "ready\n", "the writer did not start")
+
+    def go(self):
+        self.p.stdin.write("go\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline().split()
+        check(line[:1] == ["done"], "the writer failed")
+        self.inodes = [int(x) for x in line[1].split(",")]
+
+    def close(self):
+        try:
+            self.p.stdin.write("bye\n")
+            self.p.stdin.close()
+        except OSError:
+            pass
+        self.p.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def blocks(t):
+    """-o json: one array per interval"""
+    out = t.stdout
+    check(out.endswith("\n"), "output does not end with a newline", out[-300:])
+    arrays = []
+    for n, line in enumerate(out.splitlines(), 1):
+        try:
+            a = json.loads(line)
+        except ValueError as e:
+            raise AssertionError("stdout line %d is not JSON: %s: %s" % (n, e, line[:300]))
+        check(isinstance(a, list), "stdout line %d is not a JSON array" % n, line[:300])
+        arrays.append(a)
+    return arrays
+
+
+def test_file_exact_bytes():
+    w = Writer([N])
+    try:
+        with Tracer("top/file.lua", "--pid", str(w.p.pid), "--interval", "0.3") as t:
+            w.go()
+            time.sleep(0.8)  # a few intervals, some with nothing
+        t.check_clean_exit()
+    finally:
+        w.close()
+    arrays = blocks(t)
+    check(len(arrays) >= 2, "wanted a block per interval", t.stdout[:500])
+    rows = [r for a in arrays for r in a]
+    ours = [r for r in rows if r["file"] == "f0"]
+    check(ours, "no row for the written file f0", describe(rows))
+    check(all(r["pid"] == w.p.pid and r["tid"] == w.p.pid for r in ours),
+          "pid/tid not the writer's", describe(ours))
+    check(all(r["t"] == "R" and r["comm"] == os.path.basename(sys.executable)[:15]
+              for r in ours), "t or comm wrong", describe(ours))
+    check(sum(r["wbytes"] for r in ours) == N, "wbytes of f0 sum to %d, not %d"
+          % (sum(r["wbytes"] for r in ours), N), describe(ours))
+    check(sum(r["writes"] for r in ours) == 3, "not 3 writes", describe(ours))
+    check(sum(r["rbytes"] for r in ours) == N, "rbytes of f0 not %d" % N, describe(ours))
+    check(sum(r["reads"] for r in ours) == 1, "not 1 read", describe(ours))
+    other = [r for r in rows if r["file"] != "f0"]
+    check(not other, "rows of other files than f0 (the writer only writes f0)",
+          describe(other))
+    check(len({r["inode"] for r in ours}) == 1 and ours[0]["inode"] == w.inodes[0],
+          "inode is not f0's %d" % w.inodes[0], describe(ours))
+
+
+def test_file_sort_and_max_rows():
+    sizes = [1000, 3000, 2000, 500]
+    w = Writer(sizes)
+    try:
+        with Tracer("top/file.lua", "--pid", str(w.p.pid), "--interval", "60",
+                    "--sort", "-wbytes", "--max-rows", "2") as t:
+            w.go()
+        t.check_clean_exit()
+    finally:
+        w.close()
+    arrays = blocks(t)
+    check(len(arrays) == 1, "one block (at the end of the run) wanted", t.stdout[:500])
+    got = [(r["file"], r["wbytes"]) for r in arrays[0]]
+    check(got == [("f1", 3000), ("f2", 2000)], "--sort -wbytes --max-rows 2 gave %r" % got)
+
+
+def test_file_sort_ascending_columns():
+    w = Writer([1000, 3000, 2000, 500])
+    try:
+        with Tracer("top/file.lua", "--pid", str(w.p.pid), "--interval", "60", "--sort",
+                    "wbytes,file", "--max-rows", "3", fmt="columns") as t:
+            w.go()
+        t.check_clean_exit()
+    finally:
+        w.close()
+    lines = t.stdout.splitlines()
+    check(lines and lines[0].split() == ["RUNTIME.CONTAINERNAME", "PID", "TID", "COMM", "READS", "WRITES", "RBYTES",
+                                         "WBYTES", "T", "FILE"],
+          "header wrong", t.stdout[:400])
+    rows = [l.split() for l in lines[1:] if l.strip()]
+    got = [(r[-1], int(r[-3])) for r in rows]
+    check(got == [("f3", 500), ("f0", 1000), ("f2", 2000)], "--sort wbytes gave %r" % got,
+          t.stdout)
+
+
+def test_bad_sort_field():
+    from gh import run_host
+    res = run_host("run", "top/file.lua", "--sort", "-nosuchfield", "--timeout", "1")
+    check(res.returncode != 0 and "--sort: unknown field \"nosuchfield\"" in res.stderr,
+          "a bad --sort field is not a clear error", res.stderr)
+    res = run_host("run", "trace/exec.lua", "--max-rows", "3", "--timeout", "1")
+    check(res.returncode != 0 and "top and snapshot" in res.stderr,
+          "--max-rows on a tracer is not refused", res.stderr)
+
+
+if __name__ == "__main__":
+    main([test_file_exact_bytes, test_file_sort_and_max_rows,
+          test_file_sort_ascending_columns, test_bad_sort_field])
