@@ -101,6 +101,21 @@ static __always_inline __u16 gadget_sock_local(struct sock *sk, struct gadget_l3
 	return bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
 }
 
+/* The peer's address into addr; returns the peer's port, host byte order
+ * (0 and the zero address when not connected).  Inet sockets only. */
+static __always_inline __u16 gadget_sock_remote(struct sock *sk, struct gadget_l3endpoint_t *addr)
+{
+	__builtin_memset(addr, 0, sizeof(*addr));
+	if (gadget_sock_family(sk) == GADGET_AF_INET) {
+		addr->version = 4;
+		addr->addr_raw.v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	} else {
+		addr->version = 6;
+		BPF_CORE_READ_INTO(&addr->addr_raw.v6, sk, __sk_common.skc_v6_daddr);
+	}
+	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
 /* The index of the interface the socket is bound to (SO_BINDTODEVICE),
  * 0 if none. */
 static __always_inline int gadget_sock_bound_ifindex(struct sock *sk)
