@@ -148,6 +148,101 @@ def test_file_sort_ascending_columns():
           t.stdout)
 
 
+# A listener and a client in one process: the client sends SENT bytes, the
+# server answers REPLY bytes; prints both connections' ports.
+TCP_PAIR = r"""
+import socket, sys
+sent, reply = int(sys.argv[1]), int(sys.argv[2])
+sys.stdout.write("ready\n"); sys.stdout.flush()
+sys.stdin.readline()
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+c = socket.create_connection(srv.getsockname()); a, _ = srv.accept()
+c.sendall(b"s" * sent)
+n = 0
+while n < sent:
+    n += len(a.recv(65536))
+a.sendall(b"r" * reply)
+n = 0
+while n < reply:
+    n += len(c.recv(65536))
+sys.stdout.write("done %d %d\n" % (c.getsockname()[1], srv.getsockname()[1])); sys.stdout.flush()
+sys.stdin.readline()
+"""
+
+
+def test_tcp_exact_bytes():
+    sent, reply = 1000003, 4321
+    p = subprocess.Popen([sys.executable, "-c", TCP_PAIR, str(sent), str(reply)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        check(p.stdout.readline() == "ready\n", "the TCP pair did not start")
+        with Tracer("top/tcp.lua", "--pid", str(p.pid), "--interval", "0.3") as t:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            line = p.stdout.readline().split()
+            check(line[:1] == ["done"], "the TCP pair failed")
+            cport, sport = int(line[1]), int(line[2])
+            time.sleep(0.4)
+        t.check_clean_exit()
+    finally:
+        p.stdin.close()
+        p.wait(10)
+    rows = [r for a in blocks(t) for r in a]
+    check(all(r["pid"] == p.pid and r["ip"] == 4 and r["saddr"] == "127.0.0.1" and
+              r["daddr"] == "127.0.0.1" for r in rows), "a row not of the pair", describe(rows))
+
+    def total(sport_, dport_):
+        mine = [r for r in rows if r["sport"] == sport_ and r["dport"] == dport_]
+        return sum(r["sent"] for r in mine), sum(r["recv"] for r in mine)
+
+    check(total(cport, sport) == (sent, reply), "client side: sent/recv %r, wanted %r"
+          % (total(cport, sport), (sent, reply)), describe(rows))
+    check(total(sport, cport) == (reply, sent), "server side: sent/recv %r, wanted %r"
+          % (total(sport, cport), (reply, sent)), describe(rows))
+    check(len({(r["sport"], r["dport"]) for r in rows}) == 2, "other connections",
+          describe(rows))
+
+
+def test_block_io_exact_bytes():
+    d = tempfile.mkdtemp(prefix="gh-bio-")
+    img = os.path.join(d, "img")
+    dev = None
+    try:
+        with open(img, "wb") as f:
+            f.truncate(16 << 20)
+        res = subprocess.run(["losetup", "-f", "--show", img], capture_output=True, text=True)
+        check(res.returncode == 0, "losetup failed", res.stderr)
+        dev = res.stdout.strip()
+        st = os.stat(dev)
+        major, minor = os.major(st.st_rdev), os.minor(st.st_rdev)
+        with Tracer("top/block-io.lua", "-F", "major==%d,minor==%d" % (major, minor),
+                    "--interval", "0.5", "--sort", "rw") as t:
+            w = subprocess.run(["dd", "if=/dev/zero", "of=" + dev, "bs=4096", "count=64",
+                                "oflag=direct", "status=none"])
+            r = subprocess.Popen(["dd", "if=" + dev, "of=/dev/null", "bs=8192", "count=10",
+                                  "iflag=direct", "status=none"])
+            r.wait(30)
+            check(w.returncode == 0 and r.returncode == 0, "dd failed")
+            time.sleep(0.6)
+        t.check_clean_exit()
+    finally:
+        if dev:
+            subprocess.run(["losetup", "-d", dev])
+        shutil.rmtree(d, ignore_errors=True)
+    rows = [x for a in blocks(t) for x in a]
+    reads = [x for x in rows if x["pid"] == r.pid]
+    check(reads and all(x["rw"] == "R" and x["comm"] == "dd" for x in reads),
+          "the reading dd's rows wrong", describe(rows))
+    check(sum(x["bytes"] for x in reads) == 81920 and sum(x["ios"] for x in reads) == 10,
+          "read bytes/ios not 81920/10", describe(reads))
+    writes = [x for x in rows if x["rw"] == "W"]
+    check(sum(x["bytes"] for x in writes) == 262144 and sum(x["ios"] for x in writes) == 64,
+          "written bytes/ios not 262144/64", describe(writes))
+    check(all(x["comm"] == "dd" for x in writes), "writes not dd's", describe(writes))
+    for a in blocks(t):
+        check([x["rw"] for x in a] == sorted(x["rw"] for x in a), "--sort rw not in order")
+
+
 def test_bad_sort_field():
     from gh import run_host
     res = run_host("run", "top/file.lua", "--sort", "-nosuchfield", "--timeout", "1")
@@ -160,4 +255,5 @@ def test_bad_sort_field():
 
 if __name__ == "__main__":
     main([test_file_exact_bytes, test_file_sort_and_max_rows,
-          test_file_sort_ascending_columns, test_bad_sort_field])
+          test_file_sort_ascending_columns, test_tcp_exact_bytes, test_block_io_exact_bytes,
+          test_bad_sort_field])
