@@ -112,6 +112,91 @@ def test_process_in_container():
         check(any(x["pid"] == os.getpid() for x in host_rows), "--host misses the test")
 
 
+def socket_inode(pid, fd):
+    link = os.readlink("/proc/%d/fd/%d" % (pid, fd))
+    check(link.startswith("socket:["), "fd %d of %d is not a socket: %s" % (fd, pid, link))
+    return int(link[8:-1])
+
+
+def test_socket_listener_and_udp():
+    require_bpf()
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.connect(("127.0.0.1", 9))
+    try:
+        port, uport = lst.getsockname()[1], udp.getsockname()[1]
+        netns = os.stat("/proc/self/ns/net").st_ino
+        rows = snapshot("snapshot/socket.lua")
+        ours = [r for r in rows if r["proto"] == "TCP" and r["sport"] == port]
+        check(len(ours) == 1, "one row for the listener on port %d wanted" % port,
+              describe(ours))
+        r = ours[0]
+        check(r["status"] == "LISTEN" and r["saddr"] == "127.0.0.1" and r["dport"] == 0,
+              "status/address of the listener wrong", r)
+        check(r["inode"] == socket_inode(os.getpid(), lst.fileno()),
+              "inode %r is not the one in /proc/self/fd" % r["inode"], r)
+        check(r["netns"] == netns and r["ip"] == 4, "netns/ip wrong", r)
+        u = [x for x in rows if x["proto"] == "UDP" and x["sport"] == uport]
+        check(len(u) == 1 and u[0]["dport"] == 9 and u[0]["status"] == "ESTABLISHED" and
+              u[0]["inode"] == socket_inode(os.getpid(), udp.fileno()),
+              "the connected UDP socket wrong", describe(u))
+        tcp = snapshot("snapshot/socket.lua", "--proto", "tcp")
+        check(tcp and all(x["proto"] == "TCP" for x in tcp) and
+              any(x["sport"] == port for x in tcp), "--proto tcp wrong", describe(tcp))
+        only_udp = snapshot("snapshot/socket.lua", "--proto", "udp")
+        check(all(x["proto"] == "UDP" for x in only_udp) and
+              any(x["sport"] == uport for x in only_udp), "--proto udp wrong",
+              describe(only_udp))
+        top = snapshot("snapshot/socket.lua", "--sort", "-sport", "--max-rows", "2")
+        check(len(top) == 2 and top[0]["sport"] >= top[1]["sport"],
+              "--sort -sport --max-rows 2 wrong", describe(top))
+        keys = [(x["netns"], x["proto"], x["sport"], x["dport"]) for x in rows]
+        check(keys == sorted(keys), "the default order is not netns,proto,sport,dport")
+    finally:
+        lst.close()
+        udp.close()
+
+
+LISTENER = ("import socket, time\n"
+            "s = socket.socket(); s.bind(('0.0.0.0', 7777)); s.listen(1)\n"
+            "open('/tmp/listening', 'w').close(); time.sleep(60)\n")
+
+
+def test_socket_in_container():
+    require_bpf()
+    name = unique("snap")[:30]
+    host_lst = socket.socket()
+    host_lst.bind(("127.0.0.1", 0))
+    host_lst.listen(1)
+    with containers.Runc() as r:
+        b = r.bundle(name, ["/usr/bin/python3", "-c", LISTENER], host_usr=True)
+        r.run(name, b)
+        pid = r.pid(name)
+        flag = os.path.join(b, "rootfs", "tmp", "listening")
+        containers.wait_until(lambda: os.path.exists(flag), 20, "the listener in the container",
+                              lambda: r.output(name))
+        netns = os.stat("/proc/%d/ns/net" % pid).st_ino
+        check(netns != os.stat("/proc/self/ns/net").st_ino, "the container shares our netns")
+        rows = snapshot("snapshot/socket.lua", "-c", name, "--runc-root", r.root, host=False)
+        check(len(rows) == 1, "exactly the container's listener wanted", describe(rows))
+        x = rows[0]
+        check(x["netns"] == netns and x["sport"] == 7777 and x["status"] == "LISTEN" and
+              x["saddr"] == "0.0.0.0" and x["proto"] == "TCP", "the listener's row wrong", x)
+        check(x["inode"] == socket_inode(pid, 3), "inode not the container's socket", x)
+        check(x["runtime"]["containerName"] == name, "no container name", x)
+        check(x["mountnsid"] == containers.mntns(pid), "not the container's mount namespace", x)
+        both = snapshot("snapshot/socket.lua", "--runc-root", r.root)
+        check(any(y["sport"] == 7777 and y["netns"] == netns and
+                  y.get("runtime", {}).get("containerName") == name for y in both),
+              "--host misses the container's listener", describe(both))
+        check(any(y["sport"] == host_lst.getsockname()[1] for y in both),
+              "--host misses the host's listener", describe(both))
+    host_lst.close()
+
+
 if __name__ == "__main__":
     main([test_process_ppid_and_threads, test_process_sort_and_max_rows,
-          test_process_in_container])
+          test_process_in_container, test_socket_listener_and_udp, test_socket_in_container])
