@@ -176,6 +176,24 @@ bool gh_table_gadget_per_netns(struct bpf_program *prog)
 	return false;
 }
 
+void gh_table_gadget_describe(const struct gh_gadget *g, FILE *f)
+{
+	const struct gh_table_gadget *t = g->table;
+
+	if (t->kind == GH_TABLE_TOP) {
+		fprintf(f, "object:      %s (top %s: hash map %s, %u entries; a row is struct %s "
+			"and its value)\n\n", g->object_path, t->name, bpf_map__name(t->map),
+			bpf_map__max_entries(t->map), g->schema.struct_name);
+		return;
+	}
+	fprintf(f, "object:      %s (snapshot %s: struct %s from", g->object_path, t->name,
+		g->schema.struct_name);
+	for (size_t i = 0; i < t->n_programs; i++)
+		fprintf(f, "%s %s (%s)", i ? "," : "", bpf_program__name(t->programs[i]),
+			bpf_program__section_name(t->programs[i]));
+	fprintf(f, ")\n\n");
+}
+
 void gh_table_gadget_free(struct gh_table_gadget *t)
 {
 	if (!t)

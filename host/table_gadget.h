@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gadget.h"
 
@@ -47,6 +48,8 @@ int gh_table_gadget_open(struct gh_gadget *g, char *err, size_t errlen);
 bool gh_table_gadget_is_iterator(struct bpf_program *prog);
 /* Network iterators see one network namespace: the one they are opened in. */
 bool gh_table_gadget_per_netns(struct bpf_program *prog);
+/* The "object:" lines of `gadgethost info`: kind, map or programs. */
+void gh_table_gadget_describe(const struct gh_gadget *g, FILE *f);
 void gh_table_gadget_free(struct gh_table_gadget *t);
 
 #endif
