@@ -247,6 +247,27 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 	return -ENOENT;
 }
 
+static bool allowed_value(const struct gh_param *p, const char *val)
+{
+	for (size_t i = 0; i < p->n_values; i++)
+		if (!strcmp(p->values[i], val))
+			return true;
+	return false;
+}
+
+/* "tcp, udp, all" (cut past 200 bytes) */
+static const char *values_text(const struct gh_param *p)
+{
+	static char text[256];
+	size_t at = 0;
+
+	text[0] = '\0';
+	for (size_t i = 0; i < p->n_values && at < 200; i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "%s%s", i ? ", " : "",
+				       p->values[i]);
+	return text;
+}
+
 static int set_param(struct gh_gadget *g, const char *key, const char *val, int *consumed,
 		     const char *next)
 {
@@ -265,6 +286,9 @@ static int set_param(struct gh_gadget *g, const char *key, const char *val, int 
 			return usage_error("--%s needs a value", key);
 		}
 	}
+	if (p->n_values && !allowed_value(p, val))
+		return usage_error("--%s: \"%s\" is not one of: %s", key, val,
+				   values_text(p));
 	free(p->value);
 	p->value = strdup(val);
 	return p->value ? 0 : usage_error("out of memory");

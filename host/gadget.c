@@ -642,6 +642,7 @@ void gh_gadget_close(struct gh_gadget *g)
 		free(p->def);
 		free(p->description);
 		free(p->value);
+		free_strings(p->values, p->n_values);
 	}
 	free(g->params);
 	free_strings(g->columns, g->n_columns);

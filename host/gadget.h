@@ -28,6 +28,8 @@ struct gh_param {
 	char *def;         /* default, as text; NULL: the object's own */
 	char *description;
 	char *value;       /* given on the command line, or NULL */
+	char **values;     /* the only values allowed (script: values = {...}), or NULL */
+	size_t n_values;
 };
 
 /* Kernel-side filters of the SDK's gadget_should_discard(). */

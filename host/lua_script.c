@@ -256,6 +256,8 @@ static int read_params(struct gh_lua *lua, struct gh_gadget *g, char *err, size_
 			ret = opt_string(lua, "type", &p->type, err, errlen);
 		if (!ret)
 			ret = opt_string(lua, "description", &p->description, err, errlen);
+		if (!ret)
+			ret = opt_strings(lua, "values", &p->values, &p->n_values, err, errlen);
 		if (!ret) {
 			lua_getfield(L, -1, "default");
 			if (!lua_isnil(L, -1))

@@ -7,7 +7,7 @@ return {
 
   params = {
     proto = {
-      global = "proto", type = "string", default = "all",
+      global = "proto", type = "string", default = "all", values = { "tcp", "udp", "all" },
       description = "tcp, udp or all",
     },
   },

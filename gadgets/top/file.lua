@@ -3,7 +3,7 @@ return {
   name = "top file",
   description = "Reads and writes per process and file, refreshed every interval",
   object = "top/file.bpf.o",
-  sort = "-rbytes,-wbytes,-reads,-writes,pid,file",
+  sort = "-reads,-writes,-rbytes,-wbytes,pid,file", -- as ig top file
 
   params = {
     ["all-files"] = {

@@ -150,6 +150,10 @@ def test_socket_listener_and_udp():
         check(all(x["proto"] == "UDP" for x in only_udp) and
               any(x["sport"] == uport for x in only_udp), "--proto udp wrong",
               describe(only_udp))
+        bad = run_host("run", "snapshot/socket.lua", "--host", "--proto", "sctp")
+        check(bad.returncode != 0 and bad.stderr.strip() ==
+              'gadgethost: --proto: "sctp" is not one of: tcp, udp, all',
+              "a bad --proto is not a clear error", bad.stderr)
         top = snapshot("snapshot/socket.lua", "--sort", "-sport", "--max-rows", "2")
         check(len(top) == 2 and top[0]["sport"] >= top[1]["sport"],
               "--sort -sport --max-rows 2 wrong", describe(top))
