@@ -30,4 +30,7 @@ struct gh_run_opts {
 int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	   const struct gh_run_opts *opts);
 
+/* The --ready-file: created with "ready\n" once the gadget is attached. */
+int gh_run_write_ready_file(const char *path);
+
 #endif

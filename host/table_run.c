@@ -22,6 +22,7 @@
 
 #include "lua_script.h"
 #include "out_table.h"
+#include "runner.h"
 #include "table_gadget.h"
 
 struct table_run {
@@ -214,20 +215,6 @@ static void on_close(uv_handle_t *h)
 {
 }
 
-static int write_ready_file(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "ready\n", 6) != 6) {
-		close(fd);
-		return -EIO;
-	}
-	close(fd);
-	return 0;
-}
-
 static int run_top(struct table_run *r)
 {
 	uint64_t interval = r->opts->interval_ms ? r->opts->interval_ms : 1000;
@@ -250,7 +237,7 @@ static int run_top(struct table_run *r)
 	uv_signal_start(&r->sigint, on_signal, SIGINT);
 	uv_signal_start(&r->sigterm, on_signal, SIGTERM);
 	if (r->opts->ready_file)
-		ret = write_ready_file(r->opts->ready_file);
+		ret = gh_run_write_ready_file(r->opts->ready_file);
 	if (!ret)
 		uv_run(r->loop, UV_RUN_DEFAULT);
 	stop(r);
@@ -422,7 +409,7 @@ static int run_snapshot(struct table_run *r)
 		r->link = NULL;
 	}
 	if (!ret && r->opts->ready_file)
-		ret = write_ready_file(r->opts->ready_file);
+		ret = gh_run_write_ready_file(r->opts->ready_file);
 	if (!ret)
 		ret = gh_table_end(r->table, NULL);
 	if (!ret)

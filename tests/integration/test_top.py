@@ -243,6 +243,41 @@ def test_block_io_exact_bytes():
         check([x["rw"] for x in a] == sorted(x["rw"] for x in a), "--sort rw not in order")
 
 
+ENRICHED = """
+local base = dofile(%r)
+base.name = "top file, total bytes"
+base.fields.total = { type = "uint", width = 10, align = "right" }
+base.columns = { "file", "total", "rbytes", "wbytes" }
+base.sort = "-total,file"
+base.filter = function(ev) return ev.file ~= "f3" end
+base.enrich = function(ev) ev.total = ev.rbytes + ev.wbytes end
+return base
+"""
+
+
+def test_file_lua_rows():
+    """a script's filter and enrich run per row; --sort reads what enrich set"""
+    from gh import write_gadget
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = os.path.join(here, "..", "..", "gadgets", "top", "file.lua")
+    w = Writer([1000, 3000, 2000, 500])
+    d = tempfile.mkdtemp(prefix="gh-top-lua-")
+    try:
+        script = write_gadget(d, "total.lua", ENRICHED % os.path.abspath(src))
+        with Tracer(script, "--pid", str(w.p.pid), "--interval", "60") as t:
+            w.go()
+        t.check_clean_exit()
+    finally:
+        w.close()
+        shutil.rmtree(d, ignore_errors=True)
+    arrays = blocks(t)
+    check(len(arrays) == 1, "one block wanted", t.stdout[:500])
+    got = [(r["file"], r["total"]) for r in arrays[0]]
+    # f0 was written (1000) and read back (1000): 2000, after f1's 3000
+    check(got == [("f1", 3000), ("f0", 2000), ("f2", 2000)],  # ties by file
+          "rows by -total (enrich), without f3 (filter): %r" % got)
+
+
 def test_bad_sort_field():
     from gh import run_host
     res = run_host("run", "top/file.lua", "--sort", "-nosuchfield", "--timeout", "1")
@@ -256,4 +291,4 @@ def test_bad_sort_field():
 if __name__ == "__main__":
     main([test_file_exact_bytes, test_file_sort_and_max_rows,
           test_file_sort_ascending_columns, test_tcp_exact_bytes, test_block_io_exact_bytes,
-          test_bad_sort_field])
+          test_file_lua_rows, test_bad_sort_field])
