@@ -103,8 +103,6 @@ static int collect_batch(struct table_run *r, int fd)
 
 		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, r->keys,
 						      r->values, &count, NULL);
-		if (ret < 0 && errno && ret != -errno)
-			ret = -errno;
 		for (__u32 i = 0; (!ret || ret == -ENOENT) && i < count; i++)
 			add_entry(r, r->keys + (size_t)i * r->t->key_size,
 				  r->values + (size_t)i * r->t->value_size);
