@@ -5,6 +5,7 @@ container (-c NAME); --sort and --max-rows through real runs."""
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +20,8 @@ def snapshot(gadget, *args, host=True):
     res = run_host("run", gadget, "-o", "json", *(("--host",) if host else ()), *args)
     check(res.returncode == 0, "%s exited %d" % (gadget, res.returncode),
           "stderr: " + excerpt(res.stderr))
+    check(not re.search(r"AddressSanitizer|LeakSanitizer|runtime error:", res.stderr),
+          "a sanitizer report", excerpt(res.stderr))
     lines = res.stdout.splitlines()
     check(len(lines) == 1, "a snapshot is one JSON array on one line", res.stdout[:500])
     rows = json.loads(lines[0])
