@@ -460,6 +460,7 @@ static int run_table(struct run_args *a, struct gh_gadget *g, struct gh_out *out
 	a->table.accept = a->run.accept;
 	a->table.accept_ctx = a->run.accept_ctx;
 	a->table.containers = rc;
+	a->table.collection = a->run.containers;
 	a->table.live = a->fmt == GH_OUT_COLUMNS && isatty(STDOUT_FILENO);
 	if (gh_lua_has_format(g->lua))
 		gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);

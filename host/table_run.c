@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "container.h"
 #include "lua_script.h"
 #include "out_table.h"
 #include "runner.h"
@@ -158,6 +159,21 @@ static int collect_top(struct table_run *r)
 	return collect_each(r, fd);
 }
 
+/* The container collection is about to change: read the map now, while
+ * the rows' containers are as they were; the rows wait for the next
+ * table. */
+static void collect_for_containers(void *ctx)
+{
+	struct table_run *r = ctx;
+	int ret;
+
+	if (r->stopping || r->err)
+		return;
+	ret = collect_top(r);
+	if (ret)
+		r->err = ret;
+}
+
 static int print_block(struct table_run *r)
 {
 	char title[128];
@@ -234,6 +250,8 @@ static int run_top(struct table_run *r)
 		uv_timer_start(&r->timeout, on_timeout, r->opts->timeout_ms, 0);
 	uv_signal_start(&r->sigint, on_signal, SIGINT);
 	uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+	if (r->opts->collection)
+		gh_containers_set_sync(r->opts->collection, collect_for_containers, r);
 	if (r->opts->ready_file)
 		ret = gh_run_write_ready_file(r->opts->ready_file);
 	if (!ret)
@@ -246,6 +264,8 @@ static int run_top(struct table_run *r)
 		if (!ret && gh_table_pending(r->table))
 			ret = print_block(r);
 	}
+	if (r->opts->collection)
+		gh_containers_set_sync(r->opts->collection, NULL, NULL);
 	uv_close((uv_handle_t *)&r->tick, on_close);
 	uv_close((uv_handle_t *)&r->timeout, on_close);
 	uv_close((uv_handle_t *)&r->sigint, on_close);

@@ -34,6 +34,9 @@ struct gh_table_run_opts {
 	 * not know (NULL: keep all) */
 	bool (*accept)(void *ctx, const struct gh_event *ev, uint64_t drain);
 	void *accept_ctx;
+	/* top: the known containers; the map is read before they change, so
+	 * a stopped container's last counts keep its name (NULL: none) */
+	struct gh_containers *collection;
 	/* snapshot: the network namespaces network iterators look at */
 	struct gh_run_containers *containers;
 };

@@ -278,6 +278,35 @@ def test_file_lua_rows():
           "rows by -total (enrich), without f3 (filter): %r" % got)
 
 
+def test_file_in_container():
+    """-c NAME: only the container's rows, with its name; exact bytes"""
+    import containers
+    from ctrace import HOOKS
+    from gh import require_bpf
+    require_bpf()
+    name = unique("top")[:30]
+    with containers.Runc() as r:
+        b = r.bundle(name, ["sh", "-c", "dd if=/dev/zero of=/tmp/out bs=1000 count=7"],
+                     hooks=HOOKS)
+        with Tracer("top/file.lua", "-c", name, "--interval", "0.3", host=False) as t:
+            r.create(name, b)
+            pid = r.pid(name)
+            mntns = containers.mntns(pid)
+            r.start(name)
+            containers.wait_until(lambda: r.state(name).get("status") == "stopped", 20,
+                                  "the container's end", lambda: r.output(name))
+            time.sleep(0.4)
+        t.check_clean_exit()
+    rows = [x for a in blocks(t) for x in a]
+    check(rows, "no rows", t.stdout[:300])
+    check(all(x.get("runtime", {}).get("containerName") == name and x["mountnsid"] == mntns
+              for x in rows), "a row not of the container", describe(rows))
+    out = [x for x in rows if x["file"] == "out"]
+    check(sum(x["wbytes"] for x in out) == 7000 and sum(x["writes"] for x in out) == 7 and
+          all(x["comm"] == "dd" for x in out), "dd's 7 writes of 1000 bytes not found",
+          describe(out))
+
+
 def test_bad_sort_field():
     from gh import run_host
     res = run_host("run", "top/file.lua", "--sort", "-nosuchfield", "--timeout", "1")
@@ -291,4 +320,4 @@ def test_bad_sort_field():
 if __name__ == "__main__":
     main([test_file_exact_bytes, test_file_sort_and_max_rows,
           test_file_sort_ascending_columns, test_tcp_exact_bytes, test_block_io_exact_bytes,
-          test_file_lua_rows, test_bad_sort_field])
+          test_file_lua_rows, test_file_in_container, test_bad_sort_field])
