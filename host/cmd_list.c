@@ -61,6 +61,7 @@ static char *describe(const char *path)
 	free(g.tracer_name);
 	free(g.map_name);
 	free(g.struct_name);
+	free(g.sort);
 	for (size_t i = 0; i < g.n_columns; i++)
 		free(g.columns[i]);
 	free(g.columns);
@@ -73,6 +74,9 @@ static char *describe(const char *path)
 		free(g.params[i].type);
 		free(g.params[i].def);
 		free(g.params[i].description);
+		for (size_t j = 0; j < g.params[i].n_values; j++)
+			free(g.params[i].values[j]);
+		free(g.params[i].values);
 	}
 	free(g.params);
 	return desc ? desc : strdup("");
