@@ -188,8 +188,8 @@ int gh_cmd_info(int argc, char **argv)
 	printf("gadget:      %s\n", g->name);
 	printf("description: %s\n", g->description ? g->description : "");
 	printf("script:      %s\n", g->script_path);
-	printf("object:      %s (struct %s through ring buffer %s)\n\n", g->object_path,
-	       g->schema.struct_name, g->map_name);
+	printf("object:      %s (struct %s %s %s)\n\n", g->object_path, g->schema.struct_name,
+	       g->profile ? "aggregated in map" : "through ring buffer", g->map_name);
 	printf("%-20s %-10s %-8s %s\n", "FIELD", "TYPE", "COLUMN", "DESCRIPTION");
 	for (size_t i = 0; i < g->n_all_fields; i++) {
 		const struct gh_field *f = &g->schema.fields[g->all_fields[i]];

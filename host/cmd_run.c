@@ -12,12 +12,14 @@
 #include "gadget.h"
 #include "lua_script.h"
 #include "out.h"
+#include "profile.h"
 #include "run_containers.h"
 #include "runner.h"
 
 struct run_args {
 	const char *gadget;
 	enum gh_out_format fmt;
+	const char *output; /* -o as given: profile gadgets have formats of their own */
 	const char **filters;
 	size_t n_filters;
 	const char *fields;
@@ -31,6 +33,7 @@ struct run_args {
 	size_t n_netns_paths;
 	struct gh_run_containers_opts copts;
 	bool help;
+	bool profile; /* the gadget is a profile gadget (profile.h) */
 };
 
 static int usage_error(const char *fmt, ...)
@@ -147,7 +150,8 @@ static int parse_timeout(const char *text, uint64_t *ms)
 static int set_generic(struct run_args *a, const char *opt, const char *val)
 {
 	if (!strcmp(opt, "-o") || !strcmp(opt, "--output")) {
-		if (gh_out_format_parse(val, &a->fmt))
+		a->output = val;
+		if (gh_out_format_parse(val, &a->fmt) && !a->profile)
 			return usage_error("-o: unknown output format \"%s\" (columns, json, "
 					   "jsonpretty, yaml)", val);
 		return 0;
@@ -413,7 +417,15 @@ int gh_cmd_run(int argc, char **argv)
 		usage_error("%s", err);
 		return 1;
 	}
+	a.profile = g->profile != NULL;
 	ret = parse_args(&a, g, argc, argv);
+	if (!ret && g->profile && gh_profile_check_output(g, a.output, err, sizeof(err)))
+		ret = usage_error("%s", err);
+	/* a profile whose key has no mount namespace sees the whole host */
+	if (!ret && gh_profile_host_wide(g) && !a.copts.select.n_names &&
+	    !a.copts.select.k8s_namespace && !a.copts.select.k8s_pod &&
+	    !a.copts.select.k8s_container)
+		a.copts.host = true;
 	if (!ret && a.help) {
 		print_gadget_help(g);
 		goto out;
@@ -461,7 +473,8 @@ int gh_cmd_run(int argc, char **argv)
 		ret = usage_error("%s", err);
 	if (!ret && gh_gadget_load(g, a.run.verbose, err, sizeof(err)))
 		ret = usage_error("%s", err);
-	if (!ret && gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
+	if (!ret && !g->profile &&
+	    gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
 		ret = usage_error("out of memory");
 	if (!ret) {
 		uv_loop_init(&loop);
@@ -479,7 +492,9 @@ int gh_cmd_run(int argc, char **argv)
 		else if (sret)
 			ret = usage_error("watching containers failed");
 	}
-	if (!ret) {
+	if (!ret && g->profile) {
+		ret = gh_profile_run(g, filter, &a.run, a.output, fields, n_fields) ? 1 : 0;
+	} else if (!ret) {
 		if (gh_lua_has_format(g->lua))
 			gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;

@@ -19,6 +19,7 @@
 #include "lua_script.h"
 #include "packet_socket.h"
 #include "params.h"
+#include "profile.h"
 #include "search_path.h"
 #include "tracefs.h"
 
@@ -207,8 +208,10 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 	if (!ret)
 		ret = open_object(g, err, errlen);
 	if (!ret)
+		ret = gh_profile_open(g, &struct_id, err, errlen);
+	if (!ret && !g->profile)
 		ret = find_tracer(g, &struct_id, err, errlen);
-	if (!ret) {
+	if (!ret && struct_id) {
 		char why[256];
 
 		ret = gh_btf_schema(bpf_object__btf(g->obj), struct_id, &g->schema, why,
@@ -218,7 +221,9 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 		else if ((ret = gh_container_fields_add(&g->schema)) > 0)
 			ret = 0;
 	}
-	if (!ret) {
+	if (!ret && g->profile)
+		ret = gh_profile_add_fields(g, err, errlen);
+	if (!ret && !g->profile) {
 		g->events = bpf_object__find_map_by_name(g->obj, g->map_name);
 		if (!g->events)
 			ret = fail(err, errlen, -ENOENT, "%s: no map \"%s\"", g->object_path,
@@ -565,6 +570,8 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 			continue;
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER)
 			continue; /* attached to sockets, per network namespace */
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+			continue; /* attached to perf events by the profile run */
 		link = bpf_program__attach(prog);
 		ret = libbpf_get_error(link);
 		if (ret)
@@ -586,6 +593,8 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	if (ret)
 		return fail(err, errlen, ret, "%s: preparing its socket programs: %s",
 			    g->object_path, strerror(-ret));
+	if (!g->events)
+		return 0; /* a profile gadget: no ring buffer */
 	g->ringbuf_size = bpf_map__max_entries(g->events);
 	if (verbose)
 		fprintf(stderr, "gadgethost: ring buffer %s, %u bytes; lost-event counter %s; "
@@ -622,6 +631,7 @@ void gh_gadget_close(struct gh_gadget *g)
 	free(g->mntns);
 	free(g->mntns_skip);
 	bpf_object__close(g->obj);
+	gh_profile_free(g->profile);
 	gh_lua_close(g->lua);
 	gh_schema_free(&g->schema);
 	for (size_t i = 0; i < g->n_params; i++) {

@@ -19,6 +19,7 @@ struct bpf_object;
 struct bpf_map;
 struct gh_lua;
 struct gh_packet_sockets;
+struct gh_profile;
 
 struct gh_param {
 	char *key;         /* command line: --key[=value] */
@@ -83,6 +84,9 @@ struct gh_gadget {
 	/* SEC("socket") programs: attached per traced network namespace by
 	 * the container side of a run (packet_socket.h); NULL: none */
 	struct gh_packet_sockets *packet_sockets;
+	/* a profile gadget (GADGET_HISTOGRAM, GADGET_STACKS: profile.h), or
+	 * NULL for a tracer; events is NULL then */
+	struct gh_profile *profile;
 
 	/* the SDK's counters, in the kernel's .bss pages mapped after load
 	 * (NULL if absent) */
