@@ -297,37 +297,149 @@ void gh_profile_stacks_remember(struct gh_profile_dump *d)
 	}
 }
 
+/* One stack as printed: entries whose symbolized frames are the same
+ * (samples at different addresses of the same functions) are merged. */
+struct stack {
+	uint8_t *key;     /* the first entry's, its stack ids zeroed for merging */
+	uint8_t *ids_key; /* the first entry's key as it was */
+	struct frames fr;
+	uint64_t count;
+};
+
+static uint32_t g_key_size; /* for the qsort comparisons */
+
+static int cmp_buf(const struct gh_buf *a, const struct gh_buf *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = n ? memcmp(a->p, b->p, n) : 0;
+
+	return c ? c : a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int cmp_stack_same(const void *a, const void *b)
+{
+	const struct stack *x = a, *y = b;
+	int c = memcmp(x->key, y->key, g_key_size);
+
+	if (!c)
+		c = cmp_buf(&x->fr.user, &y->fr.user);
+	if (!c)
+		c = cmp_buf(&x->fr.kernel, &y->fr.kernel);
+	if (!c)
+		c = (int)x->fr.user_missed - (int)y->fr.user_missed;
+	return c ? c : (int)x->fr.kernel_missed - (int)y->fr.kernel_missed;
+}
+
+static int cmp_stack_count(const void *a, const void *b)
+{
+	const struct stack *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return cmp_stack_same(a, b);
+}
+
+static void free_stacks(struct stack *st, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(st[i].key);
+		free(st[i].ids_key);
+		gh_buf_free(&st[i].fr.user);
+		gh_buf_free(&st[i].fr.kernel);
+	}
+	free(st);
+}
+
+static void zero_id(uint8_t *key, int off)
+{
+	if (off >= 0)
+		memset(key + off, 0, sizeof(int32_t));
+}
+
+/* The entries that pass the filters, symbolized and merged, the most
+ * sampled first. */
+static int collect(struct gh_profile_dump *d, int stacks_fd, const struct entry *list, size_t n,
+		   struct stack **out, size_t *n_out)
+{
+	struct stack *st = calloc(n ? n : 1, sizeof(*st));
+	size_t m = 0, w = 0;
+	int ret = 0;
+
+	if (!st)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct overlay_ctx o = {.p = d->p, .e = &list[i]};
+		struct gh_event ev = {.data = list[i].key, .len = d->p->key_size,
+				      .overlay = overlay, .overlay_ctx = &o};
+		struct stack *s = &st[m];
+
+		if (!list[i].count || !gh_profile_keep(d, &ev))
+			continue;
+		s->key = malloc(d->p->key_size);
+		s->ids_key = malloc(d->p->key_size);
+		m++;
+		if (!s->key || !s->ids_key) {
+			ret = -ENOMEM;
+			break;
+		}
+		memcpy(s->key, list[i].key, d->p->key_size);
+		memcpy(s->ids_key, list[i].key, d->p->key_size);
+		zero_id(s->key, d->p->user_off);
+		zero_id(s->key, d->p->kernel_off);
+		s->count = list[i].count;
+		ret = frames_of(d, stacks_fd, &list[i], &ev, &s->fr);
+	}
+	if (ret) {
+		free_stacks(st, m);
+		return ret;
+	}
+	g_key_size = d->p->key_size;
+	qsort(st, m, sizeof(*st), cmp_stack_same);
+	for (size_t i = 0; i < m; i++) {
+		if (w && !cmp_stack_same(&st[w - 1], &st[i])) {
+			st[w - 1].count += st[i].count;
+			free(st[i].key);
+			free(st[i].ids_key);
+			gh_buf_free(&st[i].fr.user);
+			gh_buf_free(&st[i].fr.kernel);
+			continue;
+		}
+		st[w++] = st[i];
+	}
+	qsort(st, w, sizeof(*st), cmp_stack_count);
+	*out = st;
+	*n_out = w;
+	return 0;
+}
+
 int gh_profile_stacks_dump(struct gh_profile_dump *d)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(d->g->obj, d->p->map_name);
 	struct bpf_map *smap = bpf_object__find_map_by_name(d->g->obj, d->p->stacks_name);
 	int stacks_fd = bpf_map__fd(smap);
-	struct frames fr = {GH_BUF_INIT, GH_BUF_INIT, 0, 0, false, false};
 	struct entry *list = NULL;
-	size_t n = 0, shown = 0;
+	struct stack *st = NULL;
+	size_t n = 0, n_st = 0;
 	int ret = read_counts(d, bpf_map__fd(map), &list, &n);
 
+	if (!ret)
+		ret = collect(d, stacks_fd, list, n, &st, &n_st);
 	if (!ret && d->reset && d->output == GH_POUT_TEXT && d->seq)
 		ret = gh_buf_puts(&d->buf, "\n");
-	for (size_t i = 0; i < n && !ret; i++) {
-		struct overlay_ctx o = {.p = d->p, .e = &list[i]};
-		struct gh_event ev = {.data = list[i].key, .len = d->p->key_size,
+	for (size_t i = 0; i < n_st && !ret; i++) {
+		struct entry e = {.key = st[i].ids_key, .count = st[i].count};
+		struct overlay_ctx o = {.p = d->p, .e = &e, .fr = &st[i].fr};
+		struct gh_event ev = {.data = e.key, .len = d->p->key_size,
 				      .overlay = overlay, .overlay_ctx = &o};
 
-		if (!list[i].count || !gh_profile_keep(d, &ev))
-			continue;
-		if (d->output == GH_POUT_TEXT && shown >= d->top)
-			break;
-		ret = frames_of(d, stacks_fd, &list[i], &ev, &fr);
-		o.fr = &fr;
-		if (ret)
+		if (d->output == GH_POUT_TEXT && i >= d->top)
 			break;
 		switch (d->output) {
 		case GH_POUT_TEXT:
-			ret = put_report(d, &ev, &list[i], &fr);
+			ret = put_report(d, &ev, &e, &st[i].fr);
 			break;
 		case GH_POUT_FOLDED:
-			ret = put_folded(d, &ev, &list[i], &fr);
+			ret = put_folded(d, &ev, &e, &st[i].fr);
 			break;
 		default:
 			ret = gh_out_event(d->out, &ev);
@@ -335,14 +447,12 @@ int gh_profile_stacks_dump(struct gh_profile_dump *d)
 				ret = gh_out_flush(d->out);
 			break;
 		}
-		shown++;
 	}
 	if (!ret)
 		ret = gh_profile_write(d);
 	if (d->reset)
 		clear_stacks(stacks_fd);
-	gh_buf_free(&fr.user);
-	gh_buf_free(&fr.kernel);
+	free_stacks(st, n_st);
 	free_entries(list, n);
 	return ret;
 }
