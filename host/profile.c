@@ -497,20 +497,6 @@ static int attach_perf(struct prun *r, unsigned freq)
 	return 0;
 }
 
-static int write_ready_file(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "ready\n", 6) != 6) {
-		close(fd);
-		return -EIO;
-	}
-	close(fd);
-	return 0;
-}
-
 static void close_handles(struct prun *r)
 {
 	uv_close((uv_handle_t *)&r->interval, on_close);
@@ -570,7 +556,7 @@ int gh_profile_run(struct gh_gadget *g, struct gh_filter *filter, const struct g
 		fprintf(stderr, "gadgethost: sampling at %u Hz: %zu perf events\n", freq,
 			r.n_perf);
 	if (!ret && opts->ready_file)
-		ret = write_ready_file(opts->ready_file);
+		ret = gh_write_ready_file(opts->ready_file);
 	if (ret) {
 		close_handles(&r);
 		goto out;
