@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "field.h"
+#include "filter.h"
 #include "ksyms.h"
 #include "out.h"
 #include "profile_private.h"
@@ -373,7 +374,9 @@ static int collect(struct gh_profile_dump *d, int stacks_fd, const struct entry 
 				      .overlay = overlay, .overlay_ctx = &o};
 		struct stack *s = &st[m];
 
-		if (!list[i].count || !gh_profile_keep(d, &ev))
+		/* -F comes after merging: it may read samples */
+		if (!list[i].count ||
+		    (d->opts->accept && !d->opts->accept(d->opts->accept_ctx, &ev, d->seq)))
 			continue;
 		s->key = malloc(d->p->key_size);
 		s->ids_key = malloc(d->p->key_size);
@@ -426,14 +429,17 @@ int gh_profile_stacks_dump(struct gh_profile_dump *d)
 		ret = collect(d, stacks_fd, list, n, &st, &n_st);
 	if (!ret && d->reset && d->output == GH_POUT_TEXT && d->seq)
 		ret = gh_buf_puts(&d->buf, "\n");
-	for (size_t i = 0; i < n_st && !ret; i++) {
+	for (size_t i = 0, shown = 0; i < n_st && !ret; i++) {
 		struct entry e = {.key = st[i].ids_key, .count = st[i].count};
 		struct overlay_ctx o = {.p = d->p, .e = &e, .fr = &st[i].fr};
 		struct gh_event ev = {.data = e.key, .len = d->p->key_size,
 				      .overlay = overlay, .overlay_ctx = &o};
 
-		if (d->output == GH_POUT_TEXT && i >= d->top)
+		if (d->filter && !gh_filter_match(d->filter, &d->g->schema, &ev))
+			continue;
+		if (d->output == GH_POUT_TEXT && shown >= d->top)
 			break;
+		shown++;
 		switch (d->output) {
 		case GH_POUT_TEXT:
 			ret = put_report(d, &ev, &e, &st[i].fr);
