@@ -142,7 +142,7 @@ int gh_elf_syms_load(struct gh_elf_syms **out, const char *path)
 		if (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM)
 			ret = read_symtab(e, elf, scn, &sh);
 	}
-	if (!ret)
+	if (!ret && e->n) /* a stripped static binary may have none */
 		qsort(e->syms, e->n, sizeof(*e->syms), cmp_esym);
 out:
 	if (elf)
