@@ -56,6 +56,12 @@ struct gh_profile_dump {
 	struct gh_usyms *usyms;
 };
 
+/* -o name (NULL: the default) for p: 0, or -EINVAL. */
+int gh_profile_parse_output(const struct gh_profile *p, const char *name,
+			    enum gh_profile_output *o);
+/* A uint param (the script's or the kind's): its value, def when there is
+ * no such param, (unsigned)-1 when it is no number. */
+unsigned gh_profile_param_uint(struct gh_gadget *g, const char *key, unsigned def);
 /* Whether a key passes the container judge, -F and the Lua filter. */
 bool gh_profile_keep(struct gh_profile_dump *d, struct gh_event *ev);
 /* Write d->buf to stdout and empty it: 0 or -errno. */
