@@ -210,7 +210,8 @@ def parse_folded(text):
 def test_cpu_folded():
     """-o folded: the hottest stack of the spinner is comm;...;main;
     gh_spin_outer;gh_spin_here, with about as many samples as 49 Hz for
-    its time"""
+    its time.  The spinner has exited when the stacks are printed: its
+    mappings were read while it ran (the host's one-second look)"""
     require_bpf()
     s = Spinner()
     try:
