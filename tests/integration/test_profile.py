@@ -294,6 +294,26 @@ def test_cpu_kernel_only():
     check(all(e["userStack"] == [] for e in evs), "a user stack with --kernel-only", evs)
 
 
+def test_cpu_interval():
+    """--interval 1: a report each second, each starting anew (the samples
+    over all of them are the spinner's CPU time once)"""
+    require_bpf()
+    s = Spinner()
+    try:
+        with Tracer("profile/cpu.lua", "--comm", s.comm, "--interval", "1") as t:
+            s.run(3)
+            time.sleep(0.5)
+        t.check_clean_exit()
+    finally:
+        s.close()
+    evs = t.events()
+    hot = [e for e in evs if e["userStack"][:3] == ["gh_spin_here", "gh_spin_outer", "main"]
+           and not e["kernelStack"]]
+    check(len(hot) >= 2, "wanted the spinner's stack in several intervals", evs)
+    total = sum(e["samples"] for e in evs)
+    check(49 * 3 * 0.5 <= total <= 49 * 3 * 1.5, "%d samples for 3 s at 49 Hz" % total, evs)
+
+
 def test_cpu_in_container():
     """a static spinner inside a runc container, profiled with -c: its
     stack symbolized from the container's own binary (/proc/PID/root), the
@@ -342,5 +362,5 @@ def test_bad_output():
 
 if __name__ == "__main__":
     main([test_block_io_json, test_block_io_chart, test_block_io_interval, test_cpu_folded,
-          test_cpu_report, test_cpu_json_user_only, test_cpu_kernel_only, test_cpu_in_container,
-          test_bad_output])
+          test_cpu_report, test_cpu_json_user_only, test_cpu_kernel_only, test_cpu_interval,
+          test_cpu_in_container, test_bad_output])
