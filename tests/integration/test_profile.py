@@ -5,6 +5,7 @@ a busy loop in a known function of a program the test compiles (with frame
 pointers), on the host and in a runc container."""
 
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import time
 import containers
 from gh import (GH_BIN, Skip, Tracer, check, excerpt, main, require_bpf, unique)
 
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
          "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 
@@ -346,6 +348,66 @@ def test_cpu_in_container():
     check(hot == max(evs, key=lambda e: e["samples"]), "not the container's hottest", evs)
 
 
+CUSTOM_BPF = r"""
+#include <gadget/gadget.h>
+#include <gadget/histogram.h>
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gadget_hist);
+} sizes SEC(".maps");
+GADGET_HISTOGRAM(writes, sizes, bytes);
+SEC("tracepoint/syscalls/sys_enter_write")
+int enter_write(struct syscall_trace_enter *ctx)
+{
+	__u32 zero = 0;
+
+	if (gadget_should_discard())
+		return 0;
+	gadget_hist_add(bpf_map_lookup_elem(&sizes, &zero), ctx->args[2]);
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+
+def test_custom_histogram():
+    """a histogram gadget of one's own is a .bpf.c and a .lua: write sizes
+    in an array map of one histogram (key __u32), unit "bytes", --comm;
+    a dd of 10 writes of 1000 bytes is exactly 10 in [512, 1023]"""
+    require_bpf()
+    if not shutil.which("clang"):
+        raise Skip("no clang")
+    d = tempfile.mkdtemp(prefix="gh-prof-custom-")
+    try:
+        with open(os.path.join(d, "sizes.bpf.c"), "w") as f:
+            f.write(CUSTOM_BPF)
+        with open(os.path.join(d, "sizes.lua"), "w") as f:
+            f.write('return { name = "write sizes", object = "sizes.bpf.o" }\n')
+        p = subprocess.run(["clang", "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_" + {"x86_64": "x86", "aarch64": "arm64"}.get(
+                                platform.machine(), platform.machine()),
+                            "-I" + os.path.join(SOURCE_DIR, "sdk", "include"),
+                            "-I" + os.path.join(SOURCE_DIR, "sdk", "vmlinux"), "-c",
+                            os.path.join(d, "sizes.bpf.c"), "-o", os.path.join(d, "sizes.bpf.o")],
+                           stderr=subprocess.PIPE, text=True)
+        check(p.returncode == 0, "clang failed", p.stderr)
+        comm = unique("dd")[:15]
+        dd = os.path.join(d, comm)
+        shutil.copy2(shutil.which("dd"), dd)
+        with Tracer(os.path.join(d, "sizes.lua"), "--comm", comm) as t:
+            subprocess.run([dd, "if=/dev/zero", "of=/dev/null", "bs=1000", "count=10",
+                            "status=none"], check=True)
+        t.check_clean_exit()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    evs = t.events()
+    check(len(evs) == 1 and set(evs[0]) == {"unit", "buckets"} and evs[0]["unit"] == "bytes",
+          "one histogram, no key fields", evs)
+    got = [(b["start"], b["count"]) for b in evs[0]["buckets"] if b["count"]]
+    check(got == [(512, 10)], "wanted exactly 10 writes in [512, 1023]", evs)
+
+
 def test_bad_output():
     """-o yaml is no format of a profile: one line, exit 1"""
     require_bpf()
@@ -363,4 +425,4 @@ def test_bad_output():
 if __name__ == "__main__":
     main([test_block_io_json, test_block_io_chart, test_block_io_interval, test_cpu_folded,
           test_cpu_report, test_cpu_json_user_only, test_cpu_kernel_only, test_cpu_interval,
-          test_cpu_in_container, test_bad_output])
+          test_cpu_in_container, test_custom_histogram, test_bad_output])
