@@ -119,6 +119,22 @@ def test_block_io_json():
     check_buckets(h, N_IOS)
 
 
+def test_block_io_queued():
+    """--queued (from block_rq_insert, or issue for requests never queued):
+    still each write exactly once"""
+    require_bpf()
+    loop = LoopDevice()
+    try:
+        with Tracer("profile/block-io.lua", "--disks", "--queued") as t:
+            loop.write(N_IOS)
+        t.check_clean_exit()
+    finally:
+        loop.close()
+    mine = loop_histograms(t.events(), loop)
+    check(len(mine) == 1, "wanted one histogram of %s" % loop.dev, t.events())
+    check_buckets(mine[0], N_IOS)
+
+
 CHART_HEADER = "     usecs               : count    distribution"
 CHART_LINE = re.compile(r"^ {0,10}(\d+) -> (\d+) +: (\d+) +\|([* ]{40})\|$")
 
@@ -423,6 +439,6 @@ def test_bad_output():
 
 
 if __name__ == "__main__":
-    main([test_block_io_json, test_block_io_chart, test_block_io_interval, test_cpu_folded,
+    main([test_block_io_json, test_block_io_queued, test_block_io_chart, test_block_io_interval, test_cpu_folded,
           test_cpu_report, test_cpu_json_user_only, test_cpu_kernel_only, test_cpu_interval,
           test_cpu_in_container, test_custom_histogram, test_bad_output])
