@@ -37,14 +37,7 @@ struct overlay_ctx {
 	const struct frames *fr;
 };
 
-static int cmp_entry(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-
-	return x->count > y->count ? -1 : x->count < y->count;
-}
-
-static int32_t stack_id(const struct gh_profile *p, const uint8_t *key, int off)
+static int32_t stack_id(const uint8_t *key, int off)
 {
 	int32_t id;
 
@@ -105,10 +98,10 @@ static int frames_of(struct gh_profile_dump *d, int stacks_fd, const struct entr
 
 	gh_buf_reset(&fr->user);
 	gh_buf_reset(&fr->kernel);
-	ret = symbolize(d, stacks_fd, stack_id(d->p, e->key, d->p->user_off), true, pid,
+	ret = symbolize(d, stacks_fd, stack_id(e->key, d->p->user_off), true, pid,
 			&fr->user, &fr->n_user, &fr->user_missed);
 	if (!ret)
-		ret = symbolize(d, stacks_fd, stack_id(d->p, e->key, d->p->kernel_off), false, pid,
+		ret = symbolize(d, stacks_fd, stack_id(e->key, d->p->kernel_off), false, pid,
 				&fr->kernel, &fr->n_kernel, &fr->kernel_missed);
 	return ret;
 }
@@ -259,7 +252,6 @@ static int read_counts(struct gh_profile_dump *d, int fd, struct entry **out, si
 		free_entries(list, n);
 		return ret;
 	}
-	qsort(list, n, sizeof(*list), cmp_entry);
 	*out = list;
 	*n_out = n;
 	return 0;
