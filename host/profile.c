@@ -275,21 +275,6 @@ unsigned gh_profile_param_uint(struct gh_gadget *g, const char *key, unsigned de
 	return (unsigned)v;
 }
 
-bool gh_profile_keep(struct gh_profile_dump *d, struct gh_event *ev)
-{
-	struct gh_lua *lua = d->g->lua;
-
-	if (d->opts->accept && !d->opts->accept(d->opts->accept_ctx, ev, d->seq))
-		return false;
-	if (d->filter && !gh_filter_match(d->filter, &d->g->schema, ev))
-		return false;
-	/* stacks carry their own overlay (samples, stacks): no Lua there */
-	if (d->p->kind == GH_PROFILE_HISTOGRAM && gh_lua_has_filter(lua) &&
-	    gh_lua_filter(lua, ev) <= 0)
-		return false;
-	return true;
-}
-
 int gh_profile_write(struct gh_profile_dump *d)
 {
 	size_t done = 0;

@@ -137,6 +137,22 @@ static int put_json(struct gh_profile_dump *d, const struct gh_event *ev, const 
 	return ret ? ret : gh_buf_puts(&d->buf, "}\n");
 }
 
+/* As events go: the container judge, the Lua filter and enrich, then -F
+ * (which may read what enrich set).  The Lua overlay stays on ev until
+ * gh_lua_event_done(). */
+static bool keep(struct gh_profile_dump *d, struct gh_event *ev)
+{
+	struct gh_lua *lua = d->g->lua;
+
+	if (d->opts->accept && !d->opts->accept(d->opts->accept_ctx, ev, d->seq))
+		return false;
+	if (gh_lua_has_filter(lua) && gh_lua_filter(lua, ev) <= 0)
+		return false;
+	if (gh_lua_has_enrich(lua) && gh_lua_enrich(lua, ev) < 0)
+		return false;
+	return !d->filter || gh_filter_match(d->filter, &d->g->schema, ev);
+}
+
 int gh_profile_hist_dump(struct gh_profile_dump *d)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(d->g->obj, d->p->map_name);
@@ -151,9 +167,7 @@ int gh_profile_hist_dump(struct gh_profile_dump *d)
 	for (size_t i = 0; i < n && !ret; i++) {
 		struct gh_event ev = {.data = hists[i].key, .len = d->p->key_size};
 
-		if (!gh_hist_total(hists[i].slots, n_slots) || !gh_profile_keep(d, &ev))
-			goto next;
-		if (gh_lua_has_enrich(lua) && gh_lua_enrich(lua, &ev) < 0)
+		if (!gh_hist_total(hists[i].slots, n_slots) || !keep(d, &ev))
 			goto next;
 		if (json) {
 			ret = put_json(d, &ev, hists[i].slots, n_slots);

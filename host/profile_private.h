@@ -62,8 +62,6 @@ int gh_profile_parse_output(const struct gh_profile *p, const char *name,
 /* A uint param (the script's or the kind's): its value, def when there is
  * no such param, (unsigned)-1 when it is no number. */
 unsigned gh_profile_param_uint(struct gh_gadget *g, const char *key, unsigned def);
-/* Whether a key passes the container judge, -F and the Lua filter. */
-bool gh_profile_keep(struct gh_profile_dump *d, struct gh_event *ev);
 /* Write d->buf to stdout and empty it: 0 or -errno. */
 int gh_profile_write(struct gh_profile_dump *d);
 /* The value of a key field as JSON ("name":value), appended to b. */

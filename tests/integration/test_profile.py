@@ -140,18 +140,21 @@ CHART_LINE = re.compile(r"^ {0,10}(\d+) -> (\d+) +: (\d+) +\|([* ]{40})\|$")
 
 
 def test_block_io_chart():
-    """the default output: biolatency's chart, under the disk's name"""
+    """the default output: biolatency's chart, under the disk's name;
+    -F on the name Lua's enrich gives the disk keeps that disk only"""
     require_bpf()
     loop = LoopDevice()
     try:
-        with Tracer("profile/block-io.lua", "--disks", fmt=None) as t:
+        with Tracer("profile/block-io.lua", "--disks", "-F", "disk==" + loop.name,
+                    fmt=None) as t:
             loop.write(N_IOS)
         t.check_clean_exit()
     finally:
         loop.close()
     lines = t.stdout.splitlines()
     title = "disk = %s, major = %d, minor = %d" % (loop.name, loop.major, loop.minor)
-    check(title in lines, "no '%s' line" % title, t.stdout)
+    check([l for l in lines if l.startswith("disk = ")] == [title],
+          "wanted the chart of %s only" % loop.name, t.stdout)
     at = lines.index(title)
     check(lines[at + 1] == CHART_HEADER, "the header is not biolatency's", lines[at + 1])
     rows = []
