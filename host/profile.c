@@ -225,6 +225,14 @@ int gh_profile_add_fields(struct gh_gadget *g, char *err, size_t errlen)
 	return ret == -ENOMEM ? fail(err, errlen, ret, "out of memory") : ret;
 }
 
+void gh_profile_set_interval_ms(struct gh_gadget *g, uint64_t ms)
+{
+	if (!g->profile)
+		return;
+	g->profile->interval_ms = ms;
+	g->profile->interval_set = true;
+}
+
 bool gh_profile_host_wide(const struct gh_gadget *g)
 {
 	return g->profile && g->schema.mntns_field < 0;

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <bpf/btf.h>
 
@@ -43,6 +44,10 @@ int gh_profile_check_output(const struct gh_gadget *g, const char *name, char *e
  * print.  fields: the key fields to show (--fields).  0 or -errno. */
 int gh_profile_run(struct gh_gadget *g, struct gh_filter *filter, const struct gh_run_opts *opts,
 		   const char *output, const int *fields, size_t n_fields);
+/* Print every ms milliseconds (0: once, at the end), overriding the
+ * kind's --interval param: for a command line whose --interval is a
+ * generic option. */
+void gh_profile_set_interval_ms(struct gh_gadget *g, uint64_t ms);
 void gh_profile_free(struct gh_profile *p);
 
 #endif

@@ -33,6 +33,8 @@ struct gh_profile {
 	int user_off, kernel_off; /* stacks: id members in the key, -1: none */
 	int pid_field;      /* stacks: the key's pid, for user symbols */
 	int f_samples, f_user, f_kernel; /* stacks: virtual fields */
+	uint64_t interval_ms; /* gh_profile_set_interval_ms(); 0: the param's */
+	bool interval_set;
 };
 
 struct gh_ksyms;

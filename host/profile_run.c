@@ -27,7 +27,7 @@ struct prun {
 	uv_signal_t sigint, sigterm;
 	struct bpf_link **perf_links;
 	size_t n_perf;
-	unsigned interval_s;
+	uint64_t interval_ms; /* 0: print once, at the end */
 	int out_error;
 	bool stopping;
 };
@@ -180,13 +180,13 @@ int gh_profile_run(struct gh_gadget *g, struct gh_filter *filter, const struct g
 	struct prun r = {.d = {.g = g, .p = g->profile, .filter = filter, .opts = opts,
 			       .fields = fields, .n_fields = n_fields, .buf = GH_BUF_INIT}};
 	unsigned freq = gh_profile_param_uint(g, "frequency", 49);
+	unsigned interval_s = gh_profile_param_uint(g, "interval", 0);
 	int ret;
 
 	if (gh_profile_parse_output(g->profile, output, &r.d.output))
 		return -EINVAL; /* checked before */
-	r.interval_s = gh_profile_param_uint(g, "interval", 0);
 	r.d.top = gh_profile_param_uint(g, "top", 20);
-	if (r.interval_s == (unsigned)-1 || r.d.top == (unsigned)-1 ||
+	if (interval_s == (unsigned)-1 || r.d.top == (unsigned)-1 ||
 	    (g->profile->kind == GH_PROFILE_STACKS && (freq == (unsigned)-1 || !freq))) {
 		fprintf(stderr, "gadgethost: --interval, --top and --frequency take a whole "
 			"number (--frequency at least 1)\n");
@@ -194,7 +194,9 @@ int gh_profile_run(struct gh_gadget *g, struct gh_filter *filter, const struct g
 	}
 	if (filter && gh_filter_empty(filter))
 		r.d.filter = NULL;
-	r.d.reset = r.interval_s > 0;
+	r.interval_ms = g->profile->interval_set ? g->profile->interval_ms
+						 : interval_s * 1000ULL;
+	r.d.reset = r.interval_ms > 0;
 	if (g->profile->kind == GH_PROFILE_STACKS) {
 		bool json = r.d.output == GH_POUT_JSON || r.d.output == GH_POUT_JSONPRETTY;
 
@@ -223,7 +225,7 @@ int gh_profile_run(struct gh_gadget *g, struct gh_filter *filter, const struct g
 		fprintf(stderr, "gadgethost: sampling at %u Hz: %zu perf events\n", freq,
 			r.n_perf);
 	if (!ret && opts->ready_file)
-		ret = gh_write_ready_file(opts->ready_file);
+		ret = gh_run_write_ready_file(opts->ready_file);
 	if (ret) {
 		close_handles(&r);
 		goto out;
@@ -232,9 +234,8 @@ int gh_profile_run(struct gh_gadget *g, struct gh_filter *filter, const struct g
 	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
 	if (opts->timeout_ms)
 		uv_timer_start(&r.timeout, on_timeout, opts->timeout_ms, 0);
-	if (r.interval_s)
-		uv_timer_start(&r.interval, on_interval, r.interval_s * 1000ULL,
-			       r.interval_s * 1000ULL);
+	if (r.interval_ms)
+		uv_timer_start(&r.interval, on_interval, r.interval_ms, r.interval_ms);
 	if (g->profile->kind == GH_PROFILE_STACKS && g->profile->user_off >= 0)
 		uv_timer_start(&r.remember, on_remember, REMEMBER_MS, REMEMBER_MS);
 	uv_run(r.loop, UV_RUN_DEFAULT);

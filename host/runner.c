@@ -259,7 +259,7 @@ static void on_close(uv_handle_t *h)
 }
 
 
-int gh_write_ready_file(const char *path)
+int gh_run_write_ready_file(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
@@ -323,7 +323,7 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	if (!ret)
 		ret = gh_out_flush(out);
 	if (!ret && opts->ready_file)
-		ret = gh_write_ready_file(opts->ready_file);
+		ret = gh_run_write_ready_file(opts->ready_file);
 	if (ret) {
 		fprintf(stderr, "gadgethost: %s\n", strerror(-ret));
 	} else {

@@ -29,7 +29,8 @@ struct gh_run_opts {
  * 0, or -errno when output failed (a closed pipe is not a failure). */
 int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	   const struct gh_run_opts *opts);
-/* Create opts->ready_file ("ready\n"): 0 or -errno. */
-int gh_write_ready_file(const char *path);
+
+/* The --ready-file: created with "ready\n" once the gadget is attached. */
+int gh_run_write_ready_file(const char *path);
 
 #endif
