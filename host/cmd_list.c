@@ -196,8 +196,9 @@ int gh_cmd_info(int argc, char **argv)
 	if (g->table)
 		gh_table_gadget_describe(g, stdout);
 	else
-		printf("object:      %s (struct %s through ring buffer %s)\n\n", g->object_path,
-		       g->schema.struct_name, g->map_name);
+		printf("object:      %s (struct %s %s %s)\n\n", g->object_path,
+		       g->schema.struct_name,
+		       g->profile ? "aggregated in map" : "through ring buffer", g->map_name);
 	printf("%-20s %-10s %-8s %s\n", "FIELD", "TYPE", "COLUMN", "DESCRIPTION");
 	for (size_t i = 0; i < g->n_all_fields; i++) {
 		const struct gh_field *f = &g->schema.fields[g->all_fields[i]];

@@ -12,6 +12,7 @@
 #include "gadget.h"
 #include "lua_script.h"
 #include "out.h"
+#include "profile.h"
 #include "run_containers.h"
 #include "runner.h"
 #include "table_gadget.h"
@@ -20,6 +21,7 @@
 struct run_args {
 	const char *gadget;
 	enum gh_out_format fmt;
+	const char *output; /* -o as given: profile gadgets have formats of their own */
 	const char **filters;
 	size_t n_filters;
 	const char *fields;
@@ -34,8 +36,10 @@ struct run_args {
 	struct gh_run_containers_opts copts;
 	struct gh_table_run_opts table; /* top and snapshot gadgets */
 	const char *sort;
-	bool table_option;  /* --sort, --max-rows or --interval given */
+	bool table_option;  /* --sort or --max-rows given */
+	bool interval_given; /* --interval: tops, profiles */
 	bool help;
+	bool profile; /* the gadget is a profile gadget (profile.h) */
 };
 
 static int usage_error(const char *fmt, ...)
@@ -154,13 +158,15 @@ static int set_table_option(struct run_args *a, const char *opt, const char *val
 {
 	uint32_t n;
 
+	if (!strcmp(opt, "--interval")) {
+		a->interval_given = true;
+		return parse_seconds(opt, val, &a->table.interval_ms);
+	}
 	a->table_option = true;
 	if (!strcmp(opt, "--sort")) {
 		a->sort = val;
 		return 0;
 	}
-	if (!strcmp(opt, "--interval"))
-		return parse_seconds(opt, val, &a->table.interval_ms);
 	if (parse_u32(opt, val, &n))
 		return 1;
 	a->table.max_rows = n;
@@ -170,7 +176,8 @@ static int set_table_option(struct run_args *a, const char *opt, const char *val
 static int set_generic(struct run_args *a, const char *opt, const char *val)
 {
 	if (!strcmp(opt, "-o") || !strcmp(opt, "--output")) {
-		if (gh_out_format_parse(val, &a->fmt))
+		a->output = val;
+		if (gh_out_format_parse(val, &a->fmt) && !a->profile)
 			return usage_error("-o: unknown output format \"%s\" (columns, json, "
 					   "jsonpretty, yaml)", val);
 		return 0;
@@ -357,7 +364,7 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  --timeout SECONDS     stop after this long\n"
 	       "  --sort [-]F,[-]G      top, snapshot: sort rows (-: descending)\n"
 	       "  --max-rows N          top, snapshot: print the first N rows\n"
-	       "  --interval SECONDS    top: one table this often (default 1)\n"
+	       "  --interval SECONDS    top: one table this often (default 1); profile: print and start anew\n"
 	       "  --pid --tid --uid --gid --comm   filter in the kernel\n"
 	       "  --mntnsid ID[,ID]     only these mount namespaces, in the kernel\n"
 	       "  -c, --containername NAME   only these containers (globs, repeatable);\n"
@@ -492,7 +499,15 @@ int gh_cmd_run(int argc, char **argv)
 		usage_error("%s", err);
 		return 1;
 	}
+	a.profile = g->profile != NULL;
 	ret = parse_args(&a, g, argc, argv);
+	if (!ret && g->profile && gh_profile_check_output(g, a.output, err, sizeof(err)))
+		ret = usage_error("%s", err);
+	/* a profile whose key has no mount namespace sees the whole host */
+	if (!ret && gh_profile_host_wide(g) && !a.copts.select.n_names &&
+	    !a.copts.select.k8s_namespace && !a.copts.select.k8s_pod &&
+	    !a.copts.select.k8s_container)
+		a.copts.host = true;
 	if (!ret && a.help) {
 		print_gadget_help(g);
 		goto out;
@@ -504,8 +519,13 @@ int gh_cmd_run(int argc, char **argv)
 				  "combined with -c or --k8s-* (use -F runtime.containerName==NAME "
 				  "to filter those in userspace)");
 	if (!ret && a.table_option && !g->table)
-		ret = usage_error("--sort, --max-rows and --interval are for top and snapshot "
-				  "gadgets; %s is a tracer", g->name);
+		ret = usage_error("--sort and --max-rows are for top and snapshot gadgets; %s is "
+				  "not one", g->name);
+	if (!ret && a.interval_given && !g->table && !g->profile)
+		ret = usage_error("--interval is for top and profile gadgets; %s is a tracer",
+				  g->name);
+	if (!ret && a.interval_given && g->profile)
+		gh_profile_set_interval_ms(g, a.table.interval_ms);
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
 	if (!ret)
@@ -543,7 +563,8 @@ int gh_cmd_run(int argc, char **argv)
 		ret = usage_error("%s", err);
 	if (!ret && gh_gadget_load(g, a.run.verbose, err, sizeof(err)))
 		ret = usage_error("%s", err);
-	if (!ret && gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
+	if (!ret && !g->profile &&
+	    gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
 		ret = usage_error("out of memory");
 	if (!ret) {
 		uv_loop_init(&loop);
@@ -563,6 +584,8 @@ int gh_cmd_run(int argc, char **argv)
 	}
 	if (!ret && g->table) {
 		ret = run_table(&a, g, out, filter, rc);
+	} else if (!ret && g->profile) {
+		ret = gh_profile_run(g, filter, &a.run, a.output, fields, n_fields) ? 1 : 0;
 	} else if (!ret) {
 		if (gh_lua_has_format(g->lua))
 			gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);

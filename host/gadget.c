@@ -19,6 +19,7 @@
 #include "lua_script.h"
 #include "packet_socket.h"
 #include "params.h"
+#include "profile.h"
 #include "search_path.h"
 #include "table_gadget.h"
 #include "tracefs.h"
@@ -210,8 +211,10 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 	if (!ret && (ret = gh_table_gadget_open(g, err, errlen)) > 0)
 		ret = 0; /* a top or a snapshot: its schema is built */
 	if (!ret && !g->table)
+		ret = gh_profile_open(g, &struct_id, err, errlen);
+	if (!ret && !g->table && !g->profile)
 		ret = find_tracer(g, &struct_id, err, errlen);
-	if (!ret && !g->table) {
+	if (!ret && !g->table && struct_id) {
 		char why[256];
 
 		ret = gh_btf_schema(bpf_object__btf(g->obj), struct_id, &g->schema, why,
@@ -221,7 +224,9 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 	}
 	if (!ret && (ret = gh_container_fields_add(&g->schema)) > 0)
 		ret = 0;
-	if (!ret && !g->table) {
+	if (!ret && g->profile)
+		ret = gh_profile_add_fields(g, err, errlen);
+	if (!ret && !g->table && !g->profile) {
 		g->events = bpf_object__find_map_by_name(g->obj, g->map_name);
 		if (!g->events)
 			ret = fail(err, errlen, -ENOENT, "%s: no map \"%s\"", g->object_path,
@@ -570,6 +575,8 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 			continue; /* attached to sockets, per network namespace */
 		if (gh_table_gadget_is_iterator(prog))
 			continue; /* opened by each snapshot */
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+			continue; /* attached to perf events by the profile run */
 		link = bpf_program__attach(prog);
 		ret = libbpf_get_error(link);
 		if (ret)
@@ -592,7 +599,7 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 		return fail(err, errlen, ret, "%s: preparing its socket programs: %s",
 			    g->object_path, strerror(-ret));
 	if (!g->events)
-		return 0; /* a top or a snapshot */
+		return 0; /* a top, a snapshot or a profile gadget */
 	g->ringbuf_size = bpf_map__max_entries(g->events);
 	if (verbose)
 		fprintf(stderr, "gadgethost: ring buffer %s, %u bytes; lost-event counter %s; "
@@ -629,6 +636,7 @@ void gh_gadget_close(struct gh_gadget *g)
 	free(g->mntns);
 	free(g->mntns_skip);
 	bpf_object__close(g->obj);
+	gh_profile_free(g->profile);
 	gh_lua_close(g->lua);
 	gh_schema_free(&g->schema);
 	gh_table_gadget_free(g->table);

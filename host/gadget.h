@@ -20,6 +20,7 @@ struct bpf_map;
 struct gh_lua;
 struct gh_packet_sockets;
 struct gh_table_gadget;
+struct gh_profile;
 
 struct gh_param {
 	char *key;         /* command line: --key[=value] */
@@ -90,6 +91,9 @@ struct gh_gadget {
 	 * a tracer */
 	struct gh_table_gadget *table;
 	char *sort;         /* tables: the script's default --sort, or NULL */
+	/* a profile gadget (GADGET_HISTOGRAM, GADGET_STACKS: profile.h), or
+	 * NULL for a tracer; events is NULL then */
+	struct gh_profile *profile;
 
 	/* the SDK's counters, in the kernel's .bss pages mapped after load
 	 * (NULL if absent) */

@@ -423,7 +423,7 @@ static int apply_field(struct gh_lua *lua, struct gh_schema *s, const char *name
 		ret = opt_string(lua, "align", &align, err, errlen);
 	if (!ret && !f->description)
 		ret = opt_string(lua, "description", &f->description, err, errlen);
-	if (!ret && f->kind == GH_KIND_VIRTUAL)
+	if (!ret && f->kind == GH_KIND_VIRTUAL && !f->virtual_type)
 		ret = opt_string(lua, "type", &f->virtual_type, err, errlen);
 	if (ret)
 		goto out;

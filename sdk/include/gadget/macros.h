@@ -9,6 +9,10 @@
  *                                              a row per entry (key, value)
  *   GADGET_SNAPSHOTTER(process, proc, prog);   snapshot "process": the
  *                                              iterator prog writes struct proc
+ *   GADGET_HISTOGRAM(blockio, hists, usecs);   map "hists" holds log2
+ *                                              histograms (gadget/histogram.h)
+ *   GADGET_STACKS(cpu, counts, stacks);        map "counts" counts stack
+ *                                              samples (gadget/stacks.h)
  *
  * The host finds tracers by the BTF variables named
  * gadget_tracer_<name>___<map>: each is a pointer to the event struct, so
@@ -43,6 +47,25 @@
  * namespace they are opened in: the host opens one in each traced one. */
 #define GADGET_SNAPSHOTTER(name, struct_name, prog)                        \
 	struct struct_name *gadget_snapshotter_##name##___##prog           \
+		__attribute__((unused))
+
+/* Profilers: aggregates in maps, which the host reads at exit or every
+ * --interval instead of consuming a ring buffer.  The key of the map is
+ * read from its BTF (a struct: one histogram or one stack per key).
+ *
+ * A histogram map's values are struct gadget_hist; unit names the values
+ * the gadget adds (usecs, msecs, nsecs, bytes...), printed over the chart. */
+#define GADGET_HISTOGRAM(name, map, unit)                                  \
+	struct gadget_hist *gadget_histogram_##name##___##map##___##unit   \
+		__attribute__((unused))
+
+/* A stack sampler: counts (a hash map: key struct with gadget_user_stack
+ * and gadget_kernel_stack members, value __u64) and stacks (a
+ * BPF_MAP_TYPE_STACK_TRACE the ids point into).  The host opens one
+ * perf event per CPU at --frequency Hz and attaches every SEC("perf_event")
+ * program of the object to them. */
+#define GADGET_STACKS(name, counts, stacks)                                \
+	struct gadget_hist *gadget_stacks_##name##___##counts##___##stacks \
 		__attribute__((unused))
 
 /* A parameter is a const volatile global in .rodata: the host writes the
