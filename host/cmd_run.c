@@ -10,6 +10,8 @@
 
 #include "filter.h"
 #include "gadget.h"
+#include "lua_host.h"
+#include "lua_lifecycle.h"
 #include "lua_script.h"
 #include "out.h"
 #include "run_containers.h"
@@ -50,7 +52,7 @@ static const char *const value_options[] = {
 	"-o", "--output", "-F", "--filter", "--fields", "--timeout", "--pid", "--tid",
 	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", "-c", "--containername",
 	"--k8s-namespace", "--k8s-podname", "--k8s-containername", "--runc-root",
-	"--docker-socket", "--hook-dir", "--netns", NULL,
+	"--docker-socket", "--hook-dir", "--netns", "--interval", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -129,7 +131,7 @@ static int push_option(const char ***list, size_t *n, const char *val)
 	return 0;
 }
 
-static int parse_timeout(const char *text, uint64_t *ms)
+static int parse_seconds(const char *opt, const char *text, uint64_t *ms)
 {
 	char *end;
 	double sec;
@@ -137,7 +139,7 @@ static int parse_timeout(const char *text, uint64_t *ms)
 	errno = 0;
 	sec = strtod(text, &end);
 	if (errno || end == text || *end || sec <= 0 || sec > 1e9)
-		return usage_error("--timeout: \"%s\" is not a positive number of seconds", text);
+		return usage_error("%s: \"%s\" is not a positive number of seconds", opt, text);
 	*ms = (uint64_t)(sec * 1000 + 0.5);
 	if (!*ms)
 		*ms = 1;
@@ -166,7 +168,9 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 		return 0;
 	}
 	if (!strcmp(opt, "--timeout"))
-		return parse_timeout(val, &a->run.timeout_ms);
+		return parse_seconds(opt, val, &a->run.timeout_ms);
+	if (!strcmp(opt, "--interval"))
+		return parse_seconds(opt, val, &a->run.interval_ms);
 	if (!strcmp(opt, "--pid"))
 		return parse_u32(opt, val, &a->kf.pid);
 	if (!strcmp(opt, "--tid"))
@@ -306,6 +310,7 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  -F, --filter EXPR     field==value, != >= > <= < ~regex; commas AND\n"
 	       "  --fields LIST         a,b,c picks columns; +f,-g edits the defaults\n"
 	       "  --timeout SECONDS     stop after this long\n"
+	       "  --interval SECONDS    call the script's on_interval this often\n"
 	       "  --pid --tid --uid --gid --comm   filter in the kernel\n"
 	       "  --mntnsid ID[,ID]     only these mount namespaces, in the kernel\n"
 	       "  -c, --containername NAME   only these containers (globs, repeatable);\n"
@@ -397,6 +402,7 @@ int gh_cmd_run(int argc, char **argv)
 	struct gh_filter *filter = NULL;
 	struct gh_out *out = NULL;
 	struct gh_run_containers *rc = NULL;
+	struct gh_lua_host lua_host = {0};
 	uv_loop_t loop;
 	bool loop_used = false;
 	const char *name = find_gadget_name(argc, argv);
@@ -424,6 +430,9 @@ int gh_cmd_run(int argc, char **argv)
 		ret = usage_error("--host traces every process, in containers or not: it cannot be "
 				  "combined with -c or --k8s-* (use -F runtime.containerName==NAME "
 				  "to filter those in userspace)");
+	if (!ret && a.run.interval_ms && !gh_lua_has_hook(g->lua, "on_interval"))
+		ret = usage_error("--interval: %s has no on_interval function to call",
+				  g->script_path);
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
 	if (!ret)
@@ -480,11 +489,20 @@ int gh_cmd_run(int argc, char **argv)
 			ret = usage_error("watching containers failed");
 	}
 	if (!ret) {
+		lua_host.obj = g->obj;
+		lua_host.containers = g->schema.containers;
+		lua_host.select = a.copts.host ? NULL : &a.copts.select;
+		lua_host.out = out;
+		lua_host.doc_fmt = gh_lua_document_format(g->lua, a.fmt);
+		gh_lua_set_host(g->lua, &lua_host);
+		a.run.lua_host = &lua_host;
 		if (gh_lua_has_format(g->lua))
 			gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;
 	}
 out:
+	if (g)
+		gh_lua_set_host(g->lua, NULL);
 	gh_run_containers_free(rc);
 	if (loop_used) {
 		uv_run(&loop, UV_RUN_DEFAULT); /* the handles' closing */
