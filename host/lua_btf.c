@@ -303,8 +303,8 @@ static void encode_at(lua_State *L, int idx, const struct btf *btf, uint32_t id,
 			const char *s = lua_tolstring(L, idx, &len);
 
 			if (len > a->nelems || len > size)
-				luaL_error(L, "%s: %d bytes do not fit in %u", what, (int)len,
-					   a->nelems);
+				luaL_error(L, "%s: %d bytes do not fit in %d", what, (int)len,
+					   (int)a->nelems);
 			memcpy(p, s, len);
 			return;
 		}
@@ -313,8 +313,8 @@ static void encode_at(lua_State *L, int idx, const struct btf *btf, uint32_t id,
 				   is_byte(btf, a->type) ? " or a string" : "",
 				   luaL_typename(L, idx));
 		if (lua_rawlen(L, idx) > a->nelems)
-			luaL_error(L, "%s: %d elements do not fit in %u", what,
-				   (int)lua_rawlen(L, idx), a->nelems);
+			luaL_error(L, "%s: %d elements do not fit in %d", what,
+				   (int)lua_rawlen(L, idx), (int)a->nelems);
 		for (uint32_t i = 0; i < a->nelems && (i + 1) * (size_t)esize <= size; i++) {
 			if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TNIL) {
 				snprintf(sub, sizeof(sub), "%s[%u]", what, i + 1);
