@@ -23,7 +23,9 @@ struct syscall_bitmap {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	/* containers, and mount namespaces of no container (private ones of
+	 * host services) that pass as unknown: 8192 * 72 bytes */
+	__uint(max_entries, 8192);
 	__type(key, __u64); /* mount namespace id */
 	__type(value, struct syscall_bitmap);
 } syscalls SEC(".maps");

@@ -21,6 +21,9 @@ local function document(c, bits)
     runtime = { containerName = c.name, containerId = c.id, runtimeName = c.runtime },
     seccomp = seccomp.profile(names),
   }
+  -- in the order of the OCI spec's examples
+  gadget.ordered(doc.seccomp, { "defaultAction", "architectures", "syscalls" })
+  gadget.ordered(doc.seccomp.syscalls[1], { "names", "action" })
   if c.k8s then
     doc.k8s = { namespace = c.k8s.namespace, podName = c.k8s.podName,
                 containerName = c.k8s.containerName }
