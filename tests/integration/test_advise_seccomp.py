@@ -111,8 +111,9 @@ def test_interval_and_yaml():
               "one at the end", out[:2000])
         last = docs[-1]
         check("containerName: %s" % name in last, "the container's name", last)
-        check("defaultAction: SCMP_ACT_ERRNO" in last and "- nanosleep" in last
-              or "- clock_nanosleep" in last, "a YAML profile with sleep's syscall", last)
+        check("defaultAction: SCMP_ACT_ERRNO" in last and
+              ("- nanosleep" in last or "- clock_nanosleep" in last),
+              "a YAML profile with sleep's syscall", last)
 
 
 def test_bad_interval():
