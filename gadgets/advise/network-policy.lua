@@ -1,8 +1,10 @@
 -- advise/network-policy: a Kubernetes NetworkPolicy per pod, allowing the
--- TCP connections it made and accepted (ig's advise network-policy).
+-- TCP connections it made and accepted and the UDP flows it started or
+-- answered (ig's advise network-policy).
 --
--- Each connect (egress) and accept (ingress) of a pod's container is kept
--- as (pod, direction, peer address, port); the pods' own addresses are
+-- Each connect (egress) and accept (ingress) of a pod's container, and the
+-- first datagram of each UDP flow (gadget.netpol judges who started it), is
+-- kept as (pod, direction, peer address, port); the pods' own addresses are
 -- learned from their connections' local ends, so a peer that is a pod
 -- becomes a podSelector.  The manifests are written at the end (and every
 -- --interval) as YAML.
@@ -49,14 +51,16 @@ end
 
 return {
   name = "advise network-policy",
-  description = "Print a Kubernetes NetworkPolicy per pod: the TCP connections it made and accepted",
+  description = "Print a Kubernetes NetworkPolicy per pod: the TCP connections and UDP flows it made and accepted",
   object = "advise/network-policy.bpf.o",
   documents_only = true,
   document_format = "yaml",
 
   fields = {
     typeRaw = { hidden = true },
-    type = { from = "typeRaw", enum = { connect = 0, accept = 1 }, width = 7 },
+    type = { from = "typeRaw", enum = { connect = 0, accept = 1, udpsend = 2, udprecv = 3 },
+             width = 7 },
+    proto = { hidden = true, description = "6 (TCP) or 17 (UDP)" },
   },
 
   enrich = function(ev)
@@ -67,10 +71,13 @@ return {
     local key = pod_key(c.k8s)
     np:pod(key, { namespace = c.k8s.namespace, name = c.k8s.podName, labels = c.k8s.labels })
     np:address(ev.saddr, key)
-    if ev.typeRaw == 0 then
+    local t = ev.typeRaw
+    if t == 0 then
       np:connection(key, "egress", ev.daddr, ev.dport, "TCP")
-    else
+    elseif t == 1 then
       np:connection(key, "ingress", ev.daddr, ev.sport, "TCP")
+    else
+      np:udp(key, t == 2 and "send" or "recv", ev.daddr, ev.dport, ev.sport)
     end
   end,
 

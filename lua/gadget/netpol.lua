@@ -5,7 +5,13 @@
 --   np:pod(key, {namespace = ..., name = ..., labels = {...}})
 --   np:address(ip, key)                 -- ip is a local address of pod key
 --   np:connection(key, "egress" | "ingress", peer_ip, port, "TCP")
+--   np:udp(key, "send" | "recv", peer_ip, peer_port, local_port)
 --   np:policies()                       -- a list of NetworkPolicy tables
+--
+-- UDP has no connection: the first datagram of a flow (local port, peer,
+-- peer port) says who started it.  A pod that sends first needs egress to
+-- the peer's port and the replies it receives need nothing; a pod that
+-- receives first needs ingress on its own port and its replies nothing.
 --
 -- A peer whose address is some pod's becomes a podSelector (with a
 -- namespaceSelector when the namespaces differ); any other peer an
@@ -13,6 +19,12 @@
 -- policies do not apply to them.
 local M = {}
 M.__index = M
+
+-- an IPv4 address seen through an IPv6 socket (::ffff:10.0.0.1) is that
+-- IPv4 address
+local function plain(ip)
+  return ip and (ip:match("^::ffff:(%d+%.%d+%.%d+%.%d+)$") or ip)
+end
 
 local function is_loopback(ip)
   return ip:match("^127%.") ~= nil or ip == "::1" or ip:match("^::ffff:127%.") ~= nil
@@ -35,6 +47,7 @@ function M:pod(key, info)
 end
 
 function M:address(ip, key)
+  ip = plain(ip)
   if ip and ip ~= "" and not is_loopback(ip) and ip ~= "0.0.0.0" and ip ~= "::" then
     self.by_addr[ip] = key
   end
@@ -42,11 +55,30 @@ end
 
 function M:connection(key, direction, peer, port, protocol)
   local p = self.pods[key]
+  peer = plain(peer)
   if not p or is_loopback(peer) then
     return
   end
   local id = direction .. "|" .. peer .. "|" .. protocol .. "|" .. port
   p.conns[id] = { direction = direction, peer = peer, port = port, protocol = protocol }
+end
+
+function M:udp(key, kind, peer, peer_port, local_port)
+  local p = self.pods[key]
+  if not p then
+    return
+  end
+  p.udp = p.udp or {}
+  local flow = plain(peer) .. "|" .. peer_port .. "|" .. local_port
+  if p.udp[flow] then
+    return -- the flow's first datagram decided already
+  end
+  p.udp[flow] = kind
+  if kind == "send" then
+    self:connection(key, "egress", peer, peer_port, "UDP")
+  else
+    self:connection(key, "ingress", peer, local_port, "UDP")
+  end
 end
 
 local function copy(t)

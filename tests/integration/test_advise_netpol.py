@@ -2,7 +2,9 @@
 """advise/network-policy.lua: two runc "pods" (pod annotations and labels,
 each in a network namespace of its own on a bridge the test makes) talk
 to each other over TCP and to an "outside" host (a third namespace, no
-container); the NetworkPolicy manifests printed allow exactly that.
+container) over TCP and UDP, which also talks to one of them (TCP, UDP);
+the NetworkPolicy manifests printed allow exactly that: the UDP answers
+need no rule.
 
 The addresses (10.A.B.0/24) exist only inside the namespaces the test
 creates; nothing is sent anywhere else."""
@@ -29,6 +31,40 @@ for _ in range(int(sys.argv[2])):
     c, _ = s.accept()
     c.recv(100)
     c.close()
+"""
+
+# a UDP server answering one datagram (its reply needs no policy)
+UDP_SERVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+data, peer = s.recvfrom(100)
+s.sendto(b"re:" + data, peer)
+"""
+
+# a UDP client: a datagram to HOST:PORT until the answer comes
+UDP_CLIENT = """
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+for _ in range(75):
+    s.sendto(b"ask", (host, int(port)))
+    try:
+        s.recvfrom(100)
+        break
+    except OSError:
+        pass
+else:
+    sys.exit("no answer")
+"""
+
+# both at once, in one container: "tcp PORT N" and "udp PORT"
+WEB = """
+import subprocess, sys
+tcp = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2], sys.argv[3]])
+udp = subprocess.Popen([sys.executable, "-c", sys.argv[4], sys.argv[5]])
+sys.exit(tcp.wait() or udp.wait())
 """
 
 CLIENT = """
@@ -119,15 +155,19 @@ def test_policies_allow_exactly_what_was_seen():
         web_net, web_ip = lan.host("np-web", 1)
         cli_net, cli_ip = lan.host("np-cli", 2)
         ext_net, ext_ip = lan.host("np-ext", 3)
-        web = r.bundle("web-" + u, ["python3", "-c", SERVER, "8080", "2"], host_usr=True,
+        web = r.bundle("web-" + u, ["python3", "-c", WEB, SERVER, "8080", "2", UDP_SERVER, "7777"],
+                       host_usr=True,
                        network=web_net.path, hooks=HOOKS,
                        annotations=pod_annotations(ns_web, "web", {"app": "web", "tier": "be"}))
-        cli = r.bundle("cli-" + u, ["python3", "-c", CLIENT, web_ip + ":8080", ext_ip + ":9090"],
+        cli = r.bundle("cli-" + u, ["sh", "-c", 'python3 -c "$1" %s:8080 %s:9090 && '
+                                    'python3 -c "$2" %s:5353' % (web_ip, ext_ip, ext_ip),
+                                    "sh", CLIENT, UDP_CLIENT],
                        host_usr=True, network=cli_net.path, hooks=HOOKS,
                        annotations=pod_annotations(ns_cli, "client", {"app": "client"}))
         with Tracer("advise/network-policy.lua", "--k8s-namespace", "gh-np-%s-*" % u,
                     fmt=None, host=False) as t:
             ext_server = ext_net.popen("python3", "-c", SERVER, "9090", "1")
+            ext_udp = ext_net.popen("python3", "-c", UDP_SERVER, "5353")
             r.run("web-" + u, web)
             r.run("cli-" + u, cli)
             wait_stopped(r, "cli-" + u)
@@ -135,6 +175,9 @@ def test_policies_allow_exactly_what_was_seen():
             p = ext_net.popen("python3", "-c", CLIENT, web_ip + ":8080")
             check(p.wait(30) == 0, "the outside client failed", p.stderr.read())
             check(ext_server.wait(30) == 0, "the outside server failed", ext_server.stderr.read())
+            check(ext_udp.wait(30) == 0, "the outside UDP server failed", ext_udp.stderr.read())
+            p = ext_net.popen("python3", "-c", UDP_CLIENT, web_ip + ":7777")
+            check(p.wait(30) == 0, "the outside UDP client failed", p.stderr.read())
             wait_stopped(r, "web-" + u)
             time.sleep(0.3)
         t.check_clean_exit()
@@ -152,7 +195,8 @@ def test_policies_allow_exactly_what_was_seen():
                                "namespaceSelector": ns_sel(ns_web)}],
                        "ports": [{"port": 8080, "protocol": "TCP"}]},
                       {"to": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
-                       "ports": [{"port": 9090, "protocol": "TCP"}]}]}},
+                       "ports": [{"port": 9090, "protocol": "TCP"},
+                                 {"port": 5353, "protocol": "UDP"}]}]}},
         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
          "metadata": {"name": "web-network", "namespace": ns_web},
          "spec": {"podSelector": {"matchLabels": {"app": "web", "tier": "be"}},
@@ -162,7 +206,8 @@ def test_policies_allow_exactly_what_was_seen():
                                  "namespaceSelector": ns_sel(ns_cli)}],
                        "ports": [{"port": 8080, "protocol": "TCP"}]},
                       {"from": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
-                       "ports": [{"port": 8080, "protocol": "TCP"}]}]}},
+                       "ports": [{"port": 8080, "protocol": "TCP"},
+                                 {"port": 7777, "protocol": "UDP"}]}]}},
     ]
     check(docs == want, "the policies are not exactly the connections seen",
           "got:\n" + out, "want: " + json.dumps(want, indent=1), "stderr: " + excerpt(t.stderr))
