@@ -177,50 +177,42 @@ static __always_inline const void *msg_name(const struct user_msghdr *msg)
 	return name;
 }
 
-SEC("tracepoint/syscalls/sys_exit_sendto")
-int netpol_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+/* at the exit of a send or receive: the fd is argument 1; the peer's
+ * address argument 5 (sendto, recvfrom) or argument 2's msg_name */
+static __always_inline int udp_exit(struct trace_event_raw_sys_exit *ctx, __u8 type, bool msg)
 {
 	struct pt_regs *regs = gadget_syscall_regs();
+	const void *addr;
 
 	if (ctx->ret < 0)
 		return 0;
-	return udp_datagram(gadget_syscall_arg1(regs), (const void *)gadget_syscall_arg5(regs),
-			    TYPE_UDP_SEND);
+	addr = msg ? msg_name((const struct user_msghdr *)gadget_syscall_arg2(regs))
+		   : (const void *)gadget_syscall_arg5(regs);
+	return udp_datagram(gadget_syscall_arg1(regs), addr, type);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int netpol_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	return udp_exit(ctx, TYPE_UDP_SEND, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
 int netpol_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = gadget_syscall_regs();
-
-	if (ctx->ret < 0)
-		return 0;
-	return udp_datagram(gadget_syscall_arg1(regs),
-			    msg_name((const struct user_msghdr *)gadget_syscall_arg2(regs)),
-			    TYPE_UDP_SEND);
+	return udp_exit(ctx, TYPE_UDP_SEND, true);
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
 int netpol_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = gadget_syscall_regs();
-
-	if (ctx->ret < 0)
-		return 0;
-	return udp_datagram(gadget_syscall_arg1(regs), (const void *)gadget_syscall_arg5(regs),
-			    TYPE_UDP_RECV);
+	return udp_exit(ctx, TYPE_UDP_RECV, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvmsg")
 int netpol_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = gadget_syscall_regs();
-
-	if (ctx->ret < 0)
-		return 0;
-	return udp_datagram(gadget_syscall_arg1(regs),
-			    msg_name((const struct user_msghdr *)gadget_syscall_arg2(regs)),
-			    TYPE_UDP_RECV);
+	return udp_exit(ctx, TYPE_UDP_RECV, true);
 }
 
 char LICENSE[] SEC("license") = "GPL";
