@@ -10,6 +10,8 @@
 
 #include "filter.h"
 #include "gadget.h"
+#include "lua_host.h"
+#include "lua_lifecycle.h"
 #include "lua_script.h"
 #include "out.h"
 #include "profile.h"
@@ -364,7 +366,8 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  --timeout SECONDS     stop after this long\n"
 	       "  --sort [-]F,[-]G      top, snapshot: sort rows (-: descending)\n"
 	       "  --max-rows N          top, snapshot: print the first N rows\n"
-	       "  --interval SECONDS    top: one table this often (default 1); profile: print and start anew\n"
+	       "  --interval SECONDS    top: one table this often (default 1); profile: print\n"
+	       "                        and start anew; others: call the script's on_interval\n"
 	       "  --pid --tid --uid --gid --comm   filter in the kernel\n"
 	       "  --mntnsid ID[,ID]     only these mount namespaces, in the kernel\n"
 	       "  -c, --containername NAME   only these containers (globs, repeatable);\n"
@@ -483,6 +486,7 @@ int gh_cmd_run(int argc, char **argv)
 	struct gh_filter *filter = NULL;
 	struct gh_out *out = NULL;
 	struct gh_run_containers *rc = NULL;
+	struct gh_lua_host lua_host = {0};
 	uv_loop_t loop;
 	bool loop_used = false;
 	const char *name = find_gadget_name(argc, argv);
@@ -521,11 +525,14 @@ int gh_cmd_run(int argc, char **argv)
 	if (!ret && a.table_option && !g->table)
 		ret = usage_error("--sort and --max-rows are for top and snapshot gadgets; %s is "
 				  "not one", g->name);
-	if (!ret && a.interval_given && !g->table && !g->profile)
-		ret = usage_error("--interval is for top and profile gadgets; %s is a tracer",
-				  g->name);
 	if (!ret && a.interval_given && g->profile)
 		gh_profile_set_interval_ms(g, a.table.interval_ms);
+	else if (!ret && a.interval_given && !g->table) {
+		if (!gh_lua_has_hook(g->lua, "on_interval"))
+			ret = usage_error("--interval: %s has no on_interval function to call",
+					  g->script_path);
+		a.run.interval_ms = a.table.interval_ms;
+	}
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
 	if (!ret)
@@ -582,6 +589,16 @@ int gh_cmd_run(int argc, char **argv)
 		else if (sret)
 			ret = usage_error("watching containers failed");
 	}
+	if (!ret) {
+		/* gadget.map, gadget.emit, gadget.containers: every kind */
+		lua_host.obj = g->obj;
+		lua_host.containers = g->schema.containers;
+		lua_host.select = a.copts.host ? NULL : &a.copts.select;
+		lua_host.out = out;
+		lua_host.doc_fmt = gh_lua_document_format(g->lua, a.fmt);
+		gh_lua_set_host(g->lua, &lua_host);
+		a.run.lua_host = &lua_host;
+	}
 	if (!ret && g->table) {
 		ret = run_table(&a, g, out, filter, rc);
 	} else if (!ret && g->profile) {
@@ -592,6 +609,8 @@ int gh_cmd_run(int argc, char **argv)
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;
 	}
 out:
+	if (g)
+		gh_lua_set_host(g->lua, NULL);
 	gh_run_containers_free(rc);
 	if (loop_used) {
 		uv_run(&loop, UV_RUN_DEFAULT); /* the handles' closing */

@@ -1,6 +1,8 @@
 /* lua_script.c - running a gadget's Lua script and calling its hooks. */
 #include "lua_script.h"
 #include "lua_packet.h"
+#include "lua_host.h"
+#include "lua_lifecycle.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -69,6 +71,7 @@ int gh_lua_open(struct gh_lua **out, const char *script_path, char *err, size_t 
 	}
 	luaL_openlibs(L);
 	gh_lua_packet_preload(L);
+	gh_lua_host_preload(L);
 	set_package_path(L, script_path);
 
 	if (luaL_loadfilex(L, script_path, "t") != LUA_OK ||
@@ -303,6 +306,8 @@ int gh_lua_read_gadget(struct gh_lua *lua, struct gh_gadget *g, char *err, size_
 		ret = opt_function(lua, "filter", &lua->filter_ref, err, errlen);
 	if (!ret)
 		ret = opt_function(lua, "enrich", &lua->enrich_ref, err, errlen);
+	if (!ret)
+		ret = gh_lua_check_hooks(L, lua->path, err, errlen);
 	if (!ret && !g->object_name)
 		ret = fail(err, errlen, -EINVAL, "%s: the gadget table has no 'object' (its .bpf.o)",
 			   lua->path);
@@ -606,6 +611,21 @@ int gh_lua_text_hook(void *ctx, int idx, const struct gh_event *ev, struct gh_bu
 	gh_buf_append(b, s, len);
 	lua_pop(L, 2);
 	return 1;
+}
+
+void gh_lua_set_host(struct gh_lua *lua, const struct gh_lua_host *h)
+{
+	gh_lua_host_bind(lua->L, h);
+}
+
+lua_State *gh_lua_state(const struct gh_lua *lua)
+{
+	return lua->L;
+}
+
+void gh_lua_push_table(const struct gh_lua *lua)
+{
+	lua_rawgeti(lua->L, LUA_REGISTRYINDEX, lua->table_ref);
 }
 
 uint64_t gh_lua_errors(const struct gh_lua *lua)

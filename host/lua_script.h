@@ -42,6 +42,16 @@ void gh_lua_event_done(struct gh_lua *lua);
 /* The column text hook (gh_text_hook_fn) for fields with format(). */
 int gh_lua_text_hook(void *lua, int field_index, const struct gh_event *ev, struct gh_buf *b);
 
+/* What gadget.map, gadget.container and gadget.emit reach (lua_host.h);
+ * h is kept by the caller, NULL unbinds. */
+struct gh_lua_host;
+void gh_lua_set_host(struct gh_lua *lua, const struct gh_lua_host *h);
+
+/* The script's Lua state, and its table pushed (for lua_lifecycle.c). */
+struct lua_State;
+struct lua_State *gh_lua_state(const struct gh_lua *lua);
+void gh_lua_push_table(const struct gh_lua *lua);
+
 /* Errors raised by the hooks: counted; the first of each is printed. */
 uint64_t gh_lua_errors(const struct gh_lua *lua);
 

@@ -21,6 +21,8 @@ packages=(
 	# trace gadget tests: real clients and servers
 	dnsutils dnsmasq-base openssl socat netcat-openbsd iproute2 libcap2-bin
 	stress-ng
+	# advise/network-policy test: reads the YAML manifests back
+	python3-yaml
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
