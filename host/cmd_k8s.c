@@ -47,6 +47,7 @@ struct k8s_opts {
 	const char *endpoints;
 	const char *node;
 	const char *token_file;
+	const char *ready_file; /* created once every node's run started */
 	const char **run_args;  /* run's argv, with -n/--podname turned into --k8s-* */
 	int n_run_args;
 };
@@ -62,7 +63,7 @@ static int k8s_usage(FILE *to)
 {
 	fprintf(to, "usage: gadgethost k8s run GADGET [run options] [-n NAMESPACE] [--podname POD]\n"
 		    "           [--node NODE] [--endpoints NODE=URL,...] [--token-file FILE]\n"
-		    "           [--gadget-namespace NS] [--kubectl PATH]\n\n"
+		    "           [--gadget-namespace NS] [--kubectl PATH] [--ready-file FILE]\n\n"
 		    "Runs GADGET on every node of the cluster (the gadgethost DaemonSet's pods,\n"
 		    "found with kubectl) or on the daemons --endpoints names, and merges their\n"
 		    "output with k8s.node: -o columns (default) or -o json.\n");
@@ -282,7 +283,9 @@ static int start_endpoint(struct source *s, const char *token, const struct k8s_
 	char err[512];
 	int ret;
 
-	if (gh_remote_run_body(o->n_run_args, (char **)o->run_args, NULL, &body)) {
+	const char *ready_file;
+
+	if (gh_remote_run_body(o->n_run_args, (char **)o->run_args, &body, &ready_file)) {
 		gh_buf_free(&body);
 		return -EINVAL;
 	}
@@ -394,11 +397,20 @@ static void read_source(struct source *s)
 			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
+/* Every endpoint answered (kubectl streams cannot tell: taken as started). */
+static bool all_started(const struct source *srcs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (srcs[i].url && !srcs[i].done && !srcs[i].r.headers_done)
+			return false;
+	return true;
+}
+
 static int fan_out(struct source *srcs, size_t n, const char *token, const struct k8s_opts *o)
 {
 	struct pollfd *pfd = calloc(n, sizeof(*pfd));
 	size_t *which = calloc(n, sizeof(*which));
-	bool stopping = false;
+	bool stopping = false, ready_done = !o->ready_file;
 	int failed = 0;
 
 	if (!pfd || !which) {
@@ -438,6 +450,10 @@ static int fan_out(struct source *srcs, size_t n, const char *token, const struc
 			if (pfd[k].revents)
 				read_source(&srcs[which[k]]);
 		flush_merged();
+		if (!ready_done && all_started(srcs, n)) {
+			ready_done = true;
+			gh_remote_run_ready(o->ready_file);
+		}
 	}
 	flush_merged();
 	for (size_t i = 0; i < n; i++)
@@ -466,7 +482,7 @@ static int parse_k8s_args(struct k8s_opts *o, int argc, char **argv)
 		const char *const *opt;
 		static const char *const ours[] = {"-n", "--namespace", "--podname", "--node",
 						   "--endpoints", "--token-file", "--gadget-namespace",
-						   "--kubectl", NULL};
+						   "--kubectl", "--ready-file", NULL};
 
 		for (opt = ours; *opt && strcmp(*opt, a); opt++)
 			;
@@ -496,6 +512,8 @@ static int parse_k8s_args(struct k8s_opts *o, int argc, char **argv)
 			o->ds_namespace = v;
 		} else if (!strcmp(a, "--kubectl")) {
 			o->kubectl = v;
+		} else if (!strcmp(a, "--ready-file")) {
+			o->ready_file = v;
 		}
 	}
 	return 0;

@@ -70,10 +70,11 @@ static int remote_run(const char *url, const char *token, bool stdin_stop, int a
 	struct sink sink = {0};
 	struct gh_remote r = {.on_body = to_stdout, .ctx = &sink};
 	char err[512];
-	bool stop_sent = false;
+	bool stop_sent = false, ready_done = false;
+	const char *ready_file;
 	int ret;
 
-	if (gh_remote_run_body(argc, argv, NULL, &body)) {
+	if (gh_remote_run_body(argc, argv, &body, &ready_file)) {
 		gh_buf_free(&body);
 		return 1;
 	}
@@ -111,6 +112,10 @@ static int remote_run(const char *url, const char *token, bool stdin_stop, int a
 		if (n <= 0)
 			continue;
 		ret = gh_remote_read(&r);
+		if (ready_file && !ready_done && r.headers_done && r.status == 200) {
+			ready_done = true;
+			gh_remote_run_ready(ready_file);
+		}
 		if (ret == 1 || sink.broken)
 			break;
 		if (ret < 0 && ret != -EINTR) {

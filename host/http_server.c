@@ -24,7 +24,9 @@ struct gh_http_server {
 	struct gh_http_server_opts opts;
 };
 
-enum conn_state { READING, ANSWERING, STREAMING, CLOSING };
+enum conn_state { READING, ANSWERING, STREAMING, LINGERING, CLOSING };
+
+#define LINGER_MS 2000 /* after an answer: what the peer still sends is read and dropped */
 
 struct gh_http_conn {
 	union {
@@ -43,6 +45,9 @@ struct gh_http_conn {
 	bool header_is_auth;
 	struct gh_buf url, field, auth, body;
 	int error_status;     /* set by a callback: answer this and close */
+	uv_shutdown_t shutdown_req;
+	uv_timer_t linger;
+	bool linger_init;
 	void (*close_fn)(void *ctx);
 	void *close_ctx;
 };
@@ -73,9 +78,25 @@ const char *gh_http_status_text(int status)
 	}
 }
 
+static void on_linger_closed(uv_handle_t *h)
+{
+	struct gh_http_conn *c = h->data;
+
+	gh_buf_free(&c->url);
+	gh_buf_free(&c->field);
+	gh_buf_free(&c->auth);
+	gh_buf_free(&c->body);
+	free(c);
+}
+
 static void on_conn_closed(uv_handle_t *h)
 {
 	struct gh_http_conn *c = h->data;
+
+	if (c->linger_init) {
+		uv_close((uv_handle_t *)&c->linger, on_linger_closed);
+		return;
+	}
 
 	gh_buf_free(&c->url);
 	gh_buf_free(&c->field);
@@ -146,15 +167,51 @@ size_t gh_http_conn_queued(const struct gh_http_conn *c)
 	return uv_stream_get_write_queue_size(&c->h.stream);
 }
 
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void on_linger_timer(uv_timer_t *t)
+{
+	conn_close(t->data);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	struct gh_http_conn *c = req->data;
+
+	if (c->state == CLOSING)
+		return;
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	/* a close with unread input would reset the connection, and the peer
+	 * might lose the answer: read until it closes, for a while */
+	c->state = LINGERING;
+	uv_timer_init(c->h.handle.loop, &c->linger);
+	c->linger.data = c;
+	c->linger_init = true;
+	uv_timer_start(&c->linger, on_linger_timer, LINGER_MS, 0);
+	if (uv_read_start(&c->h.stream, on_alloc, on_read))
+		conn_close(c);
+}
+
 static void on_written(uv_write_t *req, int status)
 {
 	struct write_req *w = (struct write_req *)req;
 	struct gh_http_conn *c = w->c;
 
-	if (c->state != CLOSING && (status < 0 || w->close_after)) {
-		if (status >= 0)
+	if (c->state != CLOSING && c->state != LINGERING && (status < 0 || w->close_after)) {
+		if (status < 0) {
+			conn_close(c);
+		} else {
 			c->close_fn = NULL; /* the response ended as it should */
-		conn_close(c);
+			uv_read_stop(&c->h.stream);
+			c->shutdown_req.data = c;
+			c->state = LINGERING;
+			if (uv_shutdown(&c->shutdown_req, &c->h.stream, on_shutdown))
+				conn_close(c);
+		}
 	}
 	free(w);
 }
@@ -167,7 +224,7 @@ static int conn_write(struct gh_http_conn *c, const char *head, size_t hlen, con
 	uv_buf_t buf;
 	int ret;
 
-	if (c->state == CLOSING)
+	if (c->state == CLOSING || c->state == LINGERING)
 		return -EPIPE;
 	w = malloc(sizeof(*w) + hlen + dlen + tlen);
 	if (!w)
@@ -246,9 +303,6 @@ int gh_http_stream_end(struct gh_http_conn *c)
 }
 
 /* ---- parsing ---- */
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
 static struct gh_http_conn *conn_of(http_parser *p)
 {

@@ -1,6 +1,7 @@
 /* remote_run.c - run requests for a daemon, from run's command line. */
 #include "remote_run.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ static bool is_local_path(const char *name)
 	return name[0] == '/' || !strncmp(name, "./", 2) || !strncmp(name, "../", 3);
 }
 
-int gh_remote_run_body(int argc, char **argv, const char *const *extra_args, struct gh_buf *body)
+int gh_remote_run_body(int argc, char **argv, struct gh_buf *body, const char **ready_file)
 {
 	const char *gadget = gh_run_gadget_name(argc, argv);
 	const char *base;
@@ -47,16 +48,20 @@ int gh_remote_run_body(int argc, char **argv, const char *const *extra_args, str
 	gh_buf_puts(body, "{\"gadget\":");
 	put_str(body, script && base ? base + 1 : gadget);
 	gh_buf_puts(body, ",\"output\":\"columns\",\"args\":[");
+	*ready_file = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (argv[i] == gadget)
 			continue;
+		if (!strcmp(argv[i], "--ready-file") && i + 1 < argc) {
+			*ready_file = argv[++i];
+			continue;
+		}
+		if (!strncmp(argv[i], "--ready-file=", 13)) {
+			*ready_file = argv[i] + 13;
+			continue;
+		}
 		gh_buf_puts(body, first ? "" : ",");
 		put_str(body, argv[i]);
-		first = false;
-	}
-	for (size_t i = 0; extra_args && extra_args[i]; i++) {
-		gh_buf_puts(body, first ? "" : ",");
-		put_str(body, extra_args[i]);
 		first = false;
 	}
 	gh_buf_putc(body, ']');
@@ -67,6 +72,17 @@ int gh_remote_run_body(int argc, char **argv, const char *const *extra_args, str
 	}
 	gh_buf_puts(body, "}");
 	return body->p ? 0 : 1;
+}
+
+int gh_remote_run_ready(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs("ready\n", f) < 0 || fclose(f)) {
+		fprintf(stderr, "gadgethost: --ready-file %s: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
 }
 
 const char *gh_remote_run_format(int argc, char **argv)

@@ -12,8 +12,11 @@
 
 /* {"gadget":...,"args":[...],"output":"columns"} from run's argv (the
  * gadget found among the options; a local file path ./x.lua or /x.lua
- * is sent inline as "script").  0, or 1 after saying why. */
-int gh_remote_run_body(int argc, char **argv, const char *const *extra_args, struct gh_buf *body);
+ * is sent inline as "script").  --ready-file is the client's: left out,
+ * its path in *ready_file (NULL if none).  0, or 1 after saying why. */
+int gh_remote_run_body(int argc, char **argv, struct gh_buf *body, const char **ready_file);
+/* Create the client's ready file (once the daemon said the run started). */
+int gh_remote_run_ready(const char *path);
 /* The output format run's argv asks for: "columns" unless -o says. */
 const char *gh_remote_run_format(int argc, char **argv);
 /* Ask the daemon to stop run r (its stream then ends by itself). */
