@@ -54,22 +54,31 @@ static int parse(struct deploy_opts *o, const char *cmd, int argc, char **argv)
 
 #define LABELS "    app.kubernetes.io/name: gadgethost\n"
 
-static void print_rbac_and_namespace(const struct deploy_opts *o)
+static void print_namespace(const struct deploy_opts *o)
 {
-	printf("apiVersion: v1\n"
+	printf("---\n"
+	       "apiVersion: v1\n"
 	       "kind: Namespace\n"
 	       "metadata:\n"
 	       "  name: %s\n"
-	       "  labels:\n" LABELS
-	       "---\n"
+	       "  labels:\n" LABELS, o->ns);
+}
+
+static void print_service_account(const struct deploy_opts *o)
+{
+	printf("---\n"
 	       "apiVersion: v1\n"
 	       "kind: ServiceAccount\n"
 	       "metadata:\n"
 	       "  name: gadgethost\n"
 	       "  namespace: %s\n"
-	       "  labels:\n" LABELS
-	       "---\n"
-	       "# the daemon reads pods and nodes; it writes nothing\n"
+	       "  labels:\n" LABELS, o->ns);
+}
+
+static void print_cluster_role(const struct deploy_opts *o)
+{
+	printf("---\n"
+	       "# the daemon may read pods, nodes and namespaces; it writes nothing\n"
 	       "apiVersion: rbac.authorization.k8s.io/v1\n"
 	       "kind: ClusterRole\n"
 	       "metadata:\n"
@@ -78,8 +87,12 @@ static void print_rbac_and_namespace(const struct deploy_opts *o)
 	       "rules:\n"
 	       "  - apiGroups: [\"\"]\n"
 	       "    resources: [\"pods\", \"nodes\", \"namespaces\"]\n"
-	       "    verbs: [\"get\", \"list\", \"watch\"]\n"
-	       "---\n"
+	       "    verbs: [\"get\", \"list\", \"watch\"]\n");
+}
+
+static void print_cluster_role_binding(const struct deploy_opts *o)
+{
+	printf("---\n"
 	       "apiVersion: rbac.authorization.k8s.io/v1\n"
 	       "kind: ClusterRoleBinding\n"
 	       "metadata:\n"
@@ -92,8 +105,7 @@ static void print_rbac_and_namespace(const struct deploy_opts *o)
 	       "subjects:\n"
 	       "  - kind: ServiceAccount\n"
 	       "    name: gadgethost\n"
-	       "    namespace: %s\n",
-	       o->ns, o->ns, o->ns);
+	       "    namespace: %s\n", o->ns);
 }
 
 /* name, host path, mount path, read only */
@@ -181,6 +193,12 @@ static void print_daemonset(const struct deploy_opts *o)
 		       "            path: %s\n", mounts[i][0], mounts[i][1]);
 }
 
+static void (*const documents[])(const struct deploy_opts *) = {
+	print_namespace, print_service_account, print_cluster_role, print_cluster_role_binding,
+	print_daemonset,
+};
+#define N_DOCUMENTS (sizeof(documents) / sizeof(documents[0]))
+
 int gh_cmd_deploy(int argc, char **argv)
 {
 	struct deploy_opts o = {.ns = "gadgethost", .image = "gadgethost:" GH_VERSION,
@@ -190,32 +208,23 @@ int gh_cmd_deploy(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	printf("# gadgethost %s: gadgethost deploy | kubectl apply -f -\n", GH_VERSION);
-	print_rbac_and_namespace(&o);
-	print_daemonset(&o);
+	for (size_t i = 0; i < N_DOCUMENTS; i++)
+		documents[i](&o);
 	return fflush(stdout) ? 1 : 0;
 }
 
+/* The same documents, last first: kubectl delete -f - removes the
+ * DaemonSet before the account and namespace it runs in. */
 int gh_cmd_undeploy(int argc, char **argv)
 {
-	struct deploy_opts o = {.ns = "gadgethost", .image = "", .pull_policy = ""};
+	struct deploy_opts o = {.ns = "gadgethost", .image = "gadgethost:" GH_VERSION,
+				.pull_policy = "IfNotPresent"};
 	int ret = parse(&o, "undeploy", argc, argv);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	/* the cluster-wide objects by name; the namespace takes the rest with it */
-	printf("# gadgethost undeploy | kubectl delete -f -\n"
-	       "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: gadgethost\n"
-	       "  namespace: %s\n"
-	       "---\n"
-	       "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n"
-	       "  name: gadgethost\n"
-	       "---\n"
-	       "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n"
-	       "  name: gadgethost\n"
-	       "---\n"
-	       "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: gadgethost\n"
-	       "  namespace: %s\n"
-	       "---\n"
-	       "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", o.ns, o.ns, o.ns);
+	printf("# gadgethost %s: gadgethost undeploy | kubectl delete -f -\n", GH_VERSION);
+	for (size_t i = N_DOCUMENTS; i-- > 0;)
+		documents[i](&o);
 	return fflush(stdout) ? 1 : 0;
 }

@@ -444,16 +444,16 @@ static int fan_out(struct source *srcs, size_t n, const char *token, const struc
 		}
 		if (!np)
 			break;
+		if (!ready_done && all_started(srcs, n)) {
+			ready_done = true;
+			gh_remote_run_ready(o->ready_file);
+		}
 		if (poll(pfd, np, -1) < 0)
 			continue;
 		for (size_t k = 0; k < np; k++)
 			if (pfd[k].revents)
 				read_source(&srcs[which[k]]);
 		flush_merged();
-		if (!ready_done && all_started(srcs, n)) {
-			ready_done = true;
-			gh_remote_run_ready(o->ready_file);
-		}
 	}
 	flush_merged();
 	for (size_t i = 0; i < n; i++)

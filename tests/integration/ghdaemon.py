@@ -20,17 +20,17 @@ class Daemon:
     """gadgethost daemon, as a context manager; prefix runs it elsewhere
     (["ip", "netns", "exec", NS])"""
 
-    def __init__(self, *args, prefix=None, listen=None):
+    def __init__(self, *args, prefix=None, listen=None, token_file=None):
         self.args = list(args)
         self.prefix = list(prefix or [])
         self.listen = listen
         self.dir = tempfile.mkdtemp(prefix="gh-daemon-")
         self.socket = os.path.join(self.dir, "gadgethost.sock")
-        self.token_file = os.path.join(self.dir, "token")
-        self.token = secrets.token_hex(24)
-        with open(self.token_file, "w") as f:
-            f.write(self.token + "\n")
-        os.chmod(self.token_file, 0o600)
+        self.token_file = token_file or os.path.join(self.dir, "token")
+        if not token_file:
+            with open(self.token_file, "w") as f:
+                f.write(secrets.token_hex(24) + "\n")
+            os.chmod(self.token_file, 0o600)
         self.proc = None
         self.returncode = None
 
@@ -99,11 +99,6 @@ class Daemon:
             else:
                 self.proc.kill()
                 self.proc.wait()
-        for name in ("token",):
-            try:
-                os.unlink(os.path.join(self.dir, name))
-            except OSError:
-                pass
         subprocess.run(["rm", "-rf", self.dir])
         return False
 
@@ -158,6 +153,19 @@ class RemoteTracer(Tracer):
         if self.token_file:
             remote += ["--token-file", self.token_file]
         return self.user_prefix + base[:i] + remote + base[i + 1:]
+
+
+class K8sRun(Tracer):
+    """gadgethost k8s run GADGET ... --endpoints/--kubectl ..., like Tracer"""
+
+    def __init__(self, gadget, *args, k8s_args=(), **kw):
+        super().__init__(gadget, *args, **kw)
+        self.k8s_args = list(k8s_args)
+
+    def command(self):
+        base = super().command()
+        i = base.index(GH_BIN)
+        return base[:i] + [GH_BIN, "k8s"] + base[i + 1:] + self.k8s_args
 
 
 def wait_for(cond, timeout, msg, *context):
