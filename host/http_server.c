@@ -22,6 +22,7 @@ struct gh_http_server {
 	bool is_unix;
 	char *path;
 	struct gh_http_server_opts opts;
+	struct gh_http_conn *conns; /* open connections, for free() */
 };
 
 enum conn_state { READING, ANSWERING, STREAMING, LINGERING, CLOSING };
@@ -36,6 +37,8 @@ struct gh_http_conn {
 		uv_handle_t handle;
 	} h;
 	struct gh_http_server_opts opts;
+	struct gh_http_server *server; /* NULL once the server is gone */
+	struct gh_http_conn *next;
 	bool is_unix;
 	uid_t peer_uid;
 	http_parser parser;
@@ -78,6 +81,19 @@ const char *gh_http_status_text(int status)
 	}
 }
 
+static void conn_unlink(struct gh_http_conn *c)
+{
+	if (!c->server)
+		return;
+	for (struct gh_http_conn **p = &c->server->conns; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	c->server = NULL;
+}
+
 static void on_linger_closed(uv_handle_t *h)
 {
 	struct gh_http_conn *c = h->data;
@@ -111,6 +127,7 @@ static void conn_close(struct gh_http_conn *c)
 
 	if (c->state == CLOSING)
 		return;
+	conn_unlink(c);
 	c->state = CLOSING;
 	c->close_fn = NULL;
 	if (fn)
@@ -488,6 +505,9 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->opts = s->opts;
+	c->server = s;
+	c->next = s->conns;
+	s->conns = c;
 	c->is_unix = s->is_unix;
 	c->peer_uid = (uid_t)-1;
 	if (s->is_unix)
@@ -495,12 +515,13 @@ static void on_connection(uv_stream_t *server, int status)
 	else
 		ret = uv_tcp_init(s->loop, &c->h.tcp);
 	if (ret) {
+		conn_unlink(c);
 		free(c);
 		return;
 	}
 	c->h.handle.data = c;
 	if (uv_accept(server, &c->h.stream)) {
-		uv_close(&c->h.handle, on_conn_closed);
+		conn_close(c);
 		return;
 	}
 	if (s->is_unix) {
@@ -601,6 +622,18 @@ void gh_http_server_free(struct gh_http_server *s)
 {
 	if (!s)
 		return;
+	/* a connection still sending its request is closed; one being
+	 * answered ends with its answer */
+	while (s->conns) {
+		struct gh_http_conn *c = s->conns;
+
+		if (c->state == READING) {
+			conn_close(c); /* unlinks it */
+		} else {
+			s->conns = c->next;
+			c->server = NULL;
+		}
+	}
 	if (s->path)
 		unlink(s->path);
 	uv_close((uv_handle_t *)&s->h.stream, on_server_closed);

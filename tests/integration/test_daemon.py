@@ -183,6 +183,14 @@ def test_bad_requests():
         r = run_host("--remote", d.url, "run", "trace/no-such.lua")
         check(r.returncode == 1 and "not installed" in r.stderr,
               "--remote run of an unknown gadget: exit 1 with the reason", r.returncode, r.stderr)
+        # a client that connects and says nothing does not keep SIGTERM waiting
+        idle = socket.socket(socket.AF_UNIX)
+        idle.connect(d.socket)
+        idle.sendall(b"GET /v1/pi")
+        t0 = time.monotonic()
+        d.check_clean_exit()
+        check(time.monotonic() - t0 < 5, "the daemon waited for an idle client to stop")
+        idle.close()
 
 
 def post(obj):
