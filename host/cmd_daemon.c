@@ -40,6 +40,7 @@
 #define DEFAULT_SOCKET "/run/gadgethost.sock"
 #define MAX_HEADER (16 << 10)
 #define MAX_BODY (1 << 20)
+#define MAX_RUN_ARGS 16
 
 struct daemon {
 	uv_loop_t loop;
@@ -52,6 +53,7 @@ struct daemon {
 	const char *docker_socket;
 	const char *hook_dir;
 	struct gh_daemon_runs_opts ro;
+	const char *run_args[MAX_RUN_ARGS]; /* ro.run_args: the options above, for runs */
 	char exe[4096];
 
 	struct gh_http_server *unix_srv, *tcp_srv;
@@ -347,6 +349,28 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **toke
 	return 0;
 }
 
+/* Runs see the containers the daemon sees: its own options, passed on
+ * (after the client's, which cannot name these). */
+static void set_run_args(struct daemon *d)
+{
+	size_t n = 0;
+
+	if (d->hook_dir) {
+		d->run_args[n++] = "--hook-dir";
+		d->run_args[n++] = d->hook_dir;
+	}
+	if (d->docker_socket) {
+		d->run_args[n++] = "--docker-socket";
+		d->run_args[n++] = d->docker_socket;
+	}
+	for (size_t i = 0; i < d->n_runc_roots && n + 3 < MAX_RUN_ARGS; i++) {
+		d->run_args[n++] = "--runc-root";
+		d->run_args[n++] = d->runc_roots[i];
+	}
+	d->run_args[n] = NULL;
+	d->ro.run_args = d->run_args;
+}
+
 static int start_collection(struct daemon *d)
 {
 	struct gh_watch_opts wo = {.runc_roots = d->runc_roots, .docker_socket = d->docker_socket};
@@ -426,6 +450,7 @@ int gh_cmd_daemon(int argc, char **argv)
 	}
 	d.exe[n] = '\0';
 	d.ro.exe = d.exe;
+	set_run_args(&d);
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&d.loop);
 	ret = gh_daemon_runs_new(&d.runs, &d.loop, &d.ro) ? usage_error("out of memory") : 0;

@@ -505,8 +505,10 @@ void gh_daemon_runs_start(struct gh_daemon_runs *rs, struct gh_http_conn *c, con
 		size_t n = 0;
 
 		args[n++] = "run";
-		for (size_t i = 0; i < req.argc && n < 296; i++)
+		for (size_t i = 0; i < req.argc && n < 280; i++)
 			args[n++] = req.argv[i];
+		for (size_t i = 0; rs->opts.run_args && rs->opts.run_args[i] && n < 296; i++)
+			args[n++] = rs->opts.run_args[i];
 		args[n++] = "--ready-file";
 		args[n++] = "/dev/fd/3";
 		args[n] = NULL;

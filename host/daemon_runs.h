@@ -31,6 +31,9 @@ struct gh_daemon_runs_opts {
 	size_t max_runs;
 	bool allow_inline;        /* inline Lua in requests */
 	const char *inline_dir;   /* where inline scripts are written */
+	/* the daemon's own run options (--hook-dir, --runc-root, ...), given
+	 * to every run after the client's; NULL terminated, or NULL */
+	const char *const *run_args;
 };
 
 struct gh_daemon_runs;

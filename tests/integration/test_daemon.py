@@ -115,6 +115,9 @@ def test_killed_client_frees_run():
         runs = d.runs()
         check(len(runs) == 1, "one run expected", runs)
         pid = runs[0]["pid"]
+        hooks = sorted(os.listdir(os.path.join(d.dir, "hooks")))
+        check(hooks == sorted(["%d.sock" % d.proc.pid, "%d.sock" % pid]),
+              "the daemon and its run do not both listen in the daemon's --hook-dir", hooks)
         progs, links = bpf_objects_of(pid)
         check(progs and links, "the run's process %d holds no eBPF program or link" % pid,
               progs, links)
