@@ -349,30 +349,33 @@ static void stop_sources(struct source *srcs, size_t n, const char *token, bool 
 	}
 }
 
-static void read_source(struct source *s)
+static void read_endpoint(struct source *s)
 {
-	if (s->url) {
-		int ret = gh_remote_read(&s->r);
+	int ret = gh_remote_read(&s->r);
+	const struct gh_buf *e = &s->r.err_body;
 
-		if (ret == 1) {
-			if (s->r.status / 100 != 2) {
-				fprintf(stderr, "gadgethost: k8s: node %s: %.*s", s->node,
-					(int)s->r.err_body.len, s->r.err_body.p ? s->r.err_body.p : "");
-				if (!s->r.err_body.len || s->r.err_body.p[s->r.err_body.len - 1] != '\n')
-					fputc('\n', stderr);
-			}
-			source_done(s, s->r.status / 100 != 2);
-			gh_remote_close(&s->r);
-		} else if (ret < 0 && ret != -EINTR) {
-			fprintf(stderr, "gadgethost: k8s: node %s: the stream broke off: %s\n",
-				s->node, strerror(-ret));
-			source_done(s, true);
-			gh_remote_close(&s->r);
+	if (ret == 1) {
+		if (s->r.status / 100 != 2) {
+			fprintf(stderr, "gadgethost: k8s: node %s: %.*s", s->node, (int)e->len,
+				e->p ? e->p : "");
+			if (!e->len || e->p[e->len - 1] != '\n')
+				fputc('\n', stderr);
 		}
-		return;
+		source_done(s, s->r.status / 100 != 2);
+		gh_remote_close(&s->r);
+	} else if (ret < 0 && ret != -EINTR) {
+		fprintf(stderr, "gadgethost: k8s: node %s: the stream broke off: %s\n", s->node,
+			strerror(-ret));
+		source_done(s, true);
+		gh_remote_close(&s->r);
 	}
+}
+
+static void read_exec(struct source *s)
+{
 	char buf[65536];
 	ssize_t n = read(s->out_fd, buf, sizeof(buf));
+	int status = 0;
 
 	if (n > 0) {
 		gh_fanout_feed(&merged.f, &s->fs, buf, (size_t)n);
@@ -385,8 +388,6 @@ static void read_source(struct source *s)
 	if (s->in_fd >= 0)
 		close(s->in_fd);
 	s->in_fd = -1;
-	int status = 0;
-
 	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	s->pid = 0;
@@ -395,6 +396,14 @@ static void read_source(struct source *s)
 		fprintf(stderr, "gadgethost: k8s: node %s: kubectl exec into %s ended with %s %d\n",
 			s->node, s->pod, WIFEXITED(status) ? "exit" : "signal",
 			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+static void read_source(struct source *s)
+{
+	if (s->url)
+		read_endpoint(s);
+	else
+		read_exec(s);
 }
 
 /* Every endpoint answered (kubectl streams cannot tell: taken as started). */
