@@ -95,6 +95,7 @@ def test_ten_clients():
             finally:
                 for t in tracers:
                     t.stop()
+                    t.__exit__(None, None, None)  # its ready file and directory
             for n, t in enumerate(tracers):
                 t.check_clean_exit()
                 got = exec_events(t.events(), prefix)
@@ -123,6 +124,7 @@ def test_killed_client_frees_run():
               progs, links)
         t.proc.kill()
         t._finish(t.proc.wait())
+        t.__exit__(None, None, None)  # its ready file and directory
         wait_for(lambda: not d.runs(), 10, "the run is still listed after its client died",
                  d.runs)
         wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10,
