@@ -17,6 +17,7 @@
 #include "table_gadget.h"
 #include "tracefs.h"
 #include "lua_script.h"
+#include "out.h"
 #include "search_path.h"
 
 #define MAX_ROOTS 32
@@ -140,6 +141,26 @@ static const char *kernel_support(const char *name, char *why, size_t len)
 	return ret == -ENOENT ? "no" : "?";
 }
 
+/* -o json: one object per line */
+static void print_json_entry(const struct entry *e, const char *kernel, const char *why)
+{
+	struct gh_buf b = GH_BUF_INIT;
+
+	gh_buf_puts(&b, "{\"name\":");
+	gh_json_put_string(&b, e->name, strlen(e->name));
+	gh_buf_puts(&b, ",\"description\":");
+	gh_json_put_string(&b, e->description, strlen(e->description));
+	gh_buf_printf(&b, ",\"kernel\":\"%s\"", kernel);
+	if (why[0]) {
+		gh_buf_puts(&b, ",\"why\":");
+		gh_json_put_string(&b, why, strlen(why));
+	}
+	gh_buf_puts(&b, "}\n");
+	if (b.p)
+		fputs(b.p, stdout);
+	gh_buf_free(&b);
+}
+
 int gh_cmd_list(int argc, char **argv)
 {
 	bool can_check;
@@ -148,19 +169,31 @@ int gh_cmd_list(int argc, char **argv)
 	struct entry *list = calloc(MAX_GADGETS, sizeof(*list));
 	size_t n = 0;
 
+	bool json = argc == 2 && !strcmp(argv[0], "-o") && !strcmp(argv[1], "json");
+
 	if (!list)
 		return 1;
+	if (argc && !json && !(argc == 2 && !strcmp(argv[0], "-o") && !strcmp(argv[1], "columns"))) {
+		fprintf(stderr, "gadgethost: list: unknown option \"%s\" (options: -o columns|json)\n",
+			argv[0]);
+		free(list);
+		return 1;
+	}
 	for (size_t i = 0; i < n_roots; i++)
 		scan_root(roots[i], list, &n);
 	qsort(list, n, sizeof(*list), cmp_entry);
 	can_check = gh_tracefs_ensure() == 0;
-	printf("%-28s %-7s %s\n", "GADGET", "KERNEL", "DESCRIPTION");
+	if (!json)
+		printf("%-28s %-7s %s\n", "GADGET", "KERNEL", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++) {
 		char why[512] = "";
 		const char *kernel = can_check ? kernel_support(list[i].name, why, sizeof(why)) : "?";
 
-		printf("%-28s %-7s %s%s%s%s\n", list[i].name, kernel, list[i].description,
-		       why[0] ? " (" : "", why, why[0] ? ")" : "");
+		if (json)
+			print_json_entry(&list[i], kernel, why);
+		else
+			printf("%-28s %-7s %s%s%s%s\n", list[i].name, kernel, list[i].description,
+			       why[0] ? " (" : "", why, why[0] ? ")" : "");
 		free(list[i].name);
 		free(list[i].description);
 	}

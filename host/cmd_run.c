@@ -73,7 +73,7 @@ static bool takes_value(const char *opt)
 }
 
 /* The gadget is the first argument that is not an option or its value. */
-static const char *find_gadget_name(int argc, char **argv)
+const char *gh_run_gadget_name(int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
 		if (argv[i][0] != '-')
@@ -489,7 +489,7 @@ int gh_cmd_run(int argc, char **argv)
 	struct gh_lua_host lua_host = {0};
 	uv_loop_t loop;
 	bool loop_used = false;
-	const char *name = find_gadget_name(argc, argv);
+	const char *name = gh_run_gadget_name(argc, argv);
 	int *fields = NULL;
 	size_t n_fields = 0;
 	char err[1024] = "";
