@@ -7,5 +7,7 @@ int gh_cmd_list(int argc, char **argv);
 int gh_cmd_info(int argc, char **argv);
 int gh_cmd_containers(int argc, char **argv);
 int gh_cmd_hook(int argc, char **argv);
+int gh_cmd_new(int argc, char **argv);
+int gh_cmd_build(int argc, char **argv);
 
 #endif
