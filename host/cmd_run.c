@@ -11,9 +11,11 @@
 #include "filter.h"
 #include "gadget.h"
 #include "lua_script.h"
+#include "run_lua_opts.h"
 #include "out.h"
 #include "run_containers.h"
 #include "runner.h"
+#include "watch.h"
 
 struct run_args {
 	const char *gadget;
@@ -31,6 +33,7 @@ struct run_args {
 	size_t n_netns_paths;
 	struct gh_run_containers_opts copts;
 	bool help;
+	bool watch;       /* --watch: reload the script, rebuild the object */
 };
 
 static int usage_error(const char *fmt, ...)
@@ -50,7 +53,8 @@ static const char *const value_options[] = {
 	"-o", "--output", "-F", "--filter", "--fields", "--timeout", "--pid", "--tid",
 	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", "-c", "--containername",
 	"--k8s-namespace", "--k8s-podname", "--k8s-containername", "--runc-root",
-	"--docker-socket", "--hook-dir", "--netns", NULL,
+	"--docker-socket", "--hook-dir", "--netns", "--lua", "--lua-file",
+	"--lua-memory-limit", "--lua-instruction-limit", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -215,6 +219,8 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 		a->copts.hook_dir = val;
 		return 0;
 	}
+	if (gh_run_is_lua_option(opt))
+		return 0; /* read before the gadget was opened */
 	if (!strcmp(opt, "--ready-file")) {
 		a->run.ready_file = val;
 		return 0;
@@ -272,6 +278,10 @@ static int parse_args(struct run_args *a, struct gh_gadget *g, int argc, char **
 			a->copts.host = true;
 			continue;
 		}
+		if (!strcmp(arg, "--watch")) {
+			a->watch = true;
+			continue;
+		}
 		eq = strchr(arg, '=');
 		snprintf(opt, sizeof(opt), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
 		if (eq)
@@ -318,7 +328,12 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  --netns PATH          socket programs: also this network namespace\n"
 	       "                        (/run/netns/NAME, /proc/PID/ns/net; repeatable)\n"
 	       "  --ready-file PATH     created once the gadget is attached\n"
-	       "  -v, --verbose         say what is loaded and attached\n");
+	       "  -v, --verbose         say what is loaded and attached\n"
+	       "  --watch               reload the .lua when it changes, rebuild the .bpf.c\n"
+	       "  --lua CODE            Lua run on the gadget table (docs/lua-api.md)\n"
+	       "  --lua-file FILE       the same, from a file (repeatable, in order)\n"
+	       "  --lua-memory-limit SIZE        per script (default 64M; 0: none)\n"
+	       "  --lua-instruction-limit N      per hook call (default 10M; 0: none)\n");
 	if (g->n_params)
 		printf("\ngadget params:\n");
 	for (size_t i = 0; i < g->n_params; i++)
@@ -390,13 +405,14 @@ static int build_filter(struct run_args *a, struct gh_gadget *g, struct gh_filte
 	return 0;
 }
 
-int gh_cmd_run(int argc, char **argv)
+static int run_once(int argc, char **argv, bool *restart)
 {
 	struct run_args a = {.fmt = GH_OUT_COLUMNS};
 	struct gh_gadget *g = NULL;
 	struct gh_filter *filter = NULL;
 	struct gh_out *out = NULL;
 	struct gh_run_containers *rc = NULL;
+	struct gh_watch *watch = NULL;
 	uv_loop_t loop;
 	bool loop_used = false;
 	const char *name = find_gadget_name(argc, argv);
@@ -479,11 +495,16 @@ int gh_cmd_run(int argc, char **argv)
 		else if (sret)
 			ret = usage_error("watching containers failed");
 	}
+	if (!ret && a.watch && gh_watch_start(&watch, &loop, g, a.run.verbose))
+		ret = 1; /* said why */
 	if (!ret) {
-		if (gh_lua_has_format(g->lua))
+		a.run.live_lua = a.watch;
+		if (gh_lua_has_format(g->lua) || a.watch)
 			gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;
+		*restart = !ret && gh_watch_restart(watch);
 	}
+	gh_watch_free(watch);
 out:
 	gh_run_containers_free(rc);
 	if (loop_used) {
@@ -499,5 +520,23 @@ out:
 	free(a.runc_roots);
 	free(a.netns_paths);
 	gh_gadget_close(g);
+	return ret;
+}
+
+int gh_cmd_run(int argc, char **argv)
+{
+	struct gh_lua_config c = *gh_lua_config();
+	struct gh_lua_layer *layers = NULL;
+	bool restart;
+	int ret;
+
+	if (gh_run_lua_options(argc, argv, &c, &layers))
+		return 1;
+	gh_lua_set_config(&c);
+	do {
+		restart = false;
+		ret = run_once(argc, argv, &restart);
+	} while (restart);
+	free(layers);
 	return ret;
 }

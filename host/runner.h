@@ -23,6 +23,7 @@ struct gh_run_opts {
 	 * filter or Lua); drain counts the drains, for memos valid in one */
 	bool (*accept)(void *ctx, const struct gh_event *ev, uint64_t drain);
 	void *accept_ctx;
+	bool live_lua;           /* the script may be swapped (--watch): always call it */
 };
 
 /* Consume events until stopped; flushes everything before returning.
