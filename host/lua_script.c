@@ -541,20 +541,18 @@ static void report_error(struct gh_lua *lua, const char *hook)
 	lua->errors++;
 	if (gh_rate_limit_allow(&lua->errlimit, gh_rate_limit_now(), &held)) {
 		const char *msg = lua_tostring(lua->L, -1);
-		char named[64];
+		char named[64], in[64] = "";
 
 		/* the limits' messages name the hook already */
 		snprintf(named, sizeof(named), ": %s: ", hook);
-		if (msg && strstr(msg, named))
-			hook = "it";
-
+		if (!msg || !strstr(msg, named))
+			snprintf(in, sizeof(in), "in %s; ", hook);
 		if (held)
-			fprintf(stderr, "gadgethost: %s (in %s; the event is dropped; %" PRIu64
-				" more errors since the last report)\n", msg ? msg : "error", hook,
-				held);
+			fprintf(stderr, "gadgethost: %s (%sthe event is dropped; %" PRIu64
+				" more errors since the last report)\n", msg ? msg : "error", in, held);
 		else
-			fprintf(stderr, "gadgethost: %s (in %s; the event is dropped; repeats are "
-				"reported once a second)\n", msg ? msg : "error", hook);
+			fprintf(stderr, "gadgethost: %s (%sthe event is dropped; repeats are "
+				"reported once a second)\n", msg ? msg : "error", in);
 	}
 	lua_pop(lua->L, 1);
 }

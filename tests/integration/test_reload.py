@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""run --watch: the .lua swapped while a workload deletes N files at a known
+pace (every one of the N events comes out, the first ones tagged by the old
+script, the rest by the new one; a broken script in the middle changes
+nothing); the .bpf.c edited: rebuilt, re-attached, the new code seen; a
+.bpf.c that does not compile: the old programs stay."""
+
+import os
+import subprocess
+import sys
+import time
+
+from gh import Tracer, check, describe, excerpt, main
+from sdkwork import Project, rm, wait_for
+
+N = 300
+
+SCRIPT = '''return {
+  object = "mytool.bpf.o",
+  fields = { tag = { type = "string" } },
+  enrich = function(ev) ev.tag = "%s" end,
+}
+'''
+
+# a separate process deleting N files, one every 5 ms
+DELETER = '''
+import os, sys, time
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    os.unlink(os.path.join(d, "f-%04d" % i))
+    time.sleep(0.005)
+'''
+
+
+def test_script_swap_loses_nothing():
+    p = Project()
+    try:
+        p.write(p.lua, SCRIPT % "old")
+        for i in range(N):
+            open(p.victim("f-%04d" % i), "w").close()
+        with Tracer(p.lua, "--watch") as t:
+            w = subprocess.Popen([sys.executable, "-c", DELETER, p.victims, str(N)])
+            time.sleep(0.5)
+            p.write(p.lua, SCRIPT % "new")
+            wait_for(lambda: "reloaded" in t.stderr, what="the reload")
+            time.sleep(0.3)
+            p.write(p.lua, "return {\n  object = \n")  # broken: the new one stays
+            wait_for(lambda: "reload failed" in t.stderr, what="the failed reload")
+            check(w.wait(60) == 0, "the deleter failed")
+            time.sleep(0.5)
+        t.check_clean_exit()
+        evs = [e for e in p.ours(t.events()) if e["pid"] == w.pid]
+        names = [os.path.basename(e["path"]) for e in evs]
+        check(sorted(names) == ["f-%04d" % i for i in range(N)],
+              "every one of the %d deletions exactly once" % N,
+              "got %d: %s" % (len(names), names[:10]))
+        tags = [e["tag"] for e in sorted(evs, key=lambda e: e["path"])]
+        first_new = tags.index("new") if "new" in tags else len(tags)
+        check(0 < first_new < N and tags == ["old"] * first_new + ["new"] * (N - first_new),
+              "old tags, then new ones (the swap mid-run)",
+              "old: %d new: %d" % (tags.count("old"), tags.count("new")))
+        check("changed: reloaded %s" % p.lua in t.stderr, "the reload is said", t.stderr)
+        check("reload failed, the old script keeps running: %s:3: unexpected symbol near <eof>"
+              % p.lua in t.stderr, "the failed reload is said, file:line", t.stderr)
+    finally:
+        p.cleanup()
+
+
+def test_bpf_edit_rebuilds_and_reattaches():
+    p = Project()
+    try:
+        p.write(p.lua, SCRIPT % "x")
+        with Tracer(p.lua, "--watch", "--comm", "rm") as t:
+            rm(p.victim("before"))
+            time.sleep(0.3)
+            os.unlink(t.ready_file)
+            p.edit(p.c, "\tgadget_process_fill(e);\n", "\tgadget_process_fill(e);\n\te->ppid = 4242;\n")
+            wait_for(lambda: os.path.exists(t.ready_file), timeout=60, what="re-attaching")
+            rm(p.victim("after"))
+            time.sleep(0.3)
+            p.edit(p.c, "\te->ppid = 4242;\n", "\te->ppid = 4242\n")
+            wait_for(lambda: "did not compile" in t.stderr, timeout=60, what="the failed build")
+            rm(p.victim("after-error"))
+            time.sleep(0.3)
+        t.check_clean_exit()
+        got = [(os.path.basename(e["path"]), e["ppid"] == 4242) for e in p.ours(t.events())]
+        check(got == [("before", False), ("after", True), ("after-error", True)],
+              "the rebuilt program's ppid after the edit, kept after the failed one", got)
+        check("%s changed: rebuilding" % p.c in t.stderr and
+              "rebuilt %s: re-attaching" % p.obj in t.stderr, "the rebuild is said", t.stderr)
+        check("%s:" % p.c in t.stderr and "error: expected ';'" in t.stderr and
+              "the old programs stay attached" in t.stderr, "the compile error", t.stderr)
+    finally:
+        p.cleanup()
+
+
+if __name__ == "__main__":
+    main([test_script_swap_loses_nothing, test_bpf_edit_rebuilds_and_reattaches])
