@@ -76,6 +76,11 @@ int gh_run_lua_options(int argc, char **argv, struct gh_lua_config *c,
 		if (!strcmp(opt, "--lua-memory-limit")) {
 			if (parse_amount(opt, val, 1024, &v))
 				goto fail;
+			if (v && v < (1u << 20)) {
+				fprintf(stderr, "gadgethost: %s: at least 1M (the libraries take "
+					"hundreds of KiB), or 0 for no limit\n", opt);
+				goto fail;
+			}
 			c->memory_limit = (size_t)v;
 			continue;
 		}

@@ -101,3 +101,34 @@ def tutorial_output(text=None):
     m = re.search(r"<!-- tutorial-output -->\n```\w*\n(.*?)```", text, re.S)
     check(m, "no tutorial-output block in " + TUTORIAL)
     return m.group(1).splitlines()
+
+
+# the verifier rejects this: a map value used without the NULL check
+REJECTED = r'''
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} seen SEC(".maps");
+
+static __always_inline void count(void)
+{
+	__u32 key = bpf_get_current_pid_tgid() >> 32;
+	__u64 *v;
+
+	key = key * 7 + 1;
+	key ^= key >> 3;
+	key += bpf_get_prandom_u32() & 3;
+	key ^= key << 2;
+	v = bpf_map_lookup_elem(&seen, &key);
+	*v += 1;
+}
+'''
+
+
+def make_rejected(p):
+    """edit p's .bpf.c so that the verifier rejects it (it still compiles)"""
+    p.edit(p.c, "static __always_inline int report(", REJECTED +
+           "\nstatic __always_inline int report(")
+    p.edit(p.c, "\tif (failed_only && ret >= 0)\n", "\tcount();\n\tif (failed_only && ret >= 0)\n")

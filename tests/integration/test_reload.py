@@ -11,7 +11,7 @@ import sys
 import time
 
 from gh import Tracer, check, describe, excerpt, main
-from sdkwork import Project, rm, wait_for
+from sdkwork import Project, make_rejected, rm, wait_for
 
 N = 300
 
@@ -82,14 +82,23 @@ def test_bpf_edit_rebuilds_and_reattaches():
             wait_for(lambda: "did not compile" in t.stderr, timeout=60, what="the failed build")
             rm(p.victim("after-error"))
             time.sleep(0.3)
+            p.edit(p.c, "\te->ppid = 4242\n", "\te->ppid = 4242;\n")
+            make_rejected(p)
+            wait_for(lambda: "was not loaded" in t.stderr, timeout=60, what="the rejection")
+            rm(p.victim("after-rejection"))
+            time.sleep(0.3)
         t.check_clean_exit()
         got = [(os.path.basename(e["path"]), e["ppid"] == 4242) for e in p.ours(t.events())]
-        check(got == [("before", False), ("after", True), ("after-error", True)],
-              "the rebuilt program's ppid after the edit, kept after the failed one", got)
+        check(got == [("before", False), ("after", True), ("after-error", True),
+                      ("after-rejection", True)],
+              "the rebuilt program's ppid after the edit, kept after the failed ones", got)
         check("%s changed: rebuilding" % p.c in t.stderr and
               "rebuilt %s: re-attaching" % p.obj in t.stderr, "the rebuild is said", t.stderr)
         check("%s:" % p.c in t.stderr and "error: expected ';'" in t.stderr and
               "the old programs stay attached" in t.stderr, "the compile error", t.stderr)
+        check("the verifier's log, last 20 lines" in t.stderr and
+              "invalid mem access 'map_value_or_null'" in t.stderr and
+              t.stderr.count("re-attaching") == 1, "the rejected rebuild", t.stderr)
     finally:
         p.cleanup()
 

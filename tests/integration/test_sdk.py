@@ -10,7 +10,8 @@ import subprocess
 import time
 
 from gh import GH_BIN, Tracer, check, describe, excerpt, main, run_host
-from sdkwork import Project, rm, tutorial_edits, tutorial_output, TUTORIAL, SRC_DIR, BUILD_DIR_SDK
+from sdkwork import (BUILD_DIR_SDK, SRC_DIR, TUTORIAL, Project, make_rejected, rm,
+                     tutorial_edits, tutorial_output)
 
 ENOENT = 2
 
@@ -116,36 +117,10 @@ def test_compile_error_shows_file_line():
         p.cleanup()
 
 
-# the verifier rejects this: a map value used without the NULL check
-REJECTED = r'''
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16);
-	__type(key, __u32);
-	__type(value, __u64);
-} seen SEC(".maps");
-
-static __always_inline void count(void)
-{
-	__u32 key = bpf_get_current_pid_tgid() >> 32;
-	__u64 *v;
-
-	key = key * 7 + 1;
-	key ^= key >> 3;
-	key += bpf_get_prandom_u32() & 3;
-	key ^= key << 2;
-	v = bpf_map_lookup_elem(&seen, &key);
-	*v += 1;
-}
-'''
-
-
 def test_verifier_rejection_shows_the_tail():
     p = Project(build=False)
     try:
-        p.edit(p.c, "static __always_inline int report(", REJECTED +
-               "\nstatic __always_inline int report(")
-        p.edit(p.c, "\tif (failed_only && ret >= 0)\n", "\tcount();\n\tif (failed_only && ret >= 0)\n")
+        make_rejected(p)
         p.build()
         r = run_host("run", p.lua, "--host", "--timeout", "5")
         check(r.returncode == 1, "a rejected gadget must fail", r.stderr)
@@ -287,6 +262,9 @@ def test_lua_layers():
         r = run_host("run", p.lua, "--host", "--lua", "filter = function(ev) return ev.uid ~= 0")
         check(r.returncode == 1 and r.stderr.strip() ==
               "gadgethost: --lua:1: 'end' expected near <eof>", "a bad --lua", r.stderr)
+        r = run_host("run", p.lua, "--host", "--lua-memory-limit", "1K")
+        check(r.returncode == 1 and "--lua-memory-limit: at least 1M" in r.stderr,
+              "a memory limit too small to start", r.stderr)
     finally:
         p.cleanup()
 
