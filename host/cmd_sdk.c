@@ -124,7 +124,7 @@ int gh_cmd_new(int argc, char **argv)
 	printf("created %s and %s\n\n"
 	       "next:\n"
 	       "  gadgethost build %s\n"
-	       "  sudo gadgethost run %s%s --watch\n",
+	       "  sudo gadgethost run %s%s --host --watch\n",
 	       c_path, lua_path, c_path, lua_path[0] == '/' || !strncmp(lua_path, "./", 2) ||
 	       !strncmp(lua_path, "../", 3) ? "" : "./", lua_path);
 	return 0;
