@@ -2,7 +2,7 @@
 """run --watch: the .lua swapped while a workload deletes N files at a known
 pace (every one of the N events comes out, the first ones tagged by the old
 script, the rest by the new one; a broken script in the middle changes
-nothing); the .bpf.c edited: rebuilt, re-attached, the new code seen; a
+nothing); a --lua-file edited: reloaded too; the .bpf.c edited: rebuilt, re-attached, the new code seen; a
 .bpf.c that does not compile: the old programs stay."""
 
 import os
@@ -103,5 +103,29 @@ def test_bpf_edit_rebuilds_and_reattaches():
         p.cleanup()
 
 
+def test_lua_file_is_watched_too():
+    """a --lua-file layer edited under --watch: reloaded with the script"""
+    p = Project()
+    try:
+        p.write(p.lua, SCRIPT % "script")
+        extra = os.path.join(p.dir, "extra.lua")
+        p.write(extra, 'enrich = function(ev) ev.tag = "layer-1" end\n')
+        with Tracer(p.lua, "--watch", "--comm", "rm", "--lua-file", extra) as t:
+            rm(p.victim("one"))
+            time.sleep(0.3)
+            p.write(extra, 'local base = enrich\n'
+                           'enrich = function(ev) base(ev); ev.tag = ev.tag .. "+2" end\n')
+            wait_for(lambda: "%s changed: reloaded" % extra in t.stderr, what="the reload")
+            rm(p.victim("two"))
+            time.sleep(0.3)
+        t.check_clean_exit()
+        got = [(os.path.basename(e["path"]), e["tag"]) for e in p.ours(t.events())]
+        check(got == [("one", "layer-1"), ("two", "script+2")],
+              "the layer's edit, applied on the script's enrich", got)
+    finally:
+        p.cleanup()
+
+
 if __name__ == "__main__":
-    main([test_script_swap_loses_nothing, test_bpf_edit_rebuilds_and_reattaches])
+    main([test_script_swap_loses_nothing, test_bpf_edit_rebuilds_and_reattaches,
+          test_lua_file_is_watched_too])
