@@ -13,12 +13,14 @@
 #include "lua_host.h"
 #include "lua_lifecycle.h"
 #include "lua_script.h"
+#include "run_lua_opts.h"
 #include "out.h"
 #include "profile.h"
 #include "run_containers.h"
 #include "runner.h"
 #include "table_gadget.h"
 #include "table_run.h"
+#include "watch.h"
 
 struct run_args {
 	const char *gadget;
@@ -42,6 +44,7 @@ struct run_args {
 	bool interval_given; /* --interval: tops, profiles */
 	bool help;
 	bool profile; /* the gadget is a profile gadget (profile.h) */
+	bool watch;       /* --watch: reload the script, rebuild the object */
 };
 
 static int usage_error(const char *fmt, ...)
@@ -61,7 +64,8 @@ static const char *const value_options[] = {
 	"-o", "--output", "-F", "--filter", "--fields", "--timeout", "--pid", "--tid",
 	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", "-c", "--containername",
 	"--k8s-namespace", "--k8s-podname", "--k8s-containername", "--runc-root",
-	"--docker-socket", "--hook-dir", "--netns", "--sort", "--max-rows", "--interval", NULL,
+	"--docker-socket", "--hook-dir", "--netns", "--sort", "--max-rows", "--interval",
+	"--lua", "--lua-file", "--lua-memory-limit", "--lua-instruction-limit", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -249,6 +253,8 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 		a->copts.hook_dir = val;
 		return 0;
 	}
+	if (gh_run_is_lua_option(opt))
+		return 0; /* read before the gadget was opened */
 	if (!strcmp(opt, "--ready-file")) {
 		a->run.ready_file = val;
 		return 0;
@@ -330,6 +336,10 @@ static int parse_args(struct run_args *a, struct gh_gadget *g, int argc, char **
 			a->copts.host = true;
 			continue;
 		}
+		if (!strcmp(arg, "--watch")) {
+			a->watch = true;
+			continue;
+		}
 		eq = strchr(arg, '=');
 		snprintf(opt, sizeof(opt), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
 		if (eq)
@@ -380,7 +390,12 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  --netns PATH          socket programs: also this network namespace\n"
 	       "                        (/run/netns/NAME, /proc/PID/ns/net; repeatable)\n"
 	       "  --ready-file PATH     created once the gadget is attached\n"
-	       "  -v, --verbose         say what is loaded and attached\n");
+	       "  -v, --verbose         say what is loaded and attached\n"
+	       "  --watch               reload the .lua when it changes, rebuild the .bpf.c\n"
+	       "  --lua CODE            Lua run on the gadget table (docs/lua-api.md)\n"
+	       "  --lua-file FILE       the same, from a file (repeatable, in order)\n"
+	       "  --lua-memory-limit SIZE        per script (default 64M; 0: none)\n"
+	       "  --lua-instruction-limit N      per hook call (default 10M; 0: none)\n");
 	if (g->n_params)
 		printf("\ngadget params:\n");
 	for (size_t i = 0; i < g->n_params; i++)
@@ -479,7 +494,7 @@ static int run_table(struct run_args *a, struct gh_gadget *g, struct gh_out *out
 	return ret;
 }
 
-int gh_cmd_run(int argc, char **argv)
+static int run_once(int argc, char **argv, bool *restart)
 {
 	struct run_args a = {.fmt = GH_OUT_COLUMNS};
 	struct gh_gadget *g = NULL;
@@ -487,6 +502,7 @@ int gh_cmd_run(int argc, char **argv)
 	struct gh_out *out = NULL;
 	struct gh_run_containers *rc = NULL;
 	struct gh_lua_host lua_host = {0};
+	struct gh_watch *watch = NULL;
 	uv_loop_t loop;
 	bool loop_used = false;
 	const char *name = gh_run_gadget_name(argc, argv);
@@ -589,6 +605,8 @@ int gh_cmd_run(int argc, char **argv)
 		else if (sret)
 			ret = usage_error("watching containers failed");
 	}
+	if (!ret && a.watch && gh_watch_start(&watch, &loop, g, a.run.verbose))
+		ret = 1; /* said why */
 	if (!ret) {
 		/* gadget.map, gadget.emit, gadget.containers: every kind */
 		lua_host.obj = g->obj;
@@ -604,10 +622,13 @@ int gh_cmd_run(int argc, char **argv)
 	} else if (!ret && g->profile) {
 		ret = gh_profile_run(g, filter, &a.run, a.output, fields, n_fields) ? 1 : 0;
 	} else if (!ret) {
-		if (gh_lua_has_format(g->lua))
+		a.run.live_lua = a.watch;
+		if (gh_lua_has_format(g->lua) || a.watch)
 			gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;
+		*restart = !ret && gh_watch_restart(watch);
 	}
+	gh_watch_free(watch);
 out:
 	if (g)
 		gh_lua_set_host(g->lua, NULL);
@@ -625,5 +646,23 @@ out:
 	free(a.runc_roots);
 	free(a.netns_paths);
 	gh_gadget_close(g);
+	return ret;
+}
+
+int gh_cmd_run(int argc, char **argv)
+{
+	struct gh_lua_config c = *gh_lua_config();
+	struct gh_lua_layer *layers = NULL;
+	bool restart;
+	int ret;
+
+	if (gh_run_lua_options(argc, argv, &c, &layers))
+		return 1;
+	gh_lua_set_config(&c);
+	do {
+		restart = false;
+		ret = run_once(argc, argv, &restart);
+	} while (restart);
+	free(layers);
 	return ret;
 }

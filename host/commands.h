@@ -15,5 +15,7 @@ int gh_cmd_deploy(int argc, char **argv);
 int gh_cmd_undeploy(int argc, char **argv);
 /* run's argv: the gadget (the first argument not an option or its value) */
 const char *gh_run_gadget_name(int argc, char **argv);
+int gh_cmd_new(int argc, char **argv);
+int gh_cmd_build(int argc, char **argv);
 
 #endif

@@ -540,6 +540,7 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	if (ret) {
 		const char *why = gh_libbpf_log_last();
 
+		gh_libbpf_log_print_verifier_tail();
 		if (gh_libbpf_log_verifier())
 			return fail(err, errlen, ret, "%s: the verifier rejected a program: %s "
 				    "(--verbose shows its log)", g->object_path,

@@ -14,6 +14,8 @@ static void usage(FILE *to)
 		"  list                   the gadgets found, with descriptions\n"
 		"  info GADGET            a gadget's fields, default columns and params\n"
 		"  list-containers        the containers gadgets can be aimed at (-o json, --verbose)\n"
+		"  new NAME [DIR]         a new gadget from the SDK's template: NAME.bpf.c + NAME.lua\n"
+		"  build FILE.bpf.c       compile a gadget's eBPF side with the SDK -> FILE.bpf.o\n"
 		"  hook KIND              an OCI hook (prestart, poststop): tells running hosts\n"
 		"  daemon [options]       the node service: HTTP on /run/gadgethost.sock\n"
 		"  --remote URL COMMAND   run, list, list-containers, ping on a daemon\n"
@@ -41,6 +43,10 @@ int main(int argc, char **argv)
 		return gh_cmd_info(argc - 2, argv + 2);
 	if (!strcmp(cmd, "list-containers"))
 		return gh_cmd_containers(argc - 2, argv + 2);
+	if (!strcmp(cmd, "new"))
+		return gh_cmd_new(argc - 2, argv + 2);
+	if (!strcmp(cmd, "build"))
+		return gh_cmd_build(argc - 2, argv + 2);
 	if (!strcmp(cmd, "hook"))
 		return gh_cmd_hook(argc - 1, argv + 1);
 	if (!strcmp(cmd, "daemon"))

@@ -80,6 +80,7 @@ struct gh_runner {
 	bool draining;       /* in ring_buffer__consume: do not re-enter */
 	int out_error;
 	bool stopping;
+	bool in_loop;        /* in uv_run: stop() ends it */
 };
 
 static void stop(struct gh_runner *r);
@@ -249,7 +250,11 @@ static void stop(struct gh_runner *r)
 	uv_timer_stop(&r->timeout_timer);
 	uv_signal_stop(&r->sigint);
 	uv_signal_stop(&r->sigterm);
-	uv_stop(r->loop);
+	/* only from inside the loop: after it (another handle stopped it,
+	 * e.g. --watch to re-attach) a stop flag would skip the handles'
+	 * closing run below */
+	if (r->in_loop)
+		uv_stop(r->loop);
 }
 
 /* --interval: take what the kernel sent, then the script's on_interval */
@@ -313,7 +318,7 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	struct gh_runner r = {.g = g, .out = out, .filter = filter, .opts = opts};
 	int ret;
 
-	r.use_lua = gh_lua_has_filter(g->lua) || gh_lua_has_enrich(g->lua) ||
+	r.use_lua = opts->live_lua || gh_lua_has_filter(g->lua) || gh_lua_has_enrich(g->lua) ||
 		    gh_lua_has_format(g->lua);
 	r.filter_early = !filter || !gh_filter_needs_enrich(filter, &g->schema);
 	if (filter && gh_filter_empty(filter))
@@ -369,7 +374,9 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	if (ret) {
 		fprintf(stderr, "gadgethost: %s\n", strerror(-ret));
 	} else {
+		r.in_loop = true;
 		uv_run(r.loop, UV_RUN_DEFAULT);
+		r.in_loop = false;
 		ret = r.out_error == -EPIPE ? 0 : r.out_error;
 	}
 	if (!r.stopping)

@@ -28,6 +28,7 @@ struct gh_run_opts {
 	 * on_container gets containers as host shows them */
 	uint64_t interval_ms;
 	const struct gh_lua_host *lua_host;
+	bool live_lua;           /* the script may be swapped (--watch): always call it */
 };
 
 /* Consume events until stopped; flushes everything before returning.
