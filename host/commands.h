@@ -7,5 +7,6 @@ int gh_cmd_list(int argc, char **argv);
 int gh_cmd_info(int argc, char **argv);
 int gh_cmd_containers(int argc, char **argv);
 int gh_cmd_hook(int argc, char **argv);
+int gh_cmd_traceloop(int argc, char **argv);
 
 #endif

@@ -32,7 +32,7 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
-static int64_t boot_to_wall_ns(void)
+int64_t gh_boot_to_wall_ns(void)
 {
 	struct timespec wall, boot;
 
@@ -235,7 +235,7 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 		goto fail;
 	if (!g->name)
 		g->name = strdup(name);
-	g->schema.boot_to_wall_ns = boot_to_wall_ns();
+	g->schema.boot_to_wall_ns = gh_boot_to_wall_ns();
 	*out = g;
 	return 0;
 fail:

@@ -120,5 +120,7 @@ int gh_gadget_set_mntns(struct gh_gadget *g, uint64_t mntns, enum gh_mntns_verdi
 /* Detach every program: no new events (the maps stay readable). */
 void gh_gadget_detach(struct gh_gadget *g);
 void gh_gadget_close(struct gh_gadget *g);
+/* Add to a bpf_ktime_get_boot_ns() time to get wall clock time. */
+int64_t gh_boot_to_wall_ns(void);
 
 #endif

@@ -15,6 +15,7 @@ static void usage(FILE *to)
 		"  info GADGET            a gadget's fields, default columns and params\n"
 		"  list-containers        the containers gadgets can be aimed at (-o json, --verbose)\n"
 		"  hook KIND              an OCI hook (prestart, poststop): tells running hosts\n"
+		"  traceloop CMD          flight recorder of containers' syscalls (start, list, show)\n"
 		"  version                print the version\n\n"
 		"Gadgets are searched in $GADGETHOST_PATH, then %s/gadgets.\n",
 		GH_DATADIR);
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		return gh_cmd_containers(argc - 2, argv + 2);
 	if (!strcmp(cmd, "hook"))
 		return gh_cmd_hook(argc - 1, argv + 1);
+	if (!strcmp(cmd, "traceloop"))
+		return gh_cmd_traceloop(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("gadgethost %s\n", GH_VERSION);
 		return 0;

@@ -50,5 +50,7 @@ bool gh_run_containers_accept(void *ctx, const struct gh_event *ev, uint64_t dra
 /* Whether any known container has Kubernetes metadata. */
 bool gh_run_containers_any_k8s(const struct gh_run_containers *rc);
 void gh_run_containers_free(struct gh_run_containers *rc);
+/* The mount namespace id of process pid ("1", "self"), or 0. */
+uint64_t gh_process_mntns(const char *pid);
 
 #endif
