@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit_source.h"
 #include "filter.h"
 #include "gadget.h"
 #include "lua_script.h"
@@ -397,6 +398,7 @@ int gh_cmd_run(int argc, char **argv)
 	struct gh_filter *filter = NULL;
 	struct gh_out *out = NULL;
 	struct gh_run_containers *rc = NULL;
+	struct gh_audit_source *audit = NULL;
 	uv_loop_t loop;
 	bool loop_used = false;
 	const char *name = find_gadget_name(argc, argv);
@@ -459,8 +461,16 @@ int gh_cmd_run(int argc, char **argv)
 	}
 	if (!ret && gh_gadget_configure(g, &a.kf, err, sizeof(err)))
 		ret = usage_error("%s", err);
+	if (!ret && gh_audit_source_open(&audit, &g->schema, g->sources, g->n_sources,
+					 g->script_path, err, sizeof(err)))
+		ret = usage_error("%s", err[0] ? err : "out of memory");
 	if (!ret && gh_gadget_load(g, a.run.verbose, err, sizeof(err)))
 		ret = usage_error("%s", err);
+	if (!ret && audit) {
+		a.run.sources_start = gh_audit_source_start;
+		a.run.sources_stop = gh_audit_source_stop;
+		a.run.sources_ctx = audit;
+	}
 	if (!ret && gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
 		ret = usage_error("out of memory");
 	if (!ret) {
@@ -485,6 +495,7 @@ int gh_cmd_run(int argc, char **argv)
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;
 	}
 out:
+	gh_audit_source_free(audit);
 	gh_run_containers_free(rc);
 	if (loop_used) {
 		uv_run(&loop, UV_RUN_DEFAULT); /* the handles' closing */

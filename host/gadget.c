@@ -637,6 +637,7 @@ void gh_gadget_close(struct gh_gadget *g)
 	free(g->params);
 	free_strings(g->columns, g->n_columns);
 	free_strings(g->optional_programs, g->n_optional_programs);
+	free_strings(g->sources, g->n_sources);
 	free(g->default_fields);
 	free(g->all_fields);
 	free(g->script_path);

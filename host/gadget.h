@@ -65,6 +65,8 @@ struct gh_gadget {
 	size_t n_columns;
 	char **optional_programs; /* programs skipped when their hook is missing */
 	size_t n_optional_programs;
+	char **sources;     /* user-space event sources ("audit:1326"), see audit_source.h */
+	size_t n_sources;
 	struct gh_param *params;
 	size_t n_params;
 	struct gh_lua *lua;

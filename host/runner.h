@@ -3,6 +3,7 @@
 #define GH_RUNNER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "filter.h"
@@ -12,6 +13,9 @@
 #include <uv.h>
 
 struct gh_containers;
+
+/* Hand one event record (the gadget's struct layout) to a run. */
+typedef void (*gh_run_feed_fn)(void *runner, const void *data, size_t size);
 
 struct gh_run_opts {
 	uint64_t timeout_ms;     /* 0: until a signal */
@@ -23,6 +27,12 @@ struct gh_run_opts {
 	 * filter or Lua); drain counts the drains, for memos valid in one */
 	bool (*accept)(void *ctx, const struct gh_event *ev, uint64_t drain);
 	void *accept_ctx;
+	/* NULL, or the run's user-space event sources (an audit socket):
+	 * started on the loop once the gadget is attached, their events go
+	 * through feed(runner, ...) like the ring buffer's; stopped with it */
+	int (*sources_start)(void *ctx, uv_loop_t *loop, gh_run_feed_fn feed, void *runner);
+	void (*sources_stop)(void *ctx);
+	void *sources_ctx;
 };
 
 /* Consume events until stopped; flushes everything before returning.

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""audit/seccomp.lua: a runc container whose seccomp profile logs chdir
+(SCMP_ACT_LOG) and kills on sync (SCMP_ACT_KILL_PROCESS): exactly one row
+for each, the logged one from the kernel's audit record, the kill from the
+SIGSYS, both with the container's name."""
+
+import os
+import time
+
+import containers
+from gh import GH_BIN, Tracer, check, describe, excerpt, main, require_bpf, unique
+
+HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
+         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
+
+
+def profile(cfg):
+    cfg["linux"]["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [
+            {"names": ["chdir"], "action": "SCMP_ACT_LOG"},
+            {"names": ["sync"], "action": "SCMP_ACT_KILL_PROCESS"},
+        ],
+    }
+
+
+def need_audit_logging():
+    with open("/proc/sys/kernel/seccomp/actions_logged") as f:
+        logged = f.read().split()
+    if "log" not in logged or "kill_process" not in logged:
+        raise containers.gh.Skip("/proc/sys/kernel/seccomp/actions_logged (%s) lacks log or "
+                                 "kill_process" % " ".join(logged))
+
+
+def test_seccomp_log_and_kill():
+    require_bpf()
+    need_audit_logging()
+    name = unique("sc")[:30]
+    script = "cd /tmp; sync; echo synced; sleep 0.5"
+    with containers.Runc() as r:
+        b = r.bundle(name, ["sh", "-c", script], hooks=HOOKS, edit=profile)
+        # beside it, every process (--host): the kill's audit record, of a
+        # process gone, must not double the SIGSYS row
+        with Tracer("audit/seccomp.lua", "-c", name, host=False) as t, \
+                Tracer("audit/seccomp.lua", "-F", "comm==sync", host=True) as th:
+            r.create(name, b)
+            pid = r.pid(name)
+            r.start(name)
+            deadline = time.time() + 10
+            while r.state(name).get("status") != "stopped" and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)
+        t.check_clean_exit()
+        th.check_clean_exit()
+        output = r.output(name)
+    evs = t.events()
+    got = [(e["comm"], e["syscall"], e["action"], e["source"],
+            e["runtime"]["containerName"]) for e in evs]
+    want = [("sh", "chdir", "SCMP_ACT_LOG", "audit", name),
+            ("sync", "sync", "SCMP_ACT_KILL_PROCESS", "signal", name)]
+    check(got == want, "wanted the logged chdir and the killed sync", got, describe(evs),
+          "container output: " + excerpt(output), "stderr: " + excerpt(t.stderr))
+    check(evs[0]["pid"] == pid, "the chdir is not the container's shell's (pid %d)" % pid,
+          evs[0])
+    check(evs[0]["code"] == 0x7ffc0000 and evs[1]["code"] == 0x80000000, "raw codes", evs)
+    check(evs[1]["pid"] != pid and evs[1]["tid"] == evs[1]["pid"], "the sync's pid", evs[1])
+    check(all(e["arch"] == 0xc000003e for e in evs), "arch is not x86_64", evs)
+    hevs = th.events()
+    check([(e["comm"], e["syscall"], e["action"], e["source"]) for e in hevs] ==
+          [("sync", "sync", "SCMP_ACT_KILL_PROCESS", "signal")],
+          "--host: wanted the kill once, from the SIGSYS", describe(hevs))
+    check(hevs[0]["pid"] == evs[1]["pid"], "--host: another sync", hevs[0], evs[1])
+    check("synced" in output, "the shell did not go on after its child was killed", output)
+
+
+if __name__ == "__main__":
+    main([test_seccomp_log_and_kill])
