@@ -15,6 +15,17 @@ static const char *sock(const char *path)
 	return path ? path : GH_TRACELOOP_SOCKET;
 }
 
+static int request(const char *path, const char *line, struct gh_buf *body, char *err,
+		   size_t errlen)
+{
+	int ret = gh_request(sock(path), line, body, TIMEOUT_MS, err, errlen);
+
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		snprintf(err, errlen, "%s: no traceloop recorder answers there (start one: "
+			 "gadgethost traceloop start)", sock(path));
+	return ret;
+}
+
 void gh_traceloop_entries_free(struct gh_traceloop_entry *e, size_t n)
 {
 	for (size_t i = 0; e && i < n; i++) {
@@ -78,7 +89,7 @@ int gh_traceloop_client_list(const char *path, struct gh_traceloop_entry **out, 
 			     char *err, size_t errlen)
 {
 	struct gh_buf body = GH_BUF_INIT;
-	int ret = gh_request(sock(path), "list", &body, TIMEOUT_MS, err, errlen);
+	int ret = request(path, "list", &body, err, errlen);
 
 	*out = NULL;
 	*n = 0;
@@ -101,7 +112,7 @@ static int named(const char *path, const char *verb, const char *name, struct gh
 		snprintf(err, errlen, "\"%s\" is not a container name", name);
 		return -EINVAL;
 	}
-	return gh_request(sock(path), line, out, TIMEOUT_MS, err, errlen);
+	return request(path, line, out, err, errlen);
 }
 
 int gh_traceloop_client_dump(const char *path, const char *name, struct gh_buf *out,

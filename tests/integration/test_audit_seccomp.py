@@ -5,10 +5,14 @@ for each, the logged one from the kernel's audit record, the kill from the
 SIGSYS, both with the container's name."""
 
 import os
+import tempfile
 import time
 
 import containers
-from gh import GH_BIN, Tracer, check, describe, excerpt, main, require_bpf, unique
+from gh import (GH_BIN, Tracer, check, describe, excerpt, main, object_path, require_bpf,
+                run_host, unique, write_gadget)
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
          "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
@@ -74,5 +78,25 @@ def test_seccomp_log_and_kill():
     check("synced" in output, "the shell did not go on after its child was killed", output)
 
 
+def test_bad_sources():
+    """a script's sources that make no sense: one line naming the script"""
+    src = os.path.join(SOURCE_DIR, "gadgets", "audit", "seccomp.lua")
+    with open(src) as f:
+        text = f.read()
+    with tempfile.TemporaryDirectory(prefix="gh-sc-") as d:
+        for bad, want in [('{ "audit:abc" }', '"audit:abc" is not audit:TYPE'),
+                          ('{ "netlink" }', 'unknown source "netlink"'),
+                          ('"audit"', "'sources' must be a list of strings")]:
+            path = write_gadget(d, "bad.lua", text.replace(
+                'sources = { "audit:1326" }', "sources = " + bad).replace(
+                'object = "audit/seccomp.bpf.o"',
+                'object = "%s"' % object_path("audit/seccomp")))
+            p = run_host("run", path, "--timeout", "1")
+            lines = p.stderr.strip().splitlines()
+            check(p.returncode == 1 and len(lines) == 1 and want in lines[0] and
+                  path in lines[0], "sources = %s: wanted one line with %r" % (bad, want),
+                  p.stderr)
+
+
 if __name__ == "__main__":
-    main([test_seccomp_log_and_kill])
+    main([test_seccomp_log_and_kill, test_bad_sources])

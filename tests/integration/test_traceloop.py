@@ -151,5 +151,37 @@ def test_traceloop_two_containers():
           "show of a deleted ring: a one-line error", missing.stderr)
 
 
+def test_traceloop_errors():
+    """bad use: one line naming what is wrong, exit 1"""
+    sock = "/run/gadgethost/%s.sock" % unique("tlx")
+    cases = [
+        (["traceloop", "list", "--socket", sock],
+         "%s: no traceloop recorder answers there" % sock),
+        (["traceloop", "show", "--socket", sock], "which container?"),
+        (["traceloop", "frobnicate"], 'unknown command "frobnicate"'),
+        (["traceloop", "start", "--entries", "8"], "--entries: at least 16"),
+        (["traceloop", "start", "--keep", "many"], '--keep: "many" is not a number'),
+        (["traceloop", "start", "--bogus"], "start: unknown option --bogus"),
+    ]
+    for args, want in cases:
+        p = run_host(*args)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode == 1 and len(lines) == 1 and want in lines[0],
+              "%s: wanted exit 1 and one line with %r" % (" ".join(args), want),
+              "rc %d" % p.returncode, p.stderr)
+    # a second recorder on a socket someone answers on: refused, the
+    # first one unharmed
+    with Recorder(sock) as rec:
+        p = run_host("traceloop", "start", "--socket", sock)
+        check(p.returncode == 1 and "another traceloop recorder answers there" in p.stderr,
+              "a second recorder on the same socket", p.stderr)
+        traceloop(sock, "list")
+        missing = run_host("traceloop", "show", "nosuch", "--socket", sock)
+        check(missing.returncode == 1 and "no container nosuch recorded" in missing.stderr,
+              "show of an unknown container", missing.stderr)
+    rec.check_clean_exit()
+    check(not os.path.exists(sock), "the socket is left behind", sock)
+
+
 if __name__ == "__main__":
-    main([test_traceloop_two_containers])
+    main([test_traceloop_two_containers, test_traceloop_errors])
