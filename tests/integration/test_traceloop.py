@@ -151,6 +151,31 @@ def test_traceloop_two_containers():
           "show of a deleted ring: a one-line error", missing.stderr)
 
 
+def test_traceloop_ring_wraps():
+    """--entries 64: the ring keeps the last 64 records, the end intact"""
+    require_bpf()
+    a = unique("tlw")[:30]
+    sock = "/run/gadgethost/%s.sock" % unique("tl")
+    with containers.Runc() as r:
+        ba = r.bundle(a, ["cat", "/missing"], hooks=HOOKS)
+        with Recorder(sock, "--entries", "64") as rec:
+            r.create(a, ba)
+            pid_a = r.pid(a)
+            wait_listed(sock, a, "running")
+            r.start(a)
+            wait_stopped(r, a)
+            rows = wait_listed(sock, a, "exited")
+            dump = traceloop(sock, "show", a)
+        rec.check_clean_exit()
+    ca = calls(dump)
+    check([x for x in rows if x["name"] == a][0]["records"] == 64, "not 64 records held", rows)
+    n_records = 2 * len(ca) - sum(1 for _, c in ca if c.endswith("= ?") or "resumed>" in c)
+    check(n_records == 64, "the dump is not the ring's 64 records (%d)" % n_records, dump)
+    check(ca[-1] == (pid_a, "exit_group(1) = ?") and
+          ca[-3] == (pid_a, 'openat(AT_FDCWD, "/missing", O_RDONLY) = -1 ENOENT'),
+          "the wrapped ring's end", ca[-4:])
+
+
 def test_traceloop_errors():
     """bad use: one line naming what is wrong, exit 1"""
     sock = "/run/gadgethost/%s.sock" % unique("tlx")
@@ -184,4 +209,4 @@ def test_traceloop_errors():
 
 
 if __name__ == "__main__":
-    main([test_traceloop_two_containers, test_traceloop_errors])
+    main([test_traceloop_two_containers, test_traceloop_ring_wraps, test_traceloop_errors])
