@@ -59,7 +59,8 @@ struct recorder {
 	uv_timer_t timeout;
 };
 
-static int handle(void *ctx, const char *line, struct gh_buf *body, char *err, size_t errlen)
+static int handle(void *ctx, const char *line, size_t len, struct gh_buf *body, char *err,
+		  size_t errlen)
 {
 	struct recorder *rec = ctx;
 	const char *arg = strchr(line, ' ');
@@ -229,7 +230,7 @@ static int cmd_start(int argc, char **argv)
 		goto out_args;
 	}
 	uv_loop_init(&loop);
-	ret = gh_request_server_start(&rec.server, &loop, a.socket, handle, &rec);
+	ret = gh_request_server_start(&rec.server, &loop, a.socket, 0, handle, &rec);
 	if (ret) {
 		ret = usage_error("%s: %s", a.socket, ret == -EADDRINUSE ?
 				  "another traceloop recorder answers there" : uv_strerror(ret));

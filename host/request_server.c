@@ -16,8 +16,7 @@ struct conn {
 	struct conn *next, *prev;
 	uv_pipe_t pipe;
 	uv_write_t wr;
-	char in[GH_REQUEST_MAX];
-	size_t in_len;
+	struct gh_buf in;
 	struct gh_buf out;
 	bool answered;
 };
@@ -25,6 +24,7 @@ struct conn {
 struct gh_request_server {
 	uv_pipe_t pipe;
 	char path[108];
+	size_t max_request; /* 0: one line */
 	gh_request_fn fn;
 	void *ctx;
 	struct conn *conns;
@@ -34,6 +34,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
 
+	gh_buf_free(&c->in);
 	gh_buf_free(&c->out);
 	free(c);
 }
@@ -57,7 +58,7 @@ static void on_written(uv_write_t *wr, int status)
 	conn_close(wr->data);
 }
 
-static void answer(struct conn *c, const char *line)
+static void answer(struct conn *c, size_t len)
 {
 	struct gh_buf body = GH_BUF_INIT;
 	char err[512] = "";
@@ -66,7 +67,7 @@ static void answer(struct conn *c, const char *line)
 
 	c->answered = true;
 	uv_read_stop((uv_stream_t *)&c->pipe);
-	ret = c->s->fn(c->s->ctx, line, &body, err, sizeof(err));
+	ret = c->s->fn(c->s->ctx, c->in.p ? c->in.p : "", len, &body, err, sizeof(err));
 	if (ret)
 		ret = gh_buf_printf(&c->out, "error: %s\n", err[0] ? err : strerror(-ret));
 	else
@@ -84,11 +85,21 @@ static void answer(struct conn *c, const char *line)
 		conn_close(c);
 }
 
+static size_t in_max(const struct conn *c)
+{
+	return c->s->max_request ? c->s->max_request : GH_REQUEST_MAX;
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct conn *c = h->data;
+	size_t room = 65536;
 
-	*buf = uv_buf_init(c->in + c->in_len, (unsigned)(sizeof(c->in) - 1 - c->in_len));
+	if (!c->s || gh_buf_reserve(&c->in, room)) {
+		*buf = uv_buf_init(NULL, 0);
+		return;
+	}
+	*buf = uv_buf_init(c->in.p + c->in.len, (unsigned)room);
 }
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
@@ -99,23 +110,24 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 	if (!c->s || c->answered)
 		return;
 	if (n < 0) {
-		/* a request without its newline still counts at EOF */
-		if (n == UV_EOF && c->in_len) {
-			c->in[c->in_len] = '\0';
-			answer(c, c->in);
-		} else {
+		/* a whole message ends here; so does a line without its newline */
+		if (n == UV_EOF && (c->in.len || c->s->max_request))
+			answer(c, c->in.len);
+		else
 			conn_close(c);
-		}
 		return;
 	}
-	c->in_len += (size_t)n;
-	c->in[c->in_len] = '\0';
-	nl = memchr(c->in, '\n', c->in_len);
+	c->in.len += (size_t)n;
+	if (c->in.p)
+		c->in.p[c->in.len] = '\0';
+	if (c->in.len > in_max(c)) {
+		conn_close(c);
+		return;
+	}
+	nl = c->s->max_request || !c->in.p ? NULL : memchr(c->in.p, '\n', c->in.len);
 	if (nl) {
 		*nl = '\0';
-		answer(c, c->in);
-	} else if (c->in_len >= sizeof(c->in) - 1) {
-		conn_close(c);
+		answer(c, (size_t)(nl - c->in.p));
 	}
 }
 
@@ -155,7 +167,7 @@ static void make_parent(const char *path)
 }
 
 int gh_request_server_start(struct gh_request_server **out, uv_loop_t *loop, const char *path,
-			    gh_request_fn fn, void *ctx)
+			    size_t max_request, gh_request_fn fn, void *ctx)
 {
 	struct gh_request_server *s;
 	int fd, ret;
@@ -173,6 +185,7 @@ int gh_request_server_start(struct gh_request_server **out, uv_loop_t *loop, con
 	if (!s)
 		return -ENOMEM;
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->max_request = max_request;
 	s->fn = fn;
 	s->ctx = ctx;
 	make_parent(path);

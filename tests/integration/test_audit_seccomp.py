@@ -6,16 +6,14 @@ SIGSYS, both with the container's name."""
 
 import os
 import tempfile
-import time
 
 import containers
-from gh import (GH_BIN, Tracer, check, describe, excerpt, main, object_path, require_bpf,
-                run_host, unique, write_gadget)
+from ctrace import traced_container
+from gh import (Tracer, check, describe, excerpt, main, object_path, require_bpf, run_host,
+                write_gadget)
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 
 
 def profile(cfg):
@@ -40,24 +38,13 @@ def need_audit_logging():
 def test_seccomp_log_and_kill():
     require_bpf()
     need_audit_logging()
-    name = unique("sc")[:30]
     script = "cd /tmp; sync; echo synced; sleep 0.5"
-    with containers.Runc() as r:
-        b = r.bundle(name, ["sh", "-c", script], hooks=HOOKS, edit=profile)
-        # beside it, every process (--host): the kill's audit record, of a
-        # process gone, must not double the SIGSYS row
-        with Tracer("audit/seccomp.lua", "-c", name, host=False) as t, \
-                Tracer("audit/seccomp.lua", "-F", "comm==sync", host=True) as th:
-            r.create(name, b)
-            pid = r.pid(name)
-            r.start(name)
-            deadline = time.time() + 10
-            while r.state(name).get("status") != "stopped" and time.time() < deadline:
-                time.sleep(0.05)
-            time.sleep(0.5)
-        t.check_clean_exit()
-        th.check_clean_exit()
-        output = r.output(name)
+    # beside it, every process (--host): the kill's audit record, of a
+    # process gone, must not double the SIGSYS row
+    with Tracer("audit/seccomp.lua", "-F", "comm==sync", host=True) as th:
+        run = traced_container("audit/seccomp.lua", script, edit=profile)
+    th.check_clean_exit()
+    t, name, pid, output = run.tracer, run.name, run.pid, run.output
     evs = t.events()
     got = [(e["comm"], e["syscall"], e["action"], e["source"],
             e["runtime"]["containerName"]) for e in evs]

@@ -15,10 +15,9 @@ import time
 
 import containers
 import gh
+from ctrace import HOOKS
 from gh import GH_BIN, check, excerpt, main, require_bpf, run_host, unique
 
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 # 05:31:02.123456 [1234] openat(AT_FDCWD, "/missing", O_RDONLY) = -1 ENOENT
 COMPLAINT = "cat: can't open '/missing': No such file or directory"
 LINE = re.compile(r"^(\d\d:\d\d:\d\d\.\d{6}) \[(\d+)(?::(\d+))?\] (.*)$")
