@@ -7,9 +7,8 @@ SIGSYS, both with the container's name."""
 import os
 import tempfile
 
-import containers
 from ctrace import traced_container
-from gh import (Tracer, check, describe, excerpt, main, object_path, require_bpf, run_host,
+from gh import (Skip, Tracer, check, describe, excerpt, main, object_path, require_bpf, run_host,
                 write_gadget)
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -31,8 +30,8 @@ def need_audit_logging():
     with open("/proc/sys/kernel/seccomp/actions_logged") as f:
         logged = f.read().split()
     if "log" not in logged or "kill_process" not in logged:
-        raise containers.gh.Skip("/proc/sys/kernel/seccomp/actions_logged (%s) lacks log or "
-                                 "kill_process" % " ".join(logged))
+        raise Skip("/proc/sys/kernel/seccomp/actions_logged (%s) lacks log or kill_process"
+                   % " ".join(logged))
 
 
 def test_seccomp_log_and_kill():
