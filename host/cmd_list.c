@@ -69,6 +69,9 @@ static char *describe(const char *path)
 	for (size_t i = 0; i < g.n_optional_programs; i++)
 		free(g.optional_programs[i]);
 	free(g.optional_programs);
+	for (size_t i = 0; i < g.n_sources; i++)
+		free(g.sources[i]);
+	free(g.sources);
 	for (size_t i = 0; i < g.n_params; i++) {
 		free(g.params[i].key);
 		free(g.params[i].global);
