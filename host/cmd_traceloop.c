@@ -314,21 +314,7 @@ static int cmd_list(int argc, char **argv)
 		return usage_error("-o: \"%s\" (columns or json)", format);
 	if (gh_traceloop_client_list(socket, &e, &n, err, sizeof(err)))
 		return usage_error("%s", err);
-	if (!strcmp(format, "columns"))
-		gh_buf_printf(&b, "%-24s %-13s %-8s %8s\n", "NAME", "ID", "STATE", "RECORDS");
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(format, "columns")) {
-			gh_buf_printf(&b, "%-24s %-13.12s %-8s %8" PRIu64 "\n", e[i].name, e[i].id,
-				      e[i].running ? "running" : "exited", e[i].records);
-			continue;
-		}
-		gh_buf_puts(&b, "{\"name\":");
-		gh_json_put_string(&b, e[i].name, strlen(e[i].name));
-		gh_buf_puts(&b, ",\"id\":");
-		gh_json_put_string(&b, e[i].id, strlen(e[i].id));
-		gh_buf_printf(&b, ",\"state\":\"%s\",\"records\":%" PRIu64 ",\"mntns\":%" PRIu64 "}\n",
-			      e[i].running ? "running" : "exited", e[i].records, e[i].mntns);
-	}
+	gh_traceloop_format_list(e, n, !strcmp(format, "json"), &b);
 	ret = print_buf(&b);
 	gh_buf_free(&b);
 	gh_traceloop_entries_free(e, n);

@@ -2,10 +2,12 @@
 #include "traceloop_client.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "out.h"
 #include "request_client.h"
 
 #define TIMEOUT_MS 5000
@@ -128,4 +130,26 @@ int gh_traceloop_client_delete(const char *path, const char *name, char *err, si
 
 	gh_buf_free(&body);
 	return ret;
+}
+
+void gh_traceloop_format_list(const struct gh_traceloop_entry *e, size_t n, bool json,
+			      struct gh_buf *b)
+{
+	if (!json)
+		gh_buf_printf(b, "%-24s %-13s %-8s %8s\n", "NAME", "ID", "STATE", "RECORDS");
+	for (size_t i = 0; i < n; i++) {
+		const char *state = e[i].running ? "running" : "exited";
+
+		if (!json) {
+			gh_buf_printf(b, "%-24s %-13.12s %-8s %8" PRIu64 "\n", e[i].name, e[i].id,
+				      state, e[i].records);
+			continue;
+		}
+		gh_buf_puts(b, "{\"name\":");
+		gh_json_put_string(b, e[i].name, strlen(e[i].name));
+		gh_buf_puts(b, ",\"id\":");
+		gh_json_put_string(b, e[i].id, strlen(e[i].id));
+		gh_buf_printf(b, ",\"state\":\"%s\",\"records\":%" PRIu64 ",\"mntns\":%" PRIu64
+			      "}\n", state, e[i].records, e[i].mntns);
+	}
 }

@@ -34,6 +34,10 @@ void gh_traceloop_entries_free(struct gh_traceloop_entry *e, size_t n);
 int gh_traceloop_client_dump(const char *path, const char *name, struct gh_buf *out,
 			     char *err, size_t errlen);
 int gh_traceloop_client_delete(const char *path, const char *name, char *err, size_t errlen);
+/* The entries as columns (a header, a line each) or JSON lines
+ * ({"name","id","state","records","mntns"}), appended to b. */
+void gh_traceloop_format_list(const struct gh_traceloop_entry *e, size_t n, bool json,
+			      struct gh_buf *b);
 /* Parse a list answer (for tests and clients that got it otherwise). */
 int gh_traceloop_parse_list(const char *text, struct gh_traceloop_entry **out, size_t *n);
 

@@ -207,5 +207,55 @@ def test_traceloop_errors():
     check(not os.path.exists(sock), "the socket is left behind", sock)
 
 
+def test_traceloop_through_daemon():
+    """the node service serves the recorder's rings: GET /v1/traceloop is
+    `list -o json`, GET /v1/traceloop/NAME is `show NAME`; no recorder: 503"""
+    require_bpf()
+    from ghdaemon import Daemon
+    a = unique("tld")[:30]
+    sock = "/run/gadgethost/%s.sock" % unique("tl")
+    with containers.Runc() as r:
+        ba = r.bundle(a, ["cat", "/missing"], hooks=HOOKS)
+        with Daemon("--traceloop-socket", sock) as d:
+            status, body = d.get("/v1/traceloop")
+            check(status == 503 and b"no traceloop recorder answers there" in body,
+                  "no recorder: wanted 503 naming the socket", status, body)
+            with Recorder(sock) as rec:
+                r.create(a, ba)
+                wait_listed(sock, a, "running")
+                r.start(a)
+                wait_stopped(r, a)
+                wait_listed(sock, a, "exited")
+                status, listed = d.get("/v1/traceloop")
+                local_list = traceloop(sock, "list", "-o", "json")
+                status_cols, cols = d.get("/v1/traceloop?o=columns")
+                status_show, shown = d.get("/v1/traceloop/" + a)
+                local_show = traceloop(sock, "show", a)
+                status_none, none = d.get("/v1/traceloop/nosuch")
+                status_bad, _ = d.get("/v1/traceloop/" + a + "/x")
+                status_del, _, _ = d.request(b"DELETE /v1/traceloop/%s HTTP/1.1\r\nHost: x"
+                                             b"\r\n\r\n" % a.encode())
+                after = traceloop(sock, "list", "-o", "json")
+            rec.check_clean_exit()
+            check(d.proc.poll() is None, "the daemon died", excerpt(d.log))
+    check(status == 200 and listed.decode() == local_list,
+          "GET /v1/traceloop is not `traceloop list -o json`", status, listed, local_list)
+    check(status_cols == 200 and cols.decode().startswith("NAME") and a in cols.decode(),
+          "GET /v1/traceloop?o=columns", status_cols, cols)
+    # the same lines; the wall clock of each dump is worked out anew (1 us off)
+    served, local = calls(shown.decode()), calls(local_show)
+    check(status_show == 200 and served == local and served,
+          "GET /v1/traceloop/NAME is not `traceloop show NAME`", status_show,
+          [(x, y) for x, y in zip(served, local) if x != y][:3], len(served), len(local))
+    check(calls(shown.decode())[-1][1] == "exit_group(1) = ?", "the served dump's end",
+          excerpt(shown.decode()))
+    check(status_none == 404 and b"no container nosuch recorded" in none,
+          "an unknown container: 404 with the recorder's reason", status_none, none)
+    check(status_bad == 400, "a name with a slash: 400", status_bad)
+    check(status_del == 204 and a not in after, "DELETE /v1/traceloop/NAME forgets it",
+          status_del, after)
+
+
 if __name__ == "__main__":
-    main([test_traceloop_two_containers, test_traceloop_ring_wraps, test_traceloop_errors])
+    main([test_traceloop_two_containers, test_traceloop_ring_wraps, test_traceloop_errors,
+          test_traceloop_through_daemon])
