@@ -329,7 +329,8 @@ static int object_keys(struct doc *d, int idx, struct doc_key **keys, size_t *n)
 			list[i].s = list[i].num;
 		list[i].rank = key_rank(L, order_idx, list[i].s, list[i].len);
 	}
-	qsort(list, count, sizeof(*list), cmp_keys);
+	if (count) /* an empty table: no list (qsort takes no NULL) */
+		qsort(list, count, sizeof(*list), cmp_keys);
 	*keys = list;
 	*n = count;
 	return 0;
