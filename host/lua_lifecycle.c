@@ -111,7 +111,8 @@ static int call(struct gh_lua *lua, const char *hook, int nargs)
 {
 	lua_State *L = gh_lua_state(lua);
 
-	if (lua_pcall(L, nargs, 0, 0) == LUA_OK)
+	/* the limits of filter and enrich hold here too (lua_guard.h) */
+	if (gh_lua_call_guarded(lua, hook, nargs, 0) == LUA_OK)
 		return 0;
 	fprintf(stderr, "gadgethost: %s (in %s)\n", lua_tostring(L, -1) ? lua_tostring(L, -1)
 									: "error", hook);

@@ -643,6 +643,11 @@ lua_State *gh_lua_state(const struct gh_lua *lua)
 	return lua->L;
 }
 
+int gh_lua_call_guarded(struct gh_lua *lua, const char *hook, int nargs, int nresults)
+{
+	return gh_lua_guard_call(lua->L, lua->guard, hook, nargs, nresults);
+}
+
 void gh_lua_push_table(const struct gh_lua *lua)
 {
 	lua_rawgeti(lua->L, LUA_REGISTRYINDEX, lua->table_ref);

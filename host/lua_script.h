@@ -50,6 +50,10 @@ void gh_lua_set_host(struct gh_lua *lua, const struct gh_lua_host *h);
 /* The script's Lua state, and its table pushed (for lua_lifecycle.c). */
 struct lua_State;
 struct lua_State *gh_lua_state(const struct gh_lua *lua);
+/* lua_pcall of a hook (its function and arguments pushed) under the
+ * script's instruction and memory limits (lua_guard.h); the status, the
+ * message pushed on an error. */
+int gh_lua_call_guarded(struct gh_lua *lua, const char *hook, int nargs, int nresults);
 void gh_lua_push_table(const struct gh_lua *lua);
 /* Live reload (run --watch): run the script again, with its layers, in a
  * new state; if it loads, reads and binds, its filter, enrich and format

@@ -94,6 +94,19 @@ def test_hook_errors():
   on_stop = function() gadget.map("nope") end }''', "--timeout", "0.2")
     check(p.returncode == 1 and 'no map "nope" in the gadget\'s object (its maps: syscalls, '
           in p.stderr, "an unknown map names the maps there are", p.stderr)
+    # the limits of filter and enrich hold in the lifecycle hooks too
+    path, p = run_script('''return { object = "advise/seccomp.bpf.o", documents_only = true,
+  on_interval = function() while true do end end }''', "--interval", "0.1",
+                         "--timeout", "5", "--lua-instruction-limit", "1000000")
+    check(p.returncode == 1 and "on_interval: instruction limit exceeded (1M instructions)"
+          in p.stderr and path in p.stderr,
+          "an endless on_interval: the instruction limit, file:line, exit 1", p.returncode,
+          p.stderr)
+    path, p = run_script('''return { object = "advise/seccomp.bpf.o", documents_only = true,
+  on_stop = function() local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 64) .. i end end }''',
+                         "--timeout", "0.2", "--lua-memory-limit", "8M")
+    check(p.returncode == 1 and "on_stop: memory limit exceeded (8 MiB" in p.stderr,
+          "an unbounded on_stop: the memory limit, exit 1", p.returncode, p.stderr)
 
 
 def test_bad_keys():
