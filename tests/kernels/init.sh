@@ -51,6 +51,16 @@ while read -r ko; do
 	insmod "$ko" 2>&1 | grep -v "File exists" || true
 done < /vm/modules
 
+# an ext4 temp dir on a loop device (tmpfs fsyncs cost nothing, and
+# trace/fsslower's tests need real ones)
+if truncate -s 1G /run/gh-disk.img && dev=$(losetup -f --show /run/gh-disk.img) &&
+	mkfs.ext4 -q "$dev" && mkdir -p /mnt/gh-ext4 && mount -t ext4 "$dev" /mnt/gh-ext4; then
+	mkdir -p /mnt/gh-ext4/tmp
+	chmod 1777 /mnt/gh-ext4/tmp
+	export TMPDIR=/mnt/gh-ext4/tmp
+	echo "GHVM-TMPDIR $TMPDIR (ext4 on $dev)"
+fi
+
 . /vm/env
 export HOME=/root LANG=C.UTF-8
 cd "$GH_SOURCE_DIR" || exit 1

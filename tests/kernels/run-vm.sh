@@ -21,8 +21,11 @@
 # Environment: GH_VM_TIME_SCALE (default 10: the tests' timeouts are
 # scaled by it, TCG runs ~10x slower), GH_VM_TIMEOUT (seconds for the
 # whole VM run, default 3000), GH_VM_TEST_TIMEOUT (per test file, 900),
-# GH_VM_MEM (2G), GH_VM_SMP (2).
+# GH_VM_MEM (3G), GH_VM_SMP (2).
 set -euo pipefail
+# (one block: bash reads all of it before running, so editing this file
+# during a run cannot change the run)
+{
 export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -128,7 +131,7 @@ tar -C / --exclude="python$pyver/test" --exclude="python$pyver/idlelib" \
 not_in_vm=" clang conmon containerd containerd-shim containerd-shim-runc-v2 ctr docker \
 dockerd podman crictl valgrind python3 "
 path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-tools=(sh bash timeout mkdir cp)
+tools=(sh bash timeout mkdir cp truncate losetup mkfs.ext4)
 while read -r w; do
 	case $not_in_vm in *" $w "*) continue ;; esac
 	p=$(PATH=$path command -v "$w" 2>/dev/null) || continue
@@ -184,7 +187,7 @@ console=$work/console-$kver.log
 log "booting (console: $console)"
 start=$(date +%s)
 set +e
-timeout "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu max -m "${GH_VM_MEM:-2G}" \
+timeout "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu max -m "${GH_VM_MEM:-3G}" \
 	-smp "${GH_VM_SMP:-2}" -kernel "$vmlinuz" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init" \
 	-nographic -no-reboot -nic none < /dev/null > "$console" 2>&1
@@ -198,3 +201,5 @@ python3 "$here/report.py" "$console" "$kver" "$src" > "$report"
 cat "$report"
 grep -q '^GHVM-DONE' "$console" || die "the VM did not finish (see $console)"
 ! grep -q '| FAIL' "$report"
+exit
+}
