@@ -35,13 +35,18 @@ FIELDS = {"timestamp", "mountnsid", "kpid", "ktid", "kuid", "kcomm", "pages", "t
 
 class MemoryCgroup:
     """a memory cgroup with LIMIT bytes and no swap: cgroup v2 where the
-    memory controller is there, else v1 (this machine's hybrid layout)"""
+    memory controller is enabled for children, else v1 (this machine's
+    hybrid layout)"""
 
     def __init__(self):
         name = unique("gh-oom")
-        v2 = "/sys/fs/cgroup/unified"
-        if os.path.exists(os.path.join(v2, "cgroup.controllers")) and \
-                "memory" in open(os.path.join(v2, "cgroup.controllers")).read().split():
+        # v2 where the memory controller is there: the hybrid layout's
+        # unified/, or a pure v2 hierarchy (the VM of tests/kernels/)
+        v2 = next((d for d in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup")
+                   if os.path.exists(os.path.join(d, "cgroup.controllers")) and
+                   "memory" in open(os.path.join(d, "cgroup.subtree_control")).read().split()),
+                  None)
+        if v2:
             self.path = os.path.join(v2, name)
             os.mkdir(self.path)
             self._write("memory.max", LIMIT)

@@ -37,6 +37,9 @@ mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
+for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
+	echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control
+done
 chmod 1777 /tmp /var/tmp
 ln -sf /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
@@ -53,7 +56,7 @@ done < /vm/modules
 
 # an ext4 temp dir on a loop device (tmpfs fsyncs cost nothing, and
 # trace/fsslower's tests need real ones)
-if truncate -s 1G /run/gh-disk.img && dev=$(losetup -f --show /run/gh-disk.img) &&
+if truncate -s 1G /run/gh-disk.img && dev=$(losetup -f) && losetup "$dev" /run/gh-disk.img &&
 	mkfs.ext4 -q "$dev" && mkdir -p /mnt/gh-ext4 && mount -t ext4 "$dev" /mnt/gh-ext4; then
 	mkdir -p /mnt/gh-ext4/tmp
 	chmod 1777 /mnt/gh-ext4/tmp
@@ -64,6 +67,12 @@ fi
 . /vm/env
 export HOME=/root LANG=C.UTF-8
 cd "$GH_SOURCE_DIR" || exit 1
+
+if [ -s /vm/cmd ]; then
+	echo "GHVM-CMD-BEGIN"
+	sh /vm/cmd 2>&1
+	echo "GHVM-CMD-END rc=$?"
+fi
 
 echo "GHVM-CHECK-BEGIN"
 "$GH_BIN" check

@@ -21,7 +21,8 @@
 # Environment: GH_VM_TIME_SCALE (default 10: the tests' timeouts are
 # scaled by it, TCG runs ~10x slower), GH_VM_TIMEOUT (seconds for the
 # whole VM run, default 3000), GH_VM_TEST_TIMEOUT (per test file, 900),
-# GH_VM_MEM (3G), GH_VM_SMP (2).
+# GH_VM_MEM (3G), GH_VM_SMP (2), GH_VM_CMD (a shell command run in the VM
+# before the tests, its output on the console: for debugging).
 set -euo pipefail
 # (one block: bash reads all of it before running, so editing this file
 # during a run cannot change the run)
@@ -92,6 +93,7 @@ if [ ${#tests[@]} -eq 0 ]; then
 	done
 	[ -f "$src/tests/integration/test_check.py" ] && tests+=(test_check.py)
 fi
+[ "${tests[*]}" = none ] && tests=()
 for t in "${tests[@]}"; do
 	[ -f "$src/tests/integration/$t" ] || die "no tests/integration/$t"
 done
@@ -144,7 +146,7 @@ for t in "${tools[@]}"; do
 done
 # what those tools read: users, name lookups, CA-less openssl config
 for f in /etc/passwd /etc/group /etc/nsswitch.conf /etc/services /etc/protocols \
-	/etc/ssl/openssl.cnf /etc/alternatives/nc; do
+	/etc/ssl/openssl.cnf /usr/lib/ssl/openssl.cnf /etc/alternatives/nc; do
 	[ -e "$f" ] && bundle "$f"
 done
 printf '127.0.0.1 localhost ghvm\n::1 localhost ip6-localhost\n' > "$root/etc/hosts"
@@ -167,6 +169,7 @@ cp "$here/init.sh" "$root/vm/init.sh"
 chmod +x "$root/vm/init.sh"
 ln -sf vm/init.sh "$root/init"
 printf '%s\n' "${tests[@]}" > "$root/vm/tests"
+printf '%s\n' "${GH_VM_CMD:-}" > "$root/vm/cmd"
 cat > "$root/vm/env" <<EOF
 export GH_BIN=$build/host/gadgethost
 export GH_WORKLOAD=$build/tests/integration/workload
