@@ -105,8 +105,12 @@ static bool check_gadget(const char *name, bool verbose)
 		ret = gh_gadget_check_kernel(g, err, sizeof(err));
 	if (!ret)
 		gh_variants_describe(g->variants, chosen, sizeof(chosen));
-	printf("%-28s %-4s %s%s%s\n", name, ret ? "no" : "yes", ret ? err : "",
-	       chosen[0] ? "variants: " : "", chosen);
+	if (ret)
+		printf("%-28s %-4s %s\n", name, "no", err);
+	else if (chosen[0])
+		printf("%-28s %-4s variants: %s\n", name, "yes", chosen);
+	else
+		printf("%-28s yes\n", name);
 	if (verbose && g && g->obj)
 		print_programs(g);
 	gh_gadget_close(g);

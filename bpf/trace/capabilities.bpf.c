@@ -179,6 +179,25 @@ static __always_inline __u32 current_syscall(void)
 	return (__u32)gadget_syscall_regs()->orig_ax;
 }
 
+/* before Linux 6.3 kernel_cap_t was two 32-bit words */
+struct kernel_cap___old {
+	__u32 cap[2];
+};
+
+struct cred___old {
+	struct kernel_cap___old cap_effective;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 effective_caps(const struct cred *cred)
+{
+	const struct cred___old *old = (const void *)cred;
+
+	if (bpf_core_field_exists(struct cred, cap_effective.val))
+		return BPF_CORE_READ(cred, cap_effective.val);
+	return (__u64)BPF_CORE_READ(old, cap_effective.cap[1]) << 32 |
+	       BPF_CORE_READ(old, cap_effective.cap[0]);
+}
+
 /* CAP_OPT_* of cap_capable()'s opts (include/linux/security.h) */
 #define CAP_OPT_NOAUDIT (1U << 1)
 #define CAP_OPT_INSETID (1U << 2)
@@ -209,7 +228,7 @@ static __always_inline int report(const struct cred *cred, struct user_namespace
 	e->audit = kind != CALLER_NOAUDIT;
 	e->insetid = kind == CALLER_SETID;
 	e->syscall = current_syscall();
-	e->capEffectiveRaw = BPF_CORE_READ(cred, cap_effective.val);
+	e->capEffectiveRaw = effective_caps(cred);
 	e->currentUserns = BPF_CORE_READ(cred, user_ns, ns.inum);
 	e->targetUserns = BPF_CORE_READ(target_ns, ns.inum);
 	gadget_submit(&events, e);

@@ -168,7 +168,8 @@ done
 cp "$here/init.sh" "$root/vm/init.sh"
 chmod +x "$root/vm/init.sh"
 ln -sf vm/init.sh "$root/init"
-printf '%s\n' "${tests[@]}" > "$root/vm/tests"
+: > "$root/vm/tests"
+[ ${#tests[@]} -eq 0 ] || printf '%s\n' "${tests[@]}" > "$root/vm/tests"
 printf '%s\n' "${GH_VM_CMD:-}" > "$root/vm/cmd"
 cat > "$root/vm/env" <<EOF
 export GH_BIN=$build/host/gadgethost
