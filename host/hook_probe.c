@@ -110,6 +110,32 @@ static bool traceable_function(const char *fn)
 	return found;
 }
 
+/* Is fn a function in /proc/kallsyms ("ADDR t fn" or "ADDR T fn [mod]")
+ * and not in the kprobes blacklist?  (kprobes reach functions ftrace
+ * cannot, such as the syscall entry points on some kernels) */
+static bool probeable_symbol(const char *fn)
+{
+	char line[512], sym[256], type;
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %c %255s", &type, sym) == 2 &&
+			(type == 't' || type == 'T') && !strcmp(sym, fn);
+	fclose(f);
+	if (!found)
+		return false;
+	f = fopen("/sys/kernel/debug/kprobes/blacklist", "re");
+	if (!f)
+		return true;
+	while (found && fgets(line, sizeof(line), f))
+		found = !(sscanf(line, "%*s %255s", sym) == 1 && !strcmp(sym, fn));
+	fclose(f);
+	return found;
+}
+
 static bool kprobe(const char *kind, const char *target, char *hook, size_t hooklen, char *why,
 		   size_t whylen)
 {
@@ -123,10 +149,10 @@ static bool kprobe(const char *kind, const char *target, char *hook, size_t hook
 			 gh_tracefs_root());
 		return false;
 	}
-	if (!fn[0] || traceable_function(fn))
+	if (!fn[0] || traceable_function(fn) || probeable_symbol(fn))
 		return true;
-	snprintf(why, whylen, "function %s to probe (not in %s/available_filter_functions)", fn,
-		 gh_tracefs_root());
+	snprintf(why, whylen, "function %s to probe (not in %s/available_filter_functions, "
+		 "nor a probeable text symbol of /proc/kallsyms)", fn, gh_tracefs_root());
 	return false;
 }
 

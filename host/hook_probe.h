@@ -6,7 +6,9 @@
  *   tp_btf/NAME, raw_tp/NAME          the vmlinux BTF has btf_trace_NAME
  *   kprobe/FN, kretprobe/FN           tracefs has kprobe_events (kprobes
  *                                     built in) and FN is in
- *                                     available_filter_functions
+ *                                     available_filter_functions, or a
+ *                                     text symbol of /proc/kallsyms not
+ *                                     in the kprobes blacklist
  *   fentry/FN, fexit/FN, fmod_ret/FN  the vmlinux BTF has FUNC FN and a
  *                                     two-instruction fentry program
  *                                     really loads and attaches to it

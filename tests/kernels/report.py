@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""report.py CONSOLE_LOG KERNEL SOURCE_DIR - the per-gadget table of a VM run.
+"""report.py CONSOLE_LOG KERNEL SOURCE_DIR [TESTLOG] - the per-gadget table of a VM run.
 
 Reads the serial console of a tests/kernels/run-vm.sh run (the GHVM-*
 markers init.sh prints around each test file, and the gh.py lines
@@ -8,10 +8,13 @@ prints a Markdown table: one row per test file, the gadget it tests
 (gadgets/CAT/NAME.lua for test_NAME.py), PASS / FAIL / SKIP, the counts,
 the time, and the reason of every test function that did not pass.
 A test file without its GHVM-END line (the VM died or timed out) FAILs.
+With TESTLOG (build/meson-logs/testlog.json of the run on this machine's
+kernel), a first table puts both kernels side by side, gadget by gadget.
 Standard library only.
 """
 
 import glob
+import json
 import os
 import re
 import sys
@@ -67,10 +70,51 @@ def verdict(rc, results):
     return "FAIL"
 
 
+def meson_results(testlog):
+    """{test file: (verdict, ok, not ok, skipped)} from meson's testlog.json"""
+    got = {}
+    if not testlog or not os.path.exists(testlog):
+        return got
+    with open(testlog) as f:
+        for line in f:
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            name = r.get("name", "").split(" / ")[-1]
+            if not r.get("name", "").startswith("gadgethost:integration"):
+                continue
+            results = [(m.group(1), m.group(2), "") for m in
+                       re.finditer(r"^(ok|not ok|skip) - (\w+)", r.get("stdout", ""), re.M)]
+            rc = {"OK": 0, "SKIP": 77}.get(r.get("result"), 1)
+            got["test_%s.py" % name] = (verdict(rc, results), results)
+    return got
+
+
+def cell(v, results):
+    n = {s: sum(1 for r in results if r[0] == s) for s in ("ok", "not ok", "skip")}
+    return "%s (%d/%d)" % (v, n["ok"], len(results)) if results else v
+
+
+def side_by_side(src, here, vm, vm_kernel):
+    print("| gadget | %s (here) | %s (qemu) |" % (os.uname().release, vm_kernel))
+    print("|---|---|---|")
+    for test, rc, _, results in vm:
+        h = here.get(test)
+        print("| %s | %s | %s |" % (gadget_of(src, test), cell(*h) if h else "not run",
+                                    cell(verdict(rc, results), results)))
+    print()
+
+
 def main():
     console, kernel, src = sys.argv[1:4]
+    testlog = sys.argv[4] if len(sys.argv) > 4 else None
     with open(console, errors="replace") as f:
         runs, check = parse(f)
+    here = meson_results(testlog)
+    if here:
+        print("### Every gadget's test, per kernel (ok test functions / all)\n")
+        side_by_side(src, here, runs, kernel)
     print("### Kernel %s\n" % kernel)
     print("| gadget | test | result | ok / not ok / skipped | seconds | notes |")
     print("|---|---|---|---|---|---|")

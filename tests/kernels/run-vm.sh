@@ -12,7 +12,9 @@
 # helper, python3 with its standard library and the tools the tests run,
 # each with its shared libraries (bundle.sh), at the same paths as here;
 # boots it; runs the tests inside (init.sh); writes the per-gadget table
-# to REPORT (default BUILD/kernels/report-KERNEL.md) and prints it.
+# to REPORT (default BUILD/kernels/report-KERNEL.md) and prints it; with
+# the results of this machine's own run beside it when BUILD has a
+# meson testlog (CI: scripts/test.sh ran the integration suite first).
 #
 # The tests: test_NAME.py for every gadgets/CAT/NAME.lua that has one,
 # plus test_check.py (a new gadget's test joins by itself), or the ones
@@ -201,7 +203,7 @@ log "VM ended after $(($(date +%s) - start)) s (qemu status $qrc)"
 
 # ---- the report
 report=${report:-$work/report-$kver.md}
-python3 "$here/report.py" "$console" "$kver" "$src" > "$report"
+python3 "$here/report.py" "$console" "$kver" "$src" "$build/meson-logs/testlog.json" > "$report"
 cat "$report"
 grep -q '^GHVM-DONE' "$console" || die "the VM did not finish (see $console)"
 ! grep -q '| FAIL' "$report"
