@@ -85,6 +85,9 @@ while read -r t; do
 	rc=$?
 	echo "GHVM-END $t rc=$rc seconds=$(($(date +%s) - start))"
 done < /vm/tests
+echo "GHVM-DMESG-BEGIN"
+dmesg | tail -n 200
+echo "GHVM-DMESG-END"
 echo "GHVM-DONE"
 sync
 poweroff -f

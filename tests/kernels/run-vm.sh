@@ -105,8 +105,13 @@ root=$work/root
 rm -rf "$root"
 mkdir -p "$root"/{proc,sys,dev,tmp,run,root,vm,etc,boot}
 bundle() { bash "$here/bundle.sh" "$root" "$@"; }
+# the top-level links of a merged /usr (bin -> usr/bin), as here
+for d in bin sbin lib lib64; do
+	[ -L "/$d" ] && ln -s "$(readlink "/$d")" "$root/$d"
+done
+mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/usr/lib"
 bundle "$busybox"
-[ "$busybox" = /bin/busybox ] || { mkdir -p "$root/bin"; cp "$busybox" "$root/bin/busybox"; }
+[ -e "$root/bin/busybox" ] || cp "$busybox" "$root/bin/busybox"
 
 # gadgethost and the tree it runs from, at the same paths as here
 bundle "$build/host/gadgethost" "$build/tests/integration/workload"
