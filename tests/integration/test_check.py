@@ -13,6 +13,7 @@ tests/kernels/ (where kprobes exist and the kprobe variant is chosen)."""
 import glob
 import gzip
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -128,7 +129,9 @@ def test_variant_chosen():
         row = [l for l in lines if l.startswith(script)]
         check(row and row[0].split(None, 2)[1:] == ["yes", "variants: " + chosen],
               "check's row does not name %r" % chosen, res.stdout)
-        progs = {l.split()[0]: l.split(None, 2)[2] for l in lines if l.startswith("    ")}
+        # "    NAME   HOOK   STATUS", columns two blanks or more apart
+        progs = {f[0]: f[2] for f in (re.split(r"\s{2,}", l.strip()) for l in lines
+                                       if l.startswith("    ")) if len(f) == 3}
         check(progs.get("tp_missing") == "skipped: this kernel has no " + NO_TP,
               "-v: tp_missing's line", res.stdout)
         check(progs.get("tp_getppid") == "loads" and progs.get(exit_alt) == "loads",
