@@ -107,9 +107,11 @@ mkdir -p "$root"/{proc,sys,dev,tmp,run,root,vm,etc,boot}
 bundle() { bash "$here/bundle.sh" "$root" "$@"; }
 # the top-level links of a merged /usr (bin -> usr/bin), as here
 for d in bin sbin lib lib64; do
-	[ -L "/$d" ] && ln -s "$(readlink "/$d")" "$root/$d"
+	if [ -L "/$d" ]; then
+		ln -s "$(readlink "/$d")" "$root/$d"
+		mkdir -p "$root/$(readlink "/$d")"
+	fi
 done
-mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/usr/lib"
 bundle "$busybox"
 [ -e "$root/bin/busybox" ] || cp "$busybox" "$root/bin/busybox"
 
