@@ -188,6 +188,7 @@ export GH_SOURCE_DIR=$src
 export GH_TIME_SCALE=$scale
 export GH_VM_TEST_TIMEOUT=$test_timeout
 export GH_VM=1
+export GH_REQUIRE_BPF=1
 export PYTHONDONTWRITEBYTECODE=1
 EOF
 
