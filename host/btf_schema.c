@@ -313,6 +313,12 @@ int gh_btf_find_struct(const struct btf *btf, const char *name, __u32 *struct_id
 
 int gh_btf_find_tracers(const struct btf *btf, struct gh_btf_tracer **out, size_t *n_out)
 {
+	return gh_btf_find_declared(btf, TRACER_PREFIX, out, n_out);
+}
+
+int gh_btf_find_declared(const struct btf *btf, const char *prefix, struct gh_btf_tracer **out,
+			 size_t *n_out)
+{
 	__u32 n = btf__type_cnt(btf);
 	struct gh_btf_tracer *list = NULL;
 	size_t count = 0;
@@ -326,9 +332,9 @@ int gh_btf_find_tracers(const struct btf *btf, struct gh_btf_tracer **out, size_
 		if (!btf_is_var(t))
 			continue;
 		name = btf__name_by_offset(btf, t->name_off);
-		if (strncmp(name, TRACER_PREFIX, strlen(TRACER_PREFIX)) != 0)
+		if (strncmp(name, prefix, strlen(prefix)) != 0)
 			continue;
-		name += strlen(TRACER_PREFIX);
+		name += strlen(prefix);
 		sep = strstr(name, "___");
 		ptr = resolve(btf, t->type, NULL, NULL);
 		if (!sep || !ptr || !btf_is_ptr(ptr))

@@ -25,6 +25,11 @@ int gh_btf_schema(const struct btf *btf, __u32 struct_id, struct gh_schema *s, c
 int gh_btf_find_struct(const struct btf *btf, const char *name, __u32 *struct_id);
 /* All tracers the object declares (possibly none). */
 int gh_btf_find_tracers(const struct btf *btf, struct gh_btf_tracer **out, size_t *n_out);
+/* Every variable prefix<name>___<second> pointing at a struct: the SDK's
+ * declarations (GADGET_MAPITER, GADGET_SNAPSHOTTER), as tracers: second
+ * goes in map_name. */
+int gh_btf_find_declared(const struct btf *btf, const char *prefix, struct gh_btf_tracer **out,
+			 size_t *n_out);
 void gh_btf_tracers_free(struct gh_btf_tracer *list, size_t n);
 /* Offset and size of global variable name in data section datasec
  * (".rodata", ".bss", ...); -ENOENT when there is none. */

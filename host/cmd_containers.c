@@ -11,73 +11,7 @@
 #include "buf.h"
 #include "container.h"
 #include "container_watch.h"
-#include "out_private.h"
-
-static const char *or_dash(const char *s)
-{
-	return s && *s ? s : "-";
-}
-
-static void print_table(const struct gh_containers *cc, bool all)
-{
-	printf("%-13s %-20s %-11s %8s %-11s %-16s %-20s %s\n", "ID", "NAME", "RUNTIME", "PID",
-	       "MNTNS", "K8S.NAMESPACE", "K8S.PODNAME", "K8S.CONTAINERNAME");
-	for (size_t i = 0; i < gh_containers_count(cc); i++) {
-		const struct gh_container *c = gh_containers_at(cc, i);
-
-		if (c->sandbox && !all)
-			continue;
-		printf("%-13.12s %-20s %-11s %8d %-11" PRIu64 " %-16s %-20s %s\n", c->id, c->name,
-		       or_dash(c->runtime), (int)c->pid, c->mntns, or_dash(c->k8s_namespace),
-		       or_dash(c->k8s_pod), or_dash(c->k8s_container));
-	}
-}
-
-static void json_field(struct gh_buf *b, const char *key, const char *value, bool *first)
-{
-	if (!value)
-		return;
-	gh_buf_printf(b, "%s\"%s\":", *first ? "" : ",", key);
-	gh_json_put_string(b, value, strlen(value));
-	*first = false;
-}
-
-/* One JSON object per line, the field names of the events' enrichment. */
-static int print_json(const struct gh_containers *cc, bool all)
-{
-	struct gh_buf b = GH_BUF_INIT;
-	int ret = 0;
-
-	for (size_t i = 0; i < gh_containers_count(cc); i++) {
-		const struct gh_container *c = gh_containers_at(cc, i);
-		bool first = true;
-
-		if (c->sandbox && !all)
-			continue;
-		gh_buf_putc(&b, '{');
-		gh_buf_puts(&b, "\"runtime\":{");
-		json_field(&b, "runtimeName", c->runtime, &first);
-		json_field(&b, "containerId", c->id, &first);
-		json_field(&b, "containerName", c->name, &first);
-		json_field(&b, "containerImageName", c->image, &first);
-		gh_buf_puts(&b, "},\"k8s\":{");
-		first = true;
-		json_field(&b, "namespace", c->k8s_namespace, &first);
-		json_field(&b, "podName", c->k8s_pod, &first);
-		json_field(&b, "containerName", c->k8s_container, &first);
-		json_field(&b, "podUID", c->k8s_pod_uid, &first);
-		json_field(&b, "podLabels", c->k8s_labels, &first);
-		gh_buf_printf(&b, "},\"pid\":%d,\"mntns\":%" PRIu64 ",\"netns\":%" PRIu64, (int)c->pid,
-			      c->mntns, c->netns);
-		if (c->sandbox)
-			gh_buf_puts(&b, ",\"sandbox\":true");
-		gh_buf_puts(&b, "}\n");
-	}
-	if (b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
-		ret = 1;
-	gh_buf_free(&b);
-	return ret;
-}
+#include "containers_format.h"
 
 int gh_cmd_containers(int argc, char **argv)
 {
@@ -135,7 +69,12 @@ int gh_cmd_containers(int argc, char **argv)
 		gh_container_watch_scan(w);
 		if (verbose)
 			gh_container_watch_describe(w, stderr);
-		ret = json ? print_json(cc, all) : (print_table(cc, all), 0);
+		struct gh_buf b = GH_BUF_INIT;
+
+		ret = gh_containers_format(cc, all, json, &b) ? 1 : 0;
+		if (!ret && b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
+			ret = 1;
+		gh_buf_free(&b);
 	}
 	gh_container_watch_free(w);
 	gh_containers_free(cc);

@@ -14,8 +14,10 @@
 
 #include "btf_schema.h"
 #include "gadget.h"
+#include "table_gadget.h"
 #include "tracefs.h"
 #include "lua_script.h"
+#include "out.h"
 #include "search_path.h"
 #include "variants.h"
 
@@ -61,6 +63,7 @@ static char *describe(const char *path)
 	free(g.tracer_name);
 	free(g.map_name);
 	free(g.struct_name);
+	free(g.sort);
 	for (size_t i = 0; i < g.n_columns; i++)
 		free(g.columns[i]);
 	free(g.columns);
@@ -74,6 +77,9 @@ static char *describe(const char *path)
 		free(g.params[i].type);
 		free(g.params[i].def);
 		free(g.params[i].description);
+		for (size_t j = 0; j < g.params[i].n_values; j++)
+			free(g.params[i].values[j]);
+		free(g.params[i].values);
 	}
 	free(g.params);
 	return desc ? desc : strdup("");
@@ -168,6 +174,31 @@ static const char *kernel_support(const char *name, char *why, size_t len, char 
 	return ret == -ENOENT ? "no" : "?";
 }
 
+/* -o json: one object per line */
+static void print_json_entry(const struct entry *e, const char *kernel, const char *why,
+			     const char *variants)
+{
+	struct gh_buf b = GH_BUF_INIT;
+
+	gh_buf_puts(&b, "{\"name\":");
+	gh_json_put_string(&b, e->name, strlen(e->name));
+	gh_buf_puts(&b, ",\"description\":");
+	gh_json_put_string(&b, e->description, strlen(e->description));
+	gh_buf_printf(&b, ",\"kernel\":\"%s\"", kernel);
+	if (why[0]) {
+		gh_buf_puts(&b, ",\"why\":");
+		gh_json_put_string(&b, why, strlen(why));
+	}
+	if (variants[0]) {
+		gh_buf_puts(&b, ",\"variants\":");
+		gh_json_put_string(&b, variants, strlen(variants));
+	}
+	gh_buf_puts(&b, "}\n");
+	if (b.p)
+		fputs(b.p, stdout);
+	gh_buf_free(&b);
+}
+
 int gh_cmd_list(int argc, char **argv)
 {
 	bool can_check;
@@ -176,22 +207,34 @@ int gh_cmd_list(int argc, char **argv)
 	struct entry *list = calloc(MAX_GADGETS, sizeof(*list));
 	size_t n = 0;
 
+	bool json = argc == 2 && !strcmp(argv[0], "-o") && !strcmp(argv[1], "json");
+
 	if (!list)
 		return 1;
+	if (argc && !json && !(argc == 2 && !strcmp(argv[0], "-o") && !strcmp(argv[1], "columns"))) {
+		fprintf(stderr, "gadgethost: list: unknown option \"%s\" (options: -o columns|json)\n",
+			argv[0]);
+		free(list);
+		return 1;
+	}
 	for (size_t i = 0; i < n_roots; i++)
 		scan_root(roots[i], list, &n);
 	qsort(list, n, sizeof(*list), cmp_entry);
 	can_check = gh_tracefs_ensure() == 0;
-	printf("%-28s %-7s %s\n", "GADGET", "KERNEL", "DESCRIPTION");
+	if (!json)
+		printf("%-28s %-7s %s\n", "GADGET", "KERNEL", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++) {
 		char why[512] = "", chosen[512] = "";
 		const char *kernel = can_check ? kernel_support(list[i].name, why, sizeof(why),
 								chosen, sizeof(chosen))
 					       : "?";
 
-		printf("%-28s %-7s %s%s%s%s%s%s%s\n", list[i].name, kernel, list[i].description,
-		       why[0] ? " (" : "", why, why[0] ? ")" : "", chosen[0] ? " [variants: " : "",
-		       chosen, chosen[0] ? "]" : "");
+		if (json)
+			print_json_entry(&list[i], kernel, why, chosen);
+		else
+			printf("%-28s %-7s %s%s%s%s%s%s%s\n", list[i].name, kernel,
+			       list[i].description, why[0] ? " (" : "", why, why[0] ? ")" : "",
+			       chosen[0] ? " [variants: " : "", chosen, chosen[0] ? "]" : "");
 		free(list[i].name);
 		free(list[i].description);
 	}
@@ -224,8 +267,12 @@ int gh_cmd_info(int argc, char **argv)
 	printf("gadget:      %s\n", g->name);
 	printf("description: %s\n", g->description ? g->description : "");
 	printf("script:      %s\n", g->script_path);
-	printf("object:      %s (struct %s through ring buffer %s)\n\n", g->object_path,
-	       g->schema.struct_name, g->map_name);
+	if (g->table)
+		gh_table_gadget_describe(g, stdout);
+	else
+		printf("object:      %s (struct %s %s %s)\n\n", g->object_path,
+		       g->schema.struct_name,
+		       g->profile ? "aggregated in map" : "through ring buffer", g->map_name);
 	printf("%-20s %-10s %-8s %s\n", "FIELD", "TYPE", "COLUMN", "DESCRIPTION");
 	for (size_t i = 0; i < g->n_all_fields; i++) {
 		const struct gh_field *f = &g->schema.fields[g->all_fields[i]];

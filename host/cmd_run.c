@@ -10,14 +10,22 @@
 
 #include "filter.h"
 #include "gadget.h"
+#include "lua_host.h"
+#include "lua_lifecycle.h"
 #include "lua_script.h"
+#include "run_lua_opts.h"
 #include "out.h"
+#include "profile.h"
 #include "run_containers.h"
 #include "runner.h"
+#include "table_gadget.h"
+#include "table_run.h"
+#include "watch.h"
 
 struct run_args {
 	const char *gadget;
 	enum gh_out_format fmt;
+	const char *output; /* -o as given: profile gadgets have formats of their own */
 	const char **filters;
 	size_t n_filters;
 	const char *fields;
@@ -30,7 +38,13 @@ struct run_args {
 	const char **netns_paths; /* --netns, NULL terminated */
 	size_t n_netns_paths;
 	struct gh_run_containers_opts copts;
+	struct gh_table_run_opts table; /* top and snapshot gadgets */
+	const char *sort;
+	bool table_option;  /* --sort or --max-rows given */
+	bool interval_given; /* --interval: tops, profiles */
 	bool help;
+	bool profile; /* the gadget is a profile gadget (profile.h) */
+	bool watch;       /* --watch: reload the script, rebuild the object */
 };
 
 static int usage_error(const char *fmt, ...)
@@ -50,7 +64,8 @@ static const char *const value_options[] = {
 	"-o", "--output", "-F", "--filter", "--fields", "--timeout", "--pid", "--tid",
 	"--uid", "--gid", "--comm", "--mntnsid", "--ready-file", "-c", "--containername",
 	"--k8s-namespace", "--k8s-podname", "--k8s-containername", "--runc-root",
-	"--docker-socket", "--hook-dir", "--netns", NULL,
+	"--docker-socket", "--hook-dir", "--netns", "--sort", "--max-rows", "--interval",
+	"--lua", "--lua-file", "--lua-memory-limit", "--lua-instruction-limit", NULL,
 };
 
 static bool takes_value(const char *opt)
@@ -62,7 +77,7 @@ static bool takes_value(const char *opt)
 }
 
 /* The gadget is the first argument that is not an option or its value. */
-static const char *find_gadget_name(int argc, char **argv)
+const char *gh_run_gadget_name(int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
 		if (argv[i][0] != '-')
@@ -129,7 +144,7 @@ static int push_option(const char ***list, size_t *n, const char *val)
 	return 0;
 }
 
-static int parse_timeout(const char *text, uint64_t *ms)
+static int parse_seconds(const char *opt, const char *text, uint64_t *ms)
 {
 	char *end;
 	double sec;
@@ -137,17 +152,38 @@ static int parse_timeout(const char *text, uint64_t *ms)
 	errno = 0;
 	sec = strtod(text, &end);
 	if (errno || end == text || *end || sec <= 0 || sec > 1e9)
-		return usage_error("--timeout: \"%s\" is not a positive number of seconds", text);
+		return usage_error("%s: \"%s\" is not a positive number of seconds", opt, text);
 	*ms = (uint64_t)(sec * 1000 + 0.5);
 	if (!*ms)
 		*ms = 1;
 	return 0;
 }
 
+/* --sort, --max-rows, --interval: for top and snapshot gadgets */
+static int set_table_option(struct run_args *a, const char *opt, const char *val)
+{
+	uint32_t n;
+
+	if (!strcmp(opt, "--interval")) {
+		a->interval_given = true;
+		return parse_seconds(opt, val, &a->table.interval_ms);
+	}
+	a->table_option = true;
+	if (!strcmp(opt, "--sort")) {
+		a->sort = val;
+		return 0;
+	}
+	if (parse_u32(opt, val, &n))
+		return 1;
+	a->table.max_rows = n;
+	return 0;
+}
+
 static int set_generic(struct run_args *a, const char *opt, const char *val)
 {
 	if (!strcmp(opt, "-o") || !strcmp(opt, "--output")) {
-		if (gh_out_format_parse(val, &a->fmt))
+		a->output = val;
+		if (gh_out_format_parse(val, &a->fmt) && !a->profile)
 			return usage_error("-o: unknown output format \"%s\" (columns, json, "
 					   "jsonpretty, yaml)", val);
 		return 0;
@@ -166,7 +202,9 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 		return 0;
 	}
 	if (!strcmp(opt, "--timeout"))
-		return parse_timeout(val, &a->run.timeout_ms);
+		return parse_seconds(opt, val, &a->run.timeout_ms);
+	if (!strcmp(opt, "--sort") || !strcmp(opt, "--max-rows") || !strcmp(opt, "--interval"))
+		return set_table_option(a, opt, val);
 	if (!strcmp(opt, "--pid"))
 		return parse_u32(opt, val, &a->kf.pid);
 	if (!strcmp(opt, "--tid"))
@@ -215,11 +253,34 @@ static int set_generic(struct run_args *a, const char *opt, const char *val)
 		a->copts.hook_dir = val;
 		return 0;
 	}
+	if (gh_run_is_lua_option(opt))
+		return 0; /* read before the gadget was opened */
 	if (!strcmp(opt, "--ready-file")) {
 		a->run.ready_file = val;
 		return 0;
 	}
 	return -ENOENT;
+}
+
+static bool allowed_value(const struct gh_param *p, const char *val)
+{
+	for (size_t i = 0; i < p->n_values; i++)
+		if (!strcmp(p->values[i], val))
+			return true;
+	return false;
+}
+
+/* "tcp, udp, all" (cut past 200 bytes) */
+static const char *values_text(const struct gh_param *p)
+{
+	static char text[256];
+	size_t at = 0;
+
+	text[0] = '\0';
+	for (size_t i = 0; i < p->n_values && at < 200; i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "%s%s", i ? ", " : "",
+				       p->values[i]);
+	return text;
 }
 
 static int set_param(struct gh_gadget *g, const char *key, const char *val, int *consumed,
@@ -240,6 +301,9 @@ static int set_param(struct gh_gadget *g, const char *key, const char *val, int 
 			return usage_error("--%s needs a value", key);
 		}
 	}
+	if (p->n_values && !allowed_value(p, val))
+		return usage_error("--%s: \"%s\" is not one of: %s", key, val,
+				   values_text(p));
 	free(p->value);
 	p->value = strdup(val);
 	return p->value ? 0 : usage_error("out of memory");
@@ -270,6 +334,10 @@ static int parse_args(struct run_args *a, struct gh_gadget *g, int argc, char **
 		}
 		if (!strcmp(arg, "--host")) {
 			a->copts.host = true;
+			continue;
+		}
+		if (!strcmp(arg, "--watch")) {
+			a->watch = true;
 			continue;
 		}
 		eq = strchr(arg, '=');
@@ -306,6 +374,10 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  -F, --filter EXPR     field==value, != >= > <= < ~regex; commas AND\n"
 	       "  --fields LIST         a,b,c picks columns; +f,-g edits the defaults\n"
 	       "  --timeout SECONDS     stop after this long\n"
+	       "  --sort [-]F,[-]G      top, snapshot: sort rows (-: descending)\n"
+	       "  --max-rows N          top, snapshot: print the first N rows\n"
+	       "  --interval SECONDS    top: one table this often (default 1); profile: print\n"
+	       "                        and start anew; others: call the script's on_interval\n"
 	       "  --pid --tid --uid --gid --comm   filter in the kernel\n"
 	       "  --mntnsid ID[,ID]     only these mount namespaces, in the kernel\n"
 	       "  -c, --containername NAME   only these containers (globs, repeatable);\n"
@@ -318,7 +390,12 @@ static void print_gadget_help(struct gh_gadget *g)
 	       "  --netns PATH          socket programs: also this network namespace\n"
 	       "                        (/run/netns/NAME, /proc/PID/ns/net; repeatable)\n"
 	       "  --ready-file PATH     created once the gadget is attached\n"
-	       "  -v, --verbose         say what is loaded and attached\n");
+	       "  -v, --verbose         say what is loaded and attached\n"
+	       "  --watch               reload the .lua when it changes, rebuild the .bpf.c\n"
+	       "  --lua CODE            Lua run on the gadget table (docs/lua-api.md)\n"
+	       "  --lua-file FILE       the same, from a file (repeatable, in order)\n"
+	       "  --lua-memory-limit SIZE        per script (default 64M; 0: none)\n"
+	       "  --lua-instruction-limit N      per hook call (default 10M; 0: none)\n");
 	if (g->n_params)
 		printf("\ngadget params:\n");
 	for (size_t i = 0; i < g->n_params; i++)
@@ -390,16 +467,45 @@ static int build_filter(struct run_args *a, struct gh_gadget *g, struct gh_filte
 	return 0;
 }
 
-int gh_cmd_run(int argc, char **argv)
+/* A top or a snapshot: rows sorted by --sort, or the script's sort. */
+static int run_table(struct run_args *a, struct gh_gadget *g, struct gh_out *out,
+		     struct gh_filter *filter, struct gh_run_containers *rc)
+{
+	struct gh_sort_spec spec;
+	char err[512];
+	int ret;
+
+	if (gh_sort_parse(&g->schema, a->sort ? a->sort : g->sort, &spec, err, sizeof(err)))
+		return usage_error("%s%s", a->sort ? "" : "the script's default: ", err);
+	a->table.sort = &spec;
+	a->table.timeout_ms = a->run.timeout_ms;
+	a->table.ready_file = a->run.ready_file;
+	a->table.verbose = a->run.verbose;
+	a->table.loop = a->run.loop;
+	a->table.accept = a->run.accept;
+	a->table.accept_ctx = a->run.accept_ctx;
+	a->table.containers = rc;
+	a->table.collection = a->run.containers;
+	a->table.live = a->fmt == GH_OUT_COLUMNS && isatty(STDOUT_FILENO);
+	if (gh_lua_has_format(g->lua))
+		gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
+	ret = gh_table_run(g, out, filter, &a->table) ? 1 : 0;
+	gh_sort_free(&spec);
+	return ret;
+}
+
+static int run_once(int argc, char **argv, bool *restart)
 {
 	struct run_args a = {.fmt = GH_OUT_COLUMNS};
 	struct gh_gadget *g = NULL;
 	struct gh_filter *filter = NULL;
 	struct gh_out *out = NULL;
 	struct gh_run_containers *rc = NULL;
+	struct gh_lua_host lua_host = {0};
+	struct gh_watch *watch = NULL;
 	uv_loop_t loop;
 	bool loop_used = false;
-	const char *name = find_gadget_name(argc, argv);
+	const char *name = gh_run_gadget_name(argc, argv);
 	int *fields = NULL;
 	size_t n_fields = 0;
 	char err[1024] = "";
@@ -413,7 +519,15 @@ int gh_cmd_run(int argc, char **argv)
 		usage_error("%s", err);
 		return 1;
 	}
+	a.profile = g->profile != NULL;
 	ret = parse_args(&a, g, argc, argv);
+	if (!ret && g->profile && gh_profile_check_output(g, a.output, err, sizeof(err)))
+		ret = usage_error("%s", err);
+	/* a profile whose key has no mount namespace sees the whole host */
+	if (!ret && gh_profile_host_wide(g) && !a.copts.select.n_names &&
+	    !a.copts.select.k8s_namespace && !a.copts.select.k8s_pod &&
+	    !a.copts.select.k8s_container)
+		a.copts.host = true;
 	if (!ret && a.help) {
 		print_gadget_help(g);
 		goto out;
@@ -424,6 +538,17 @@ int gh_cmd_run(int argc, char **argv)
 		ret = usage_error("--host traces every process, in containers or not: it cannot be "
 				  "combined with -c or --k8s-* (use -F runtime.containerName==NAME "
 				  "to filter those in userspace)");
+	if (!ret && a.table_option && !g->table)
+		ret = usage_error("--sort and --max-rows are for top and snapshot gadgets; %s is "
+				  "not one", g->name);
+	if (!ret && a.interval_given && g->profile)
+		gh_profile_set_interval_ms(g, a.table.interval_ms);
+	else if (!ret && a.interval_given && !g->table) {
+		if (!gh_lua_has_hook(g->lua, "on_interval"))
+			ret = usage_error("--interval: %s has no on_interval function to call",
+					  g->script_path);
+		a.run.interval_ms = a.table.interval_ms;
+	}
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
 	if (!ret)
@@ -461,7 +586,8 @@ int gh_cmd_run(int argc, char **argv)
 		ret = usage_error("%s", err);
 	if (!ret && gh_gadget_load(g, a.run.verbose, err, sizeof(err)))
 		ret = usage_error("%s", err);
-	if (!ret && gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
+	if (!ret && !g->profile &&
+	    gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
 		ret = usage_error("out of memory");
 	if (!ret) {
 		uv_loop_init(&loop);
@@ -479,12 +605,33 @@ int gh_cmd_run(int argc, char **argv)
 		else if (sret)
 			ret = usage_error("watching containers failed");
 	}
+	if (!ret && a.watch && gh_watch_start(&watch, &loop, g, a.run.verbose))
+		ret = 1; /* said why */
 	if (!ret) {
-		if (gh_lua_has_format(g->lua))
+		/* gadget.map, gadget.emit, gadget.containers: every kind */
+		lua_host.obj = g->obj;
+		lua_host.containers = g->schema.containers;
+		lua_host.select = a.copts.host ? NULL : &a.copts.select;
+		lua_host.out = out;
+		lua_host.doc_fmt = gh_lua_document_format(g->lua, a.fmt);
+		gh_lua_set_host(g->lua, &lua_host);
+		a.run.lua_host = &lua_host;
+	}
+	if (!ret && g->table) {
+		ret = run_table(&a, g, out, filter, rc);
+	} else if (!ret && g->profile) {
+		ret = gh_profile_run(g, filter, &a.run, a.output, fields, n_fields) ? 1 : 0;
+	} else if (!ret) {
+		a.run.live_lua = a.watch;
+		if (gh_lua_has_format(g->lua) || a.watch)
 			gh_out_set_text_hook(out, gh_lua_text_hook, g->lua);
 		ret = gh_run(g, out, filter, &a.run) ? 1 : 0;
+		*restart = !ret && gh_watch_restart(watch);
 	}
+	gh_watch_free(watch);
 out:
+	if (g)
+		gh_lua_set_host(g->lua, NULL);
 	gh_run_containers_free(rc);
 	if (loop_used) {
 		uv_run(&loop, UV_RUN_DEFAULT); /* the handles' closing */
@@ -499,5 +646,23 @@ out:
 	free(a.runc_roots);
 	free(a.netns_paths);
 	gh_gadget_close(g);
+	return ret;
+}
+
+int gh_cmd_run(int argc, char **argv)
+{
+	struct gh_lua_config c = *gh_lua_config();
+	struct gh_lua_layer *layers = NULL;
+	bool restart;
+	int ret;
+
+	if (gh_run_lua_options(argc, argv, &c, &layers))
+		return 1;
+	gh_lua_set_config(&c);
+	do {
+		restart = false;
+		ret = run_once(argc, argv, &restart);
+	} while (restart);
+	free(layers);
 	return ret;
 }

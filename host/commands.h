@@ -13,5 +13,15 @@ int gh_cmd_check(int argc, char **argv);
 /* Every gadget found ("trace/exec.lua"), sorted, NULL-terminated; free
  * each and the array.  *n: the count. */
 char **gh_gadget_names(size_t *n);
+int gh_cmd_daemon(int argc, char **argv);
+/* `gadgethost --remote URL [--token-file F] COMMAND ...` */
+int gh_cmd_remote(int argc, char **argv);
+int gh_cmd_k8s(int argc, char **argv);
+int gh_cmd_deploy(int argc, char **argv);
+int gh_cmd_undeploy(int argc, char **argv);
+/* run's argv: the gadget (the first argument not an option or its value) */
+const char *gh_run_gadget_name(int argc, char **argv);
+int gh_cmd_new(int argc, char **argv);
+int gh_cmd_build(int argc, char **argv);
 
 #endif

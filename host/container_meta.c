@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container_labels.h"
 #include "docker_api.h"
 #include "json.h"
 #include "read_file.h"
@@ -229,6 +230,16 @@ static int classify_k8s(struct gh_container *c, const struct gh_annotations *a)
 		if (!ret)
 			ret = gh_container_set(&c->image,
 					       gh_annotation(a, "io.kubernetes.cri-o.ImageName"));
+		if (!ret) {
+			char *labels = NULL;
+
+			/* an annotation that is no JSON object: no labels */
+			if (!gh_k8s_labels_from_json(gh_annotation(a, "io.kubernetes.cri-o.Labels"),
+						     &labels)) {
+				free(c->k8s_labels);
+				c->k8s_labels = labels;
+			}
+		}
 	}
 	/* as Inspektor Gadget: a pod's container is named as in the pod */
 	if (!ret && c->k8s_container)

@@ -49,7 +49,8 @@ int gh_fields_select(const struct gh_schema *s, const int *defaults, size_t n_de
 	if (!list)
 		return -ENOMEM;
 	if (!spec || !*spec) {
-		memcpy(list, defaults, n_defaults * sizeof(*list));
+		if (n_defaults) /* a schema may have no field (an unkeyed histogram) */
+			memcpy(list, defaults, n_defaults * sizeof(*list));
 		*out = list;
 		*n_out = n_defaults;
 		return 0;

@@ -21,7 +21,9 @@
 #include "lua_script.h"
 #include "packet_socket.h"
 #include "params.h"
+#include "profile.h"
 #include "search_path.h"
+#include "table_gadget.h"
 #include "tracefs.h"
 #include "variants.h"
 
@@ -209,19 +211,25 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 		ret = gh_lua_read_gadget(g->lua, g, err, errlen);
 	if (!ret)
 		ret = open_object(g, err, errlen);
-	if (!ret)
+	if (!ret && (ret = gh_table_gadget_open(g, err, errlen)) > 0)
+		ret = 0; /* a top or a snapshot: its schema is built */
+	if (!ret && !g->table)
+		ret = gh_profile_open(g, &struct_id, err, errlen);
+	if (!ret && !g->table && !g->profile)
 		ret = find_tracer(g, &struct_id, err, errlen);
-	if (!ret) {
+	if (!ret && !g->table && struct_id) {
 		char why[256];
 
 		ret = gh_btf_schema(bpf_object__btf(g->obj), struct_id, &g->schema, why,
 				    sizeof(why));
 		if (ret)
 			fail(err, errlen, ret, "%s: %s", g->object_path, why);
-		else if ((ret = gh_container_fields_add(&g->schema)) > 0)
-			ret = 0;
 	}
-	if (!ret) {
+	if (!ret && (ret = gh_container_fields_add(&g->schema)) > 0)
+		ret = 0;
+	if (!ret && g->profile)
+		ret = gh_profile_add_fields(g, err, errlen);
+	if (!ret && !g->table && !g->profile) {
 		g->events = bpf_object__find_map_by_name(g->obj, g->map_name);
 		if (!g->events)
 			ret = fail(err, errlen, -ENOENT, "%s: no map \"%s\"", g->object_path,
@@ -500,6 +508,7 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	if (ret) {
 		const char *why = gh_libbpf_log_last();
 
+		gh_libbpf_log_print_verifier_tail();
 		if (gh_libbpf_log_verifier())
 			return fail(err, errlen, ret, "%s: the verifier rejected a program: %s "
 				    "(--verbose shows its log)", g->object_path,
@@ -533,6 +542,10 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 			continue;
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SOCKET_FILTER)
 			continue; /* attached to sockets, per network namespace */
+		if (gh_table_gadget_is_iterator(prog))
+			continue; /* opened by each snapshot */
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+			continue; /* attached to perf events by the profile run */
 		link = bpf_program__attach(prog);
 		ret = libbpf_get_error(link);
 		if (ret)
@@ -554,6 +567,8 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	if (ret)
 		return fail(err, errlen, ret, "%s: preparing its socket programs: %s",
 			    g->object_path, strerror(-ret));
+	if (!g->events)
+		return 0; /* a top, a snapshot or a profile gadget */
 	g->ringbuf_size = bpf_map__max_entries(g->events);
 	if (verbose)
 		fprintf(stderr, "gadgethost: ring buffer %s, %u bytes; lost-event counter %s; "
@@ -590,8 +605,11 @@ void gh_gadget_close(struct gh_gadget *g)
 	free(g->mntns);
 	free(g->mntns_skip);
 	bpf_object__close(g->obj);
+	gh_profile_free(g->profile);
 	gh_lua_close(g->lua);
 	gh_schema_free(&g->schema);
+	gh_table_gadget_free(g->table);
+	free(g->sort);
 	for (size_t i = 0; i < g->n_params; i++) {
 		struct gh_param *p = &g->params[i];
 
@@ -601,6 +619,7 @@ void gh_gadget_close(struct gh_gadget *g)
 		free(p->def);
 		free(p->description);
 		free(p->value);
+		free_strings(p->values, p->n_values);
 	}
 	free(g->params);
 	free_strings(g->columns, g->n_columns);

@@ -20,6 +20,8 @@ struct bpf_map;
 struct gh_lua;
 struct gh_packet_sockets;
 struct gh_variants;
+struct gh_table_gadget;
+struct gh_profile;
 
 struct gh_param {
 	char *key;         /* command line: --key[=value] */
@@ -28,6 +30,8 @@ struct gh_param {
 	char *def;         /* default, as text; NULL: the object's own */
 	char *description;
 	char *value;       /* given on the command line, or NULL */
+	char **values;     /* the only values allowed (script: values = {...}), or NULL */
+	size_t n_values;
 };
 
 /* Kernel-side filters of the SDK's gadget_should_discard(). */
@@ -85,6 +89,13 @@ struct gh_gadget {
 	/* SEC("socket") programs: attached per traced network namespace by
 	 * the container side of a run (packet_socket.h); NULL: none */
 	struct gh_packet_sockets *packet_sockets;
+	/* a top or a snapshot (table_gadget.h): rows, not events; NULL for
+	 * a tracer */
+	struct gh_table_gadget *table;
+	char *sort;         /* tables: the script's default --sort, or NULL */
+	/* a profile gadget (GADGET_HISTOGRAM, GADGET_STACKS: profile.h), or
+	 * NULL for a tracer; events is NULL then */
+	struct gh_profile *profile;
 
 	/* the SDK's counters, in the kernel's .bss pages mapped after load
 	 * (NULL if absent) */

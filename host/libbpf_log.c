@@ -18,6 +18,41 @@ static bool verbose;
 static bool installed;
 static char last[512];
 static char verifier[512]; /* the verifier's reason, from a load log */
+static char tail[8192];    /* the log's last GH_VERIFIER_TAIL_LINES lines */
+
+/* The last lines of the log proper (between libbpf's BEGIN and END
+ * markers), each indented, for the error of a rejected load. */
+static void keep_verifier_tail(const char *log)
+{
+	const char *begin = strstr(log, "BEGIN PROG LOAD LOG");
+	const char *end = strstr(log, "-- END PROG LOAD LOG");
+	const char *p;
+	size_t len = 0;
+	int lines = 0;
+
+	begin = begin ? strchr(begin, '\n') : NULL;
+	if (!begin)
+		return;
+	begin++;
+	if (!end || end < begin)
+		end = begin + strlen(begin);
+	while (end > begin && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	for (p = end; p > begin; p--)
+		if (p[-1] == '\n' && ++lines == GH_VERIFIER_TAIL_LINES)
+			break;
+	tail[0] = '\0';
+	while (p < end && len + 8 < sizeof(tail)) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int w = snprintf(tail + len, sizeof(tail) - len, "    %.*s\n", (int)n, p);
+
+		if (w < 0 || (size_t)w >= sizeof(tail) - len)
+			break;
+		len += w;
+		p += n + 1;
+	}
+}
 
 /* A verifier log ends with "processed N insns ..."; the line before it
  * (skipping the register dumps) says why the program was rejected. */
@@ -63,6 +98,7 @@ static int print(enum libbpf_print_level level, const char *fmt, va_list ap)
 		va_copy(copy, ap);
 		if (vasprintf(&log, fmt, copy) >= 0) {
 			keep_verifier_reason(log);
+			keep_verifier_tail(log);
 			free(log);
 		}
 		va_end(copy);
@@ -102,6 +138,7 @@ void gh_libbpf_log_reset(void)
 {
 	last[0] = '\0';
 	verifier[0] = '\0';
+	tail[0] = '\0';
 }
 
 const char *gh_libbpf_log_last(void)
@@ -112,4 +149,16 @@ const char *gh_libbpf_log_last(void)
 const char *gh_libbpf_log_verifier(void)
 {
 	return verifier[0] ? verifier : NULL;
+}
+
+const char *gh_libbpf_log_verifier_tail(void)
+{
+	return tail[0] ? tail : NULL;
+}
+
+void gh_libbpf_log_print_verifier_tail(void)
+{
+	if (!verbose && tail[0])
+		fprintf(stderr, "gadgethost: the verifier's log, last %d lines (--verbose shows "
+			"all of it):\n%s", GH_VERIFIER_TAIL_LINES, tail);
 }

@@ -15,5 +15,11 @@ const char *gh_libbpf_log_last(void);
 
 /* Why the verifier rejected the last program, or NULL. */
 const char *gh_libbpf_log_verifier(void);
+/* The verifier log's last lines, each indented and ending in a newline,
+ * or NULL; --verbose prints all of it as it comes. */
+#define GH_VERIFIER_TAIL_LINES 20
+const char *gh_libbpf_log_verifier_tail(void);
+/* After a rejected load: the tail to stderr, unless verbose printed all. */
+void gh_libbpf_log_print_verifier_tail(void);
 
 #endif

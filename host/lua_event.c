@@ -198,6 +198,9 @@ static int view_newindex(lua_State *L)
 	lua_pushvalue(L, 3);
 	lua_rawseti(L, -2, idx + 1);
 	lua_pop(L, 1);
+	/* the rest of this call reads what it wrote (a layer that wraps
+	 * enrich reads what the gadget's enrich set) */
+	gh_event_view_attach_overlay(v, v->ev);
 	return 0;
 }
 

@@ -1,6 +1,8 @@
 /* lua_script.c - running a gadget's Lua script and calling its hooks. */
 #include "lua_script.h"
 #include "lua_packet.h"
+#include "lua_host.h"
+#include "lua_lifecycle.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +16,8 @@
 
 #include "gadget.h"
 #include "lua_event.h"
+#include "lua_guard.h"
+#include "rate_limit.h"
 #include "search_path.h"
 #include "variants.h"
 
@@ -27,7 +31,9 @@ struct gh_lua {
 	struct gh_event_view *view;
 	const struct gh_schema *schema;
 	uint64_t errors;   /* hook calls that raised */
-	bool reported;     /* the first error was printed */
+	const struct gh_lua_host *host; /* gadget.map & co., kept across reloads */
+	struct gh_rate_limit errlimit; /* one report a second, with a count */
+	struct gh_lua_guard *guard;    /* memory and instruction limits */
 };
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -63,17 +69,20 @@ int gh_lua_open(struct gh_lua **out, const char *script_path, char *err, size_t 
 		return -ENOMEM;
 	lua->filter_ref = lua->enrich_ref = lua->table_ref = LUA_NOREF;
 	lua->path = strdup(script_path);
-	L = lua->L = luaL_newstate();
-	if (!L || !lua->path) {
+	gh_rate_limit_init(&lua->errlimit, 1000000000ULL);
+	L = lua->L = lua->path ? gh_lua_guard_newstate(lua->path, &lua->guard) : NULL;
+	if (!L) {
 		gh_lua_close(lua);
 		return -ENOMEM;
 	}
 	luaL_openlibs(L);
 	gh_lua_packet_preload(L);
+	gh_lua_host_preload(L);
 	set_package_path(L, script_path);
 
 	if (luaL_loadfilex(L, script_path, "t") != LUA_OK ||
-	    lua_pcall(L, 0, 1, 0) != LUA_OK) {
+	    gh_lua_guard_call(L, lua->guard, "load", 0, 1) != LUA_OK ||
+	    (lua_istable(L, -1) && gh_lua_guard_layers(L, lua->guard) != LUA_OK)) {
 		const char *msg = lua_tostring(L, -1);
 
 		/* chunk names are "@path": Lua prefixes messages with path:line */
@@ -98,6 +107,7 @@ void gh_lua_close(struct gh_lua *lua)
 		return;
 	if (lua->L)
 		lua_close(lua->L);
+	free(lua->guard);
 	free(lua->path);
 	free(lua);
 }
@@ -257,6 +267,8 @@ static int read_params(struct gh_lua *lua, struct gh_gadget *g, char *err, size_
 			ret = opt_string(lua, "type", &p->type, err, errlen);
 		if (!ret)
 			ret = opt_string(lua, "description", &p->description, err, errlen);
+		if (!ret)
+			ret = opt_strings(lua, "values", &p->values, &p->n_values, err, errlen);
 		if (!ret) {
 			lua_getfield(L, -1, "default");
 			if (!lua_isnil(L, -1))
@@ -290,6 +302,8 @@ int gh_lua_read_gadget(struct gh_lua *lua, struct gh_gadget *g, char *err, size_
 	if (!ret)
 		ret = opt_string(lua, "struct", &g->struct_name, err, errlen);
 	if (!ret)
+		ret = opt_string(lua, "sort", &g->sort, err, errlen);
+	if (!ret)
 		ret = opt_strings(lua, "columns", &g->columns, &g->n_columns, err, errlen);
 	if (!ret)
 		ret = opt_strings(lua, "optional_programs", &g->optional_programs,
@@ -302,6 +316,8 @@ int gh_lua_read_gadget(struct gh_lua *lua, struct gh_gadget *g, char *err, size_
 		ret = opt_function(lua, "filter", &lua->filter_ref, err, errlen);
 	if (!ret)
 		ret = opt_function(lua, "enrich", &lua->enrich_ref, err, errlen);
+	if (!ret)
+		ret = gh_lua_check_hooks(L, lua->path, err, errlen);
 	if (!ret && !g->object_name)
 		ret = fail(err, errlen, -EINVAL, "%s: the gadget table has no 'object' (its .bpf.o)",
 			   lua->path);
@@ -422,7 +438,7 @@ static int apply_field(struct gh_lua *lua, struct gh_schema *s, const char *name
 		ret = opt_string(lua, "align", &align, err, errlen);
 	if (!ret && !f->description)
 		ret = opt_string(lua, "description", &f->description, err, errlen);
-	if (!ret && f->kind == GH_KIND_VIRTUAL)
+	if (!ret && f->kind == GH_KIND_VIRTUAL && !f->virtual_type)
 		ret = opt_string(lua, "type", &f->virtual_type, err, errlen);
 	if (ret)
 		goto out;
@@ -533,13 +549,23 @@ bool gh_lua_has_format(const struct gh_lua *lua)
 
 static void report_error(struct gh_lua *lua, const char *hook)
 {
-	lua->errors++;
-	if (!lua->reported) {
-		const char *msg = lua_tostring(lua->L, -1);
+	uint64_t held;
 
-		fprintf(stderr, "gadgethost: %s (in %s; such events are dropped and counted)\n",
-			msg ? msg : "error", hook);
-		lua->reported = true;
+	lua->errors++;
+	if (gh_rate_limit_allow(&lua->errlimit, gh_rate_limit_now(), &held)) {
+		const char *msg = lua_tostring(lua->L, -1);
+		char named[64], in[64] = "";
+
+		/* the limits' messages name the hook already */
+		snprintf(named, sizeof(named), ": %s: ", hook);
+		if (!msg || !strstr(msg, named))
+			snprintf(in, sizeof(in), "in %s; ", hook);
+		if (held)
+			fprintf(stderr, "gadgethost: %s (%sthe event is dropped; %" PRIu64
+				" more errors since the last report)\n", msg ? msg : "error", in, held);
+		else
+			fprintf(stderr, "gadgethost: %s (%sthe event is dropped; repeats are "
+				"reported once a second)\n", msg ? msg : "error", in);
 	}
 	lua_pop(lua->L, 1);
 }
@@ -551,7 +577,7 @@ int gh_lua_filter(struct gh_lua *lua, struct gh_event *ev)
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, lua->filter_ref);
 	gh_event_view_push(L, lua->view, ev);
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+	if (gh_lua_guard_call(L, lua->guard, "filter", 1, 1) != LUA_OK) {
 		report_error(lua, "filter");
 		gh_event_view_clear(L, lua->view);
 		return -EINVAL;
@@ -568,7 +594,7 @@ int gh_lua_enrich(struct gh_lua *lua, struct gh_event *ev)
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, lua->enrich_ref);
 	gh_event_view_push(L, lua->view, ev);
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+	if (gh_lua_guard_call(L, lua->guard, "enrich", 1, 0) != LUA_OK) {
 		report_error(lua, "enrich");
 		gh_event_view_clear(L, lua->view);
 		return -EINVAL;
@@ -597,7 +623,7 @@ int gh_lua_text_hook(void *ctx, int idx, const struct gh_event *ev, struct gh_bu
 	gh_event_view_push(L, lua->view, (struct gh_event *)ev);
 	gh_event_view_push_field(L, lua->view, idx);
 	lua_insert(L, -2);
-	if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+	if (gh_lua_guard_call(L, lua->guard, "format", 2, 1) != LUA_OK) {
 		report_error(lua, "format");
 		return 0;
 	}
@@ -607,7 +633,113 @@ int gh_lua_text_hook(void *ctx, int idx, const struct gh_event *ev, struct gh_bu
 	return 1;
 }
 
+void gh_lua_set_host(struct gh_lua *lua, const struct gh_lua_host *h)
+{
+	lua->host = h;
+	gh_lua_host_bind(lua->L, h);
+}
+
+lua_State *gh_lua_state(const struct gh_lua *lua)
+{
+	return lua->L;
+}
+
+void gh_lua_push_table(const struct gh_lua *lua)
+{
+	lua_rawgeti(lua->L, LUA_REGISTRYINDEX, lua->table_ref);
+}
+
 uint64_t gh_lua_errors(const struct gh_lua *lua)
 {
 	return lua->errors;
+}
+
+/* fields.<name>.format of the new state, for every field of s: refs[i],
+ * -1 without one.  A field the schema does not have is refused: the
+ * output's columns are fixed for the run. */
+static int rebind_formats(struct gh_lua *lua, struct gh_schema *s, int *refs, char *err,
+			  size_t errlen)
+{
+	lua_State *L = lua->L;
+	char **keys = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < s->n_fields; i++)
+		refs[i] = -1;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, lua->table_ref);
+	if (lua_getfield(L, -1, "fields") == LUA_TTABLE) {
+		keys = sorted_keys(L, &n);
+		for (size_t i = 0; i < n && !ret; i++) {
+			int idx = gh_schema_find(s, keys[i]);
+
+			if (idx < 0) {
+				ret = fail(err, errlen, -EINVAL, "%s: fields.%s is new: a new field "
+					   "needs a restart (the columns are fixed for a run)",
+					   lua->path, keys[i]);
+				break;
+			}
+			lua_getfield(L, -1, keys[i]);
+			if (lua_istable(L, -1) && lua_getfield(L, -1, "format") == LUA_TFUNCTION) {
+				refs[idx] = luaL_ref(L, LUA_REGISTRYINDEX);
+				lua->has_format = true;
+			} else if (lua_istable(L, -1)) {
+				lua_pop(L, 1);
+			}
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1)) {
+		ret = fail(err, errlen, -EINVAL, "%s: 'fields' must be a table", lua->path);
+	}
+	lua_pop(L, 2);
+	free_keys(keys, n);
+	return ret;
+}
+
+int gh_lua_reload(struct gh_lua *lua, struct gh_gadget *g, char *err, size_t errlen)
+{
+	struct gh_schema *s = &g->schema;
+	struct gh_gadget *scratch = calloc(1, sizeof(*scratch));
+	struct gh_lua *n = NULL, tmp;
+	int *refs = calloc(s->n_fields ? s->n_fields : 1, sizeof(*refs));
+	int ret = scratch && refs ? 0 : -ENOMEM;
+
+	if (!ret)
+		ret = gh_lua_open(&n, lua->path, err, errlen);
+	if (!ret)
+		ret = gh_lua_read_gadget(n, scratch, err, errlen);
+	if (!ret && strcmp(scratch->object_name, g->object_name))
+		ret = fail(err, errlen, -EINVAL, "%s: 'object' changed (%s to %s): a new object "
+			   "needs a restart", lua->path, g->object_name, scratch->object_name);
+	if (!ret)
+		ret = rebind_formats(n, s, refs, err, errlen);
+	if (!ret) {
+		n->schema = s;
+		n->view = gh_event_view_new(n->L, s);
+		if (!n->view)
+			ret = -ENOMEM;
+	}
+	if (ret) {
+		if (ret == -ENOMEM && !err[0])
+			fail(err, errlen, ret, "%s: out of memory", lua->path);
+		gh_lua_close(n);
+		gh_gadget_close(scratch);
+		free(refs);
+		return ret;
+	}
+	for (size_t i = 0; i < s->n_fields; i++)
+		s->fields[i].lua_format_ref = refs[i];
+	/* the new state takes the old one's place, counters carried over */
+	n->errors = lua->errors;
+	n->errlimit = lua->errlimit;
+	n->host = lua->host;
+	if (n->host)
+		gh_lua_host_bind(n->L, n->host);
+	tmp = *lua;
+	*lua = *n;
+	*n = tmp;
+	gh_lua_close(n);
+	gh_gadget_close(scratch);
+	free(refs);
+	return 0;
 }

@@ -42,6 +42,22 @@ void gh_lua_event_done(struct gh_lua *lua);
 /* The column text hook (gh_text_hook_fn) for fields with format(). */
 int gh_lua_text_hook(void *lua, int field_index, const struct gh_event *ev, struct gh_buf *b);
 
+/* What gadget.map, gadget.container and gadget.emit reach (lua_host.h);
+ * h is kept by the caller, NULL unbinds. */
+struct gh_lua_host;
+void gh_lua_set_host(struct gh_lua *lua, const struct gh_lua_host *h);
+
+/* The script's Lua state, and its table pushed (for lua_lifecycle.c). */
+struct lua_State;
+struct lua_State *gh_lua_state(const struct gh_lua *lua);
+void gh_lua_push_table(const struct gh_lua *lua);
+/* Live reload (run --watch): run the script again, with its layers, in a
+ * new state; if it loads, reads and binds, its filter, enrich and format
+ * functions replace the old ones at once (the old state is closed).  The
+ * schema, the columns and the object stay: a new field or object is
+ * refused.  On error err says why (file:line) and the old script stays. */
+int gh_lua_reload(struct gh_lua *lua, struct gh_gadget *g, char *err, size_t errlen);
+
 /* Errors raised by the hooks: counted; the first of each is printed. */
 uint64_t gh_lua_errors(const struct gh_lua *lua);
 

@@ -16,7 +16,14 @@ static void usage(FILE *to)
 		"  check [GADGET...]      can this kernel run them? BTF, tracepoints, program types,\n"
 		"                         kernel config, the variants chosen (-v: every program)\n"
 		"  list-containers        the containers gadgets can be aimed at (-o json, --verbose)\n"
+		"  new NAME [DIR]         a new gadget from the SDK's template: NAME.bpf.c + NAME.lua\n"
+		"  build FILE.bpf.c       compile a gadget's eBPF side with the SDK -> FILE.bpf.o\n"
 		"  hook KIND              an OCI hook (prestart, poststop): tells running hosts\n"
+		"  daemon [options]       the node service: HTTP on /run/gadgethost.sock\n"
+		"  --remote URL COMMAND   run, list, list-containers, ping on a daemon\n"
+		"                         (unix:///run/gadgethost.sock, tcp://HOST:PORT)\n"
+		"  k8s run GADGET         run on every node of a cluster, merged\n"
+		"  deploy, undeploy       print the Kubernetes manifests (kubectl apply/delete -f -)\n"
 		"  version                print the version\n\n"
 		"Gadgets are searched in $GADGETHOST_PATH, then %s/gadgets.\n",
 		GH_DATADIR);
@@ -40,8 +47,22 @@ int main(int argc, char **argv)
 		return gh_cmd_check(argc - 2, argv + 2);
 	if (!strcmp(cmd, "list-containers"))
 		return gh_cmd_containers(argc - 2, argv + 2);
+	if (!strcmp(cmd, "new"))
+		return gh_cmd_new(argc - 2, argv + 2);
+	if (!strcmp(cmd, "build"))
+		return gh_cmd_build(argc - 2, argv + 2);
 	if (!strcmp(cmd, "hook"))
 		return gh_cmd_hook(argc - 1, argv + 1);
+	if (!strcmp(cmd, "daemon"))
+		return gh_cmd_daemon(argc - 2, argv + 2);
+	if (!strncmp(cmd, "--remote", 8))
+		return gh_cmd_remote(argc - 1, argv + 1);
+	if (!strcmp(cmd, "k8s"))
+		return gh_cmd_k8s(argc - 2, argv + 2);
+	if (!strcmp(cmd, "deploy"))
+		return gh_cmd_deploy(argc - 2, argv + 2);
+	if (!strcmp(cmd, "undeploy"))
+		return gh_cmd_undeploy(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("gadgethost %s\n", GH_VERSION);
 		return 0;

@@ -38,6 +38,9 @@ void gh_out_set_text_hook(struct gh_out *out, gh_text_hook_fn fn, void *ctx);
 int gh_out_header(struct gh_out *out);
 /* Append one event. */
 int gh_out_event(struct gh_out *out, const struct gh_event *ev);
+/* The output buffer itself, for whole documents a script writes
+ * (lua_doc.h) between rows; flushed with them. */
+struct gh_buf *gh_out_buffer(struct gh_out *out);
 /* Bytes waiting in the buffer. */
 size_t gh_out_pending(const struct gh_out *out);
 /* Write everything buffered; 0 or -errno (EPIPE when the reader left). */

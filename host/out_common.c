@@ -356,6 +356,11 @@ int gh_out_event(struct gh_out *out, const struct gh_event *ev)
 	return err;
 }
 
+struct gh_buf *gh_out_buffer(struct gh_out *out)
+{
+	return &out->buf;
+}
+
 size_t gh_out_pending(const struct gh_out *out)
 {
 	return out->buf.len;

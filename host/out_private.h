@@ -88,6 +88,12 @@ const struct gh_out_plan *gh_out_plan_for(const struct gh_out *out, const struct
 int gh_out_yaml_init(struct gh_out *out);
 int gh_out_yaml_event(struct gh_out *out, const struct gh_event *ev);
 void gh_out_yaml_free(struct gh_out *out);
+/* Whether a YAML plain scalar s would read back as another type ("true",
+ * "123", "null", ""): such strings are quoted. */
+bool gh_yaml_needs_quotes(const char *s, size_t len);
+/* s with invalid UTF-8 bytes replaced by U+FFFD: s itself when valid,
+ * otherwise a copy in scratch (*s and *len then point there). */
+int gh_utf8_sanitize(struct gh_buf *scratch, const char **s, size_t *len);
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when s[0] does
  * not start one: a bad lead byte, a truncated sequence, an overlong form,

@@ -101,7 +101,7 @@ static bool looks_numeric(const char *s, size_t len)
 }
 
 /* Strings that would read back as another type in YAML 1.1 or 1.2. */
-static bool needs_quotes(const char *s, size_t len)
+bool gh_yaml_needs_quotes(const char *s, size_t len)
 {
 	static const char *const words[] = {
 		"null", "~", "true", "false", "yes", "no", "on", "off", "y", "n",
@@ -122,12 +122,9 @@ static bool needs_quotes(const char *s, size_t len)
 	return looks_numeric(s, len);
 }
 
-/* s with invalid UTF-8 bytes replaced by U+FFFD: s itself when valid,
- * otherwise a copy in out->scratch. */
-static int sanitize(struct gh_out *out, const char **s, size_t *len)
+int gh_utf8_sanitize(struct gh_buf *t, const char **s, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)*s;
-	struct gh_buf *t = &out->scratch;
 	size_t i = 0, n;
 
 	while (i < *len && (n = gh_utf8_seq(p + i, *len - i)))
@@ -173,11 +170,11 @@ static int emit_string(struct gh_out *out, const char *s, size_t len)
 
 	if (len > INT32_MAX)
 		len = INT32_MAX;
-	err = sanitize(out, &s, &len);
+	err = gh_utf8_sanitize(&out->scratch, &s, &len);
 	if (err)
 		return err;
 	/* plain_implicit 0: libyaml will not write it plain, so quotes it */
-	quote = needs_quotes(s, len);
+	quote = gh_yaml_needs_quotes(s, len);
 	if (!yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)s, (int)len, !quote, 1,
 					  YAML_ANY_SCALAR_STYLE))
 		return -ENOMEM;

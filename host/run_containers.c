@@ -375,3 +375,24 @@ void gh_run_containers_free(struct gh_run_containers *rc)
 	free(rc->host);
 	free(rc);
 }
+
+int gh_run_containers_each_netns(struct gh_run_containers *rc, gh_netns_visit_fn fn, void *ctx)
+{
+	int ret = 0;
+
+	if (rc->opts.host)
+		ret = fn(ctx, "/proc/self/ns/net", 0);
+	for (size_t i = 0; !ret && rc->opts.netns_paths && rc->opts.netns_paths[i]; i++)
+		ret = fn(ctx, rc->opts.netns_paths[i], 0);
+	for (size_t i = 0; !ret && i < gh_containers_count(rc->cc); i++) {
+		const struct gh_container *c = gh_containers_at(rc->cc, i);
+		char path[64];
+
+		if (c->gone || c->pid <= 0 ||
+		    (!rc->opts.host && !gh_container_selected(&rc->opts.select, c)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+		ret = fn(ctx, path, c->mntns);
+	}
+	return ret;
+}

@@ -14,6 +14,7 @@
 #define GH_RUN_CONTAINERS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -47,6 +48,13 @@ int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop);
  * those are judged here, after a look at the runtimes' state. */
 struct gh_event;
 bool gh_run_containers_accept(void *ctx, const struct gh_event *ev, uint64_t drain);
+/* Visit each network namespace to look at: the host's (--host), each
+ * --netns, each selected container's (every container's with --host),
+ * with the container's mount namespace (0: none).  Namespaces shared by
+ * several containers come once per container.  Stops at fn's first
+ * non-zero return, which it returns. */
+typedef int (*gh_netns_visit_fn)(void *ctx, const char *netns_path, uint64_t mntns);
+int gh_run_containers_each_netns(struct gh_run_containers *rc, gh_netns_visit_fn fn, void *ctx);
 /* Whether any known container has Kubernetes metadata. */
 bool gh_run_containers_any_k8s(const struct gh_run_containers *rc);
 void gh_run_containers_free(struct gh_run_containers *rc);

@@ -29,6 +29,7 @@
 #include <uv.h>
 
 #include "container.h"
+#include "lua_lifecycle.h"
 #include "lua_script.h"
 
 #define BUSY_DRAIN_MS 10     /* busy: drain period */
@@ -58,6 +59,10 @@ struct gh_runner {
 	uv_poll_t poll;
 	uv_timer_t drain_timer;
 	uv_timer_t timeout_timer;
+	uv_timer_t interval_timer; /* the script's on_interval */
+	uint64_t ticks;
+	uint64_t hook_errors;      /* on_interval, on_container, on_stop raised */
+	bool documents_only;       /* the script prints documents, no rows */
 	uv_signal_t sigint, sigterm;
 
 	bool busy;
@@ -75,6 +80,7 @@ struct gh_runner {
 	bool draining;       /* in ring_buffer__consume: do not re-enter */
 	int out_error;
 	bool stopping;
+	bool in_loop;        /* in uv_run: stop() ends it */
 };
 
 static void stop(struct gh_runner *r);
@@ -100,7 +106,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (!r->filter_early && r->filter && !gh_filter_match(r->filter, &r->g->schema, &ev))
 		goto done;
-	if (gh_out_event(r->out, &ev) == 0)
+	if (!r->documents_only && gh_out_event(r->out, &ev) == 0)
 		r->printed++;
 	if (gh_out_pending(r->out) >= FLUSH_BYTES) {
 		int err = gh_out_flush(r->out);
@@ -233,15 +239,48 @@ static void stop(struct gh_runner *r)
 	gh_gadget_detach(r->g);
 	if (!r->out_error) {
 		consume(r);
+		if (gh_lua_call_stop(r->g->lua))
+			r->hook_errors++;
 		if (gh_out_pending(r->out))
 			r->out_error = gh_out_flush(r->out);
 	}
 	uv_poll_stop(&r->poll);
+	uv_timer_stop(&r->interval_timer);
 	uv_timer_stop(&r->drain_timer);
 	uv_timer_stop(&r->timeout_timer);
 	uv_signal_stop(&r->sigint);
 	uv_signal_stop(&r->sigterm);
-	uv_stop(r->loop);
+	/* only from inside the loop: after it (another handle stopped it,
+	 * e.g. --watch to re-attach) a stop flag would skip the handles'
+	 * closing run below */
+	if (r->in_loop)
+		uv_stop(r->loop);
+}
+
+/* --interval: take what the kernel sent, then the script's on_interval */
+static void on_interval(uv_timer_t *h)
+{
+	struct gh_runner *r = h->data;
+
+	drain(r);
+	if (r->stopping)
+		return;
+	if (gh_lua_call_interval(r->g->lua, ++r->ticks))
+		r->hook_errors++;
+	if (gh_out_pending(r->out) && !r->out_error)
+		r->out_error = gh_out_flush(r->out);
+	if (r->out_error)
+		stop(r);
+}
+
+static void on_container(void *ctx, const struct gh_container *c, bool added)
+{
+	struct gh_runner *r = ctx;
+
+	if (r->stopping)
+		return;
+	if (gh_lua_call_container(r->g->lua, r->opts->lua_host, c, added))
+		r->hook_errors++;
 }
 
 static void on_timeout(uv_timer_t *h)
@@ -259,7 +298,7 @@ static void on_close(uv_handle_t *h)
 }
 
 
-static int write_ready_file(const char *path)
+int gh_run_write_ready_file(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
@@ -279,7 +318,7 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	struct gh_runner r = {.g = g, .out = out, .filter = filter, .opts = opts};
 	int ret;
 
-	r.use_lua = gh_lua_has_filter(g->lua) || gh_lua_has_enrich(g->lua) ||
+	r.use_lua = opts->live_lua || gh_lua_has_filter(g->lua) || gh_lua_has_enrich(g->lua) ||
 		    gh_lua_has_format(g->lua);
 	r.filter_early = !filter || !gh_filter_needs_enrich(filter, &g->schema);
 	if (filter && gh_filter_empty(filter))
@@ -304,6 +343,9 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	r.drain_timer.timer_cb = on_drain_timer;
 	uv_timer_init(r.loop, &r.timeout_timer);
 	r.timeout_timer.data = &r;
+	uv_timer_init(r.loop, &r.interval_timer);
+	r.interval_timer.data = &r;
+	r.documents_only = gh_lua_documents_only(g->lua);
 	uv_signal_init(r.loop, &r.sigint);
 	r.sigint.data = &r;
 	uv_signal_init(r.loop, &r.sigterm);
@@ -316,29 +358,39 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	if (opts->timeout_ms)
 		uv_timer_start(&r.timeout_timer, on_timeout, opts->timeout_ms, 0);
 	r.window_start = r.started = uv_now(r.loop);
+	if (opts->interval_ms)
+		uv_timer_start(&r.interval_timer, on_interval, opts->interval_ms, opts->interval_ms);
 	if (opts->containers)
 		gh_containers_set_sync(opts->containers, drain_for_containers, &r);
+	if (opts->containers && gh_lua_has_hook(g->lua, "on_container") &&
+	    gh_containers_subscribe(opts->containers, on_container, &r))
+		fprintf(stderr, "gadgethost: out of memory: on_container will not be called\n");
 
-	ret = gh_out_header(out);
+	ret = r.documents_only ? 0 : gh_out_header(out);
 	if (!ret)
 		ret = gh_out_flush(out);
 	if (!ret && opts->ready_file)
-		ret = write_ready_file(opts->ready_file);
+		ret = gh_run_write_ready_file(opts->ready_file);
 	if (ret) {
 		fprintf(stderr, "gadgethost: %s\n", strerror(-ret));
 	} else {
+		r.in_loop = true;
 		uv_run(r.loop, UV_RUN_DEFAULT);
+		r.in_loop = false;
 		ret = r.out_error == -EPIPE ? 0 : r.out_error;
 	}
 	if (!r.stopping)
 		stop(&r);
-	if (opts->containers)
+	if (opts->containers) {
 		gh_containers_set_sync(opts->containers, NULL, NULL);
+		gh_containers_unsubscribe(opts->containers, on_container, &r);
+	}
 	/* close our own handles only: a shared loop has others (the container
 	 * watch, the hook server), closed by their owners */
 	uv_close((uv_handle_t *)&r.poll, on_close);
 	uv_close((uv_handle_t *)&r.drain_timer, on_close);
 	uv_close((uv_handle_t *)&r.timeout_timer, on_close);
+	uv_close((uv_handle_t *)&r.interval_timer, on_close);
 	uv_close((uv_handle_t *)&r.sigint, on_close);
 	uv_close((uv_handle_t *)&r.sigterm, on_close);
 	uv_run(r.loop, UV_RUN_NOWAIT);
@@ -357,5 +409,10 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 			r.received, r.printed, r.drains, r.refused);
 	if (ret && ret != -EPIPE)
 		fprintf(stderr, "gadgethost: writing output: %s\n", strerror(-ret));
+	if (!ret && r.hook_errors) {
+		fprintf(stderr, "gadgethost: %" PRIu64 " errors in the hooks of %s\n",
+			r.hook_errors, g->script_path);
+		ret = -EINVAL;
+	}
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 struct gh_containers;
+struct gh_lua_host;
 
 struct gh_run_opts {
 	uint64_t timeout_ms;     /* 0: until a signal */
@@ -23,11 +24,19 @@ struct gh_run_opts {
 	 * filter or Lua); drain counts the drains, for memos valid in one */
 	bool (*accept)(void *ctx, const struct gh_event *ev, uint64_t drain);
 	void *accept_ctx;
+	/* the script's on_interval every interval_ms (0: never); its
+	 * on_container gets containers as host shows them */
+	uint64_t interval_ms;
+	const struct gh_lua_host *lua_host;
+	bool live_lua;           /* the script may be swapped (--watch): always call it */
 };
 
 /* Consume events until stopped; flushes everything before returning.
  * 0, or -errno when output failed (a closed pipe is not a failure). */
 int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	   const struct gh_run_opts *opts);
+
+/* The --ready-file: created with "ready\n" once the gadget is attached. */
+int gh_run_write_ready_file(const char *path);
 
 #endif

@@ -9,6 +9,7 @@ packages=(
 	build-essential pkg-config meson ninja-build
 	clang llvm libbpf-dev libelf-dev zlib1g-dev
 	liblua5.4-dev lua5.4 libuv1-dev libyaml-dev bpftool
+	libhttp-parser-dev # the daemon's HTTP/1.1
 	# tests
 	libcmocka-dev python3 jq valgrind util-linux
 	libclang-rt-14-dev # ASan/UBSan runtime when building with clang
@@ -23,6 +24,8 @@ packages=(
 	stress-ng
 	# tests/kernels/run-vm.sh: Debian's 6.1 kernel under qemu (TCG)
 	qemu-system-x86 kmod cpio file
+	# advise/network-policy test: reads the YAML manifests back
+	python3-yaml
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -47,6 +50,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
 	log "all ${#packages[@]} packages are installed"
+fi
+
+# test_k8s.py validates the Kubernetes manifests with npm's kubernetes-models
+# (offline, once installed): node and npm (Debian's, unless a node is there),
+# then the packages into build/npm.  A failure here is a failure.
+if ! command -v npm >/dev/null 2>&1; then
+	if [ "$(id -u)" -ne 0 ]; then
+		log "npm is missing; run this script as root to install it"
+		exit 1
+	fi
+	log "installing: nodejs npm"
+	apt-get install -y -q --no-install-recommends nodejs npm
+fi
+npm_dir="$(cd "$(dirname "$0")/.." && pwd)/build/npm"
+if [ ! -d "$npm_dir/node_modules/kubernetes-models" ] || [ ! -d "$npm_dir/node_modules/js-yaml" ]; then
+	log "npm: kubernetes-models and js-yaml into $npm_dir"
+	npm install --prefix "$npm_dir" --no-audit --no-fund kubernetes-models@5.1.0 js-yaml@4.1.0 >&2
 fi
 
 # tracefs: the host mounts it itself when it is missing, but tests and the

@@ -97,27 +97,6 @@ static __always_inline __u32 bind_options(struct sock *sk)
 	return opts;
 }
 
-/* the address the caller passed (struct sockaddr_in or sockaddr_in6) into
- * addr; returns its port, host byte order */
-static __always_inline __u16 requested_address(const void *uaddr,
-					       struct gadget_l3endpoint_t *addr)
-{
-	struct sockaddr_in6 sa = {};
-
-	__builtin_memset(addr, 0, sizeof(*addr));
-	if (bpf_probe_read_user(&sa, sizeof(struct sockaddr_in), uaddr))
-		return 0;
-	if (sa.sin6_family == GADGET_AF_INET) {
-		addr->version = 4;
-		addr->addr_raw.v4 = ((struct sockaddr_in *)&sa)->sin_addr.s_addr;
-	} else if (sa.sin6_family == GADGET_AF_INET6) {
-		addr->version = 6;
-		bpf_probe_read_user(&sa, sizeof(sa), uaddr);
-		__builtin_memcpy(addr->addr_raw.v6, &sa.sin6_addr, sizeof(addr->addr_raw.v6));
-	}
-	return bpf_ntohs(sa.sin6_port);
-}
-
 SEC("tracepoint/syscalls/sys_exit_bind")
 int exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
@@ -142,7 +121,7 @@ int exit_bind(struct trace_event_raw_sys_exit *ctx)
 	if (ret == 0)
 		port = gadget_sock_local(sk, &e->addr);
 	else
-		port = requested_address((const void *)gadget_syscall_arg2(regs), &e->addr);
+		port = gadget_user_sockaddr((const void *)gadget_syscall_arg2(regs), &e->addr);
 	if (!port_selected(port)) {
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return 0;

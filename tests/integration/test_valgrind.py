@@ -122,6 +122,29 @@ def test_valgrind_containers():
           "wanted the echo of each of %d containers under valgrind" % n, echoes)
 
 
+def test_valgrind_profile_cpu():
+    """profile/cpu.lua under valgrind: perf events, stack symbolization
+    (kallsyms, ELF files of every sampled process), JSON; exit 0, no errors"""
+    reason = bpf_skip_reason()
+    if reason:
+        raise Skip(reason)
+    gh.READY_TIMEOUT = 120.0
+    log = os.path.join("/tmp", unique("gh-valgrind-") + ".log")
+    t = Tracer("profile/cpu.lua", "--timeout", "4", prefix=vg_prefix(log))
+    t.start()
+    try:
+        workload("exec", 50, unique("vgp"))
+        rc = t.wait(180)
+    finally:
+        t.__exit__(None, None, None)
+    text = read_log(log)
+    check_log(text, rc)
+    check(rc == 0, "exit status %d, wanted 0" % rc, "stderr: " + excerpt(t.stderr))
+    stacks = t.events()
+    check(stacks and all(e["samples"] > 0 for e in stacks), "no stacks under valgrind",
+          excerpt(t.stdout))
+
+
 if __name__ == "__main__":
-    main([test_valgrind_trace_exec, test_valgrind_bad_input, test_valgrind_containers],
-         bpf=False)
+    main([test_valgrind_trace_exec, test_valgrind_bad_input, test_valgrind_containers,
+          test_valgrind_profile_cpu], bpf=False)

@@ -15,6 +15,7 @@
 
 #include "container.h"
 #include "container_fields.h"
+#include "container_labels.h"
 #include "container_meta.h"
 #include "container_select.h"
 #include "json.h"
@@ -250,6 +251,43 @@ static void test_classify(void **state)
 	gh_json_free(j);
 }
 
+/* pod labels: CRI-O's io.kubernetes.cri-o.Labels, kubelet's own left out */
+static void test_pod_labels(void **state)
+{
+	static const char state_json[] =
+		"{\"annotations\":{\"io.kubernetes.pod.name\":\"web\","
+		"\"io.kubernetes.pod.namespace\":\"shop\","
+		"\"io.kubernetes.container.name\":\"main\","
+		"\"io.kubernetes.cri-o.Labels\":\"{\\\"app\\\":\\\"web\\\","
+		"\\\"io.kubernetes.pod.name\\\":\\\"web\\\",\\\"tier\\\":\\\"be\\\"}\"}}";
+	struct gh_annotations a = {0};
+	struct gh_json *j = NULL;
+	struct gh_container *c = mk("abc", 1, 1);
+	char err[128], *labels;
+
+	(void)state;
+	assert_int_equal(gh_json_parse(state_json, sizeof(state_json) - 1, &j, err, sizeof(err)), 0);
+	assert_int_equal(gh_annotations_from_object(&a, gh_json_get(j, "annotations")), 0);
+	assert_int_equal(gh_container_classify(c, &a, NULL), 0);
+	assert_string_equal(c->k8s_pod, "web");
+	assert_string_equal(c->name, "main");
+	assert_string_equal(c->k8s_labels, "app=web,tier=be");
+	gh_container_free(c);
+	gh_annotations_free(&a);
+	gh_json_free(j);
+
+	assert_int_equal(gh_k8s_labels_from_json(NULL, &labels), 0);
+	assert_null(labels);
+	assert_int_equal(gh_k8s_labels_from_json("{}", &labels), 0);
+	assert_null(labels);
+	assert_int_equal(gh_k8s_labels_from_json("[1]", &labels), -EINVAL);
+	assert_int_equal(gh_k8s_labels_from_json("{\"a\":", &labels), -EINVAL);
+	/* a comma cannot be held by "k=v,k=v"; a non-string value is no label */
+	assert_int_equal(gh_k8s_labels_from_json("{\"a\":\"x,y\",\"b\":1,\"c\":\"d\"}", &labels), 0);
+	assert_string_equal(labels, "c=d");
+	free(labels);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_pod_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

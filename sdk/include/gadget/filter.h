@@ -47,11 +47,9 @@ static __always_inline __u64 gadget_get_mntns_id(void)
 	return task->nsproxy->mnt_ns->ns.inum;
 }
 
-static __always_inline bool gadget_comm_differs(void)
+/* comm is not --comm's */
+static __always_inline bool gadget_comm_differs_from(const char *comm)
 {
-	char comm[16];
-
-	bpf_get_current_comm(comm, sizeof(comm));
 	for (int i = 0; i < 16; i++) {
 		if (comm[i] != gadget_filter_comm[i])
 			return true;
@@ -59,6 +57,14 @@ static __always_inline bool gadget_comm_differs(void)
 			break;
 	}
 	return false;
+}
+
+static __always_inline bool gadget_comm_differs(void)
+{
+	char comm[16];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	return gadget_comm_differs_from(comm);
 }
 
 /* Whether the mount namespace filter drops mntns_id (gadget_filter_by_mntns
@@ -89,6 +95,32 @@ static __always_inline bool gadget_should_discard(void)
 	if (gadget_filter_comm_on && gadget_comm_differs())
 		return true;
 	if (gadget_filter_by_mntns && gadget_mntns_discard(gadget_get_mntns_id()))
+		return true;
+	return false;
+}
+
+/* gadget_should_discard() for another task than the current one: what a
+ * BPF iterator visits (SEC("iter/task")), where the current task is the
+ * reader of the iterator. */
+static __always_inline bool gadget_task_should_discard(struct task_struct *task)
+{
+	char comm[16];
+
+	if (gadget_filter_pid && (__u32)BPF_CORE_READ(task, tgid) != gadget_filter_pid)
+		return true;
+	if (gadget_filter_tid && (__u32)BPF_CORE_READ(task, pid) != gadget_filter_tid)
+		return true;
+	if (gadget_filter_uid_on && BPF_CORE_READ(task, cred, uid.val) != gadget_filter_uid)
+		return true;
+	if (gadget_filter_gid_on && BPF_CORE_READ(task, cred, gid.val) != gadget_filter_gid)
+		return true;
+	if (gadget_filter_comm_on) {
+		BPF_CORE_READ_STR_INTO(&comm, task, comm);
+		if (gadget_comm_differs_from(comm))
+			return true;
+	}
+	if (gadget_filter_by_mntns &&
+	    gadget_mntns_discard(BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum)))
 		return true;
 	return false;
 }

@@ -5,6 +5,14 @@
  *   GADGET_TRACER(exec, events, event);        tracer "exec": map "events"
  *                                              carries struct event
  *   GADGET_PARAM(bool, ignore_failed, false);  a tunable, set before load
+ *   GADGET_MAPITER(file, stats);               top "file": hash map "stats",
+ *                                              a row per entry (key, value)
+ *   GADGET_SNAPSHOTTER(process, proc, prog);   snapshot "process": the
+ *                                              iterator prog writes struct proc
+ *   GADGET_HISTOGRAM(blockio, hists, usecs);   map "hists" holds log2
+ *                                              histograms (gadget/histogram.h)
+ *   GADGET_STACKS(cpu, counts, stacks);        map "counts" counts stack
+ *                                              samples (gadget/stacks.h)
  *
  * The host finds tracers by the BTF variables named
  * gadget_tracer_<name>___<map>: each is a pointer to the event struct, so
@@ -21,6 +29,43 @@
 
 #define GADGET_TRACER(name, map, struct_name)                              \
 	struct struct_name *gadget_tracer_##name##___##map                 \
+		__attribute__((unused))
+
+/* A top gadget: map is a BPF hash map whose key and value are structs.
+ * Every interval the host reads and empties it; each entry is one row,
+ * the key's members then the value's (their names must differ).  The
+ * variable points at the map's definition, so the host finds the map and
+ * its BTF key and value types. */
+#define GADGET_MAPITER(name, map)                                          \
+	typeof(map) *gadget_mapiter_##name##___##map __attribute__((unused))
+
+/* A snapshot gadget: the iterator program prog (SEC("iter/task"),
+ * SEC("iter/tcp"), ...) writes one struct struct_name per item with
+ * bpf_seq_write(); each record is one row.  Declare one line per program
+ * (iter/tcp and iter/udp of one snapshot): they must share struct_name.
+ * Network iterators (iter/tcp, iter/udp, iter/unix) walk the network
+ * namespace they are opened in: the host opens one in each traced one. */
+#define GADGET_SNAPSHOTTER(name, struct_name, prog)                        \
+	struct struct_name *gadget_snapshotter_##name##___##prog           \
+		__attribute__((unused))
+
+/* Profilers: aggregates in maps, which the host reads at exit or every
+ * --interval instead of consuming a ring buffer.  The key of the map is
+ * read from its BTF (a struct: one histogram or one stack per key).
+ *
+ * A histogram map's values are struct gadget_hist; unit names the values
+ * the gadget adds (usecs, msecs, nsecs, bytes...), printed over the chart. */
+#define GADGET_HISTOGRAM(name, map, unit)                                  \
+	struct gadget_hist *gadget_histogram_##name##___##map##___##unit   \
+		__attribute__((unused))
+
+/* A stack sampler: counts (a hash map: key struct with gadget_user_stack
+ * and gadget_kernel_stack members, value __u64) and stacks (a
+ * BPF_MAP_TYPE_STACK_TRACE the ids point into).  The host opens one
+ * perf event per CPU at --frequency Hz and attaches every SEC("perf_event")
+ * program of the object to them. */
+#define GADGET_STACKS(name, counts, stacks)                                \
+	struct gadget_hist *gadget_stacks_##name##___##counts##___##stacks \
 		__attribute__((unused))
 
 /* A parameter is a const volatile global in .rodata: the host writes the

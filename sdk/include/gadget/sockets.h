@@ -101,6 +101,21 @@ static __always_inline __u16 gadget_sock_local(struct sock *sk, struct gadget_l3
 	return bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
 }
 
+/* The peer's address into addr; returns the peer's port, host byte order
+ * (0 and the zero address when not connected).  Inet sockets only. */
+static __always_inline __u16 gadget_sock_remote(struct sock *sk, struct gadget_l3endpoint_t *addr)
+{
+	__builtin_memset(addr, 0, sizeof(*addr));
+	if (gadget_sock_family(sk) == GADGET_AF_INET) {
+		addr->version = 4;
+		addr->addr_raw.v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	} else {
+		addr->version = 6;
+		BPF_CORE_READ_INTO(&addr->addr_raw.v6, sk, __sk_common.skc_v6_daddr);
+	}
+	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
 /* The index of the interface the socket is bound to (SO_BINDTODEVICE),
  * 0 if none. */
 static __always_inline int gadget_sock_bound_ifindex(struct sock *sk)
@@ -132,6 +147,31 @@ static __always_inline int gadget_sock_ifname(struct sock *sk, int ifindex, char
 		node = BPF_CORE_READ(node, next);
 	}
 	return -1;
+}
+
+/* A struct sockaddr_in or sockaddr_in6 in user memory (the address a
+ * caller passed to bind, sendto, ...; or one the kernel filled for
+ * recvfrom) into addr; returns its port, host byte order.  0 and addr
+ * zeroed (version 0) when it cannot be read or is of another family. */
+static __always_inline __u16 gadget_user_sockaddr(const void *uaddr,
+						  struct gadget_l3endpoint_t *addr)
+{
+	struct sockaddr_in6 sa = {};
+
+	__builtin_memset(addr, 0, sizeof(*addr));
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(struct sockaddr_in), uaddr))
+		return 0;
+	if (sa.sin6_family == GADGET_AF_INET) {
+		addr->version = 4;
+		addr->addr_raw.v4 = ((struct sockaddr_in *)&sa)->sin_addr.s_addr;
+	} else if (sa.sin6_family == GADGET_AF_INET6) {
+		addr->version = 6;
+		bpf_probe_read_user(&sa, sizeof(sa), uaddr);
+		__builtin_memcpy(addr->addr_raw.v6, &sa.sin6_addr, sizeof(addr->addr_raw.v6));
+	} else {
+		return 0;
+	}
+	return bpf_ntohs(sa.sin6_port);
 }
 
 #endif
