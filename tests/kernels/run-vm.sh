@@ -16,9 +16,9 @@
 # the results of this machine's own run beside it when BUILD has a
 # meson testlog (CI: scripts/test.sh ran the integration suite first).
 #
-# The tests: test_NAME.py for every gadgets/CAT/NAME.lua that has one,
-# plus test_check.py (a new gadget's test joins by itself), or the ones
-# named.  Exit status 0 when every test passed, 1 otherwise.
+# The tests: for every gadgets/CAT/NAME.lua, the test files test_NAME.py,
+# test_CAT.py and test_CAT_*.py that name "CAT/NAME.lua", plus
+# test_check.py (a new gadget's test joins by itself), or the ones named.  Exit status 0 when every test passed, 1 otherwise.
 #
 # Environment: GH_VM_TIME_SCALE (default 10: the tests' timeouts are
 # scaled by it, TCG runs ~10x slower), GH_VM_TIMEOUT (seconds for the
@@ -89,9 +89,16 @@ vmlinuz=$kdir/boot/vmlinuz-$kver
 # ---- the tests
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
+	# a gadget's tests: test_NAME.py, test_CAT.py or test_CAT_*.py that
+	# name "CAT/NAME.lua"
 	for lua in "$src"/gadgets/*/*.lua; do
-		t=test_$(basename "$lua" .lua).py
-		[ -f "$src/tests/integration/$t" ] && tests+=("$t")
+		name=$(basename "$lua" .lua)
+		cat=$(basename "$(dirname "$lua")")
+		for t in "$src/tests/integration/test_$name.py" "$src/tests/integration/test_$cat.py" \
+			"$src/tests/integration/test_${cat}_"*.py; do
+			[ -f "$t" ] && grep -q "\"$cat/$name.lua\"" "$t" || continue
+			case " ${tests[*]:-} " in *" $(basename "$t") "*) ;; *) tests+=("$(basename "$t")") ;; esac
+		done
 	done
 	[ -f "$src/tests/integration/test_check.py" ] && tests+=(test_check.py)
 fi
@@ -135,6 +142,24 @@ tar -C / --exclude="python$pyver/test" --exclude="python$pyver/idlelib" \
 	--exclude="python$pyver/lib2to3" --exclude="python$pyver/pydoc_data" \
 	--exclude="python$pyver/lib-dynload" -cf - "usr/lib/python$pyver" |
 	tar -C "$root" -xf -
+
+# the non-standard modules the tests import (python3-yaml, grpc...), from
+# Debian's dist-packages, with the libraries their extensions need
+grep -ohE "^(import|from) [A-Za-z_][A-Za-z0-9_]*" "$src"/tests/integration/*.py |
+	awk '{print $2}' | sort -u | $py -c '
+import importlib.util, sys
+for name in sys.stdin.read().split():
+    try:
+        spec = importlib.util.find_spec(name)
+    except Exception:
+        continue
+    o = spec and (spec.submodule_search_locations and list(spec.submodule_search_locations)[0]
+                  or spec.origin) or ""
+    if "/dist-packages/" in o:
+        print(o)
+' | while read -r m; do
+	find "$m" -type f | while read -r f; do bundle "$f"; done
+done
 
 # the tools the tests name ("nc", "socat", ...): every quoted word of the
 # test files that is a program here.  Runtimes with daemons are left out:
