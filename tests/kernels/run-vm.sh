@@ -145,7 +145,7 @@ tar -C / --exclude="python$pyver/test" --exclude="python$pyver/idlelib" \
 
 # the non-standard modules the tests import (python3-yaml, grpc...), from
 # Debian's dist-packages, with the libraries their extensions need
-grep -ohE "^(import|from) [A-Za-z_][A-Za-z0-9_]*" "$src"/tests/integration/*.py |
+grep -ohE "^[[:space:]]*(import|from) [A-Za-z_][A-Za-z0-9_]*" "$src"/tests/integration/*.py |
 	awk '{print $2}' | sort -u | $py -c '
 import importlib.util, sys
 for name in sys.stdin.read().split():
