@@ -10,6 +10,8 @@
  *   GET    /v1/runs          the runs going on, JSON lines
  *   POST   /v1/runs          start a run (run_request.h), stream its output
  *   DELETE /v1/runs/ID       stop a run: its stream ends after the last event
+ *   GET    /v1/traceloop[/NAME], DELETE /v1/traceloop/NAME: a traceloop
+ *                            recorder's rings (daemon_traceloop.h)
  *
  * Each run is a child `gadgethost run ... --ready-file /dev/fd/3`
  * (daemon_runs.h; docs/architecture.md says why).
@@ -33,6 +35,8 @@
 #include "container_watch.h"
 #include "containers_format.h"
 #include "daemon_runs.h"
+#include "daemon_traceloop.h"
+#include "traceloop_client.h"
 #include "hook.h"
 #include "http_server.h"
 #include "read_file.h"
@@ -52,6 +56,7 @@ struct daemon {
 	size_t n_runc_roots;
 	const char *docker_socket;
 	const char *hook_dir;
+	const char *traceloop_socket; /* NULL: traceloop_client.h's default */
 	struct gh_daemon_runs_opts ro;
 	const char *run_args[MAX_RUN_ARGS]; /* ro.run_args: the options above, for runs */
 	char exe[4096];
@@ -87,6 +92,7 @@ static void usage(void)
 	       "  --client-buffer BYTES output a client may leave unread before it is\n"
 	       "                        dropped (default 4194304)\n"
 	       "  --runc-root DIR --docker-socket PATH --hook-dir DIR   as for run\n"
+	       "  --traceloop-socket PATH  the traceloop recorder's (default " GH_TRACELOOP_SOCKET ")\n"
 	       "  --socket-mode OCTAL   the socket file's mode (default 0600)\n");
 }
 
@@ -187,6 +193,8 @@ static void route(void *ctx, struct gh_http_conn *c, const struct gh_http_reques
 			gh_http_respond(c, 404, NULL, "gadgethost: no such run\n", 24);
 		else
 			gh_http_respond(c, 204, NULL, "", 0);
+	} else if (gh_daemon_traceloop(c, req, d->traceloop_socket)) {
+		/* answered */
 	} else if (!strcmp(req->path, "/v1/ping") || !strcmp(req->path, "/v1/gadgets") ||
 		   !strcmp(req->path, "/v1/containers") || !strcmp(req->path, "/v1/runs") ||
 		   !strncmp(req->path, "/v1/runs/", 9)) {
@@ -304,7 +312,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **toke
 				  !strcmp(a, "--token-file") || !strcmp(a, "--max-runs") ||
 				  !strcmp(a, "--client-buffer") || !strcmp(a, "--runc-root") ||
 				  !strcmp(a, "--docker-socket") || !strcmp(a, "--hook-dir") ||
-				  !strcmp(a, "--socket-mode"))) {
+				  !strcmp(a, "--socket-mode") || !strcmp(a, "--traceloop-socket"))) {
 			fprintf(stderr, "gadgethost: daemon: %s needs a value\n", a);
 			return 1;
 		} else if (!strcmp(a, "--socket")) {
@@ -338,6 +346,8 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **toke
 			d->docker_socket = v;
 		} else if (!strcmp(a, "--hook-dir")) {
 			d->hook_dir = v;
+		} else if (!strcmp(a, "--traceloop-socket")) {
+			d->traceloop_socket = v;
 		} else {
 			fprintf(stderr, "gadgethost: daemon: unknown option \"%s\" (see gadgethost "
 					"daemon --help)\n", a);

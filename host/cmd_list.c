@@ -71,6 +71,9 @@ static char *describe(const char *path)
 		free(g.optional_programs[i]);
 	free(g.optional_programs);
 	gh_variants_free(g.variants);
+	for (size_t i = 0; i < g.n_sources; i++)
+		free(g.sources[i]);
+	free(g.sources);
 	for (size_t i = 0; i < g.n_params; i++) {
 		free(g.params[i].key);
 		free(g.params[i].global);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit_source.h"
 #include "filter.h"
 #include "gadget.h"
 #include "lua_host.h"
@@ -503,6 +504,7 @@ static int run_once(int argc, char **argv, bool *restart)
 	struct gh_run_containers *rc = NULL;
 	struct gh_lua_host lua_host = {0};
 	struct gh_watch *watch = NULL;
+	struct gh_audit_source *audit = NULL;
 	uv_loop_t loop;
 	bool loop_used = false;
 	const char *name = gh_run_gadget_name(argc, argv);
@@ -584,8 +586,16 @@ static int run_once(int argc, char **argv, bool *restart)
 	}
 	if (!ret && gh_gadget_configure(g, &a.kf, err, sizeof(err)))
 		ret = usage_error("%s", err);
+	if (!ret && gh_audit_source_open(&audit, &g->schema, g->sources, g->n_sources,
+					 g->script_path, err, sizeof(err)))
+		ret = usage_error("%s", err[0] ? err : "out of memory");
 	if (!ret && gh_gadget_load(g, a.run.verbose, err, sizeof(err)))
 		ret = usage_error("%s", err);
+	if (!ret && audit) {
+		a.run.sources_start = gh_audit_source_start;
+		a.run.sources_stop = gh_audit_source_stop;
+		a.run.sources_ctx = audit;
+	}
 	if (!ret && !g->profile &&
 	    gh_out_new(&out, a.fmt, &g->schema, fields, n_fields, STDOUT_FILENO))
 		ret = usage_error("out of memory");
@@ -632,6 +642,7 @@ static int run_once(int argc, char **argv, bool *restart)
 out:
 	if (g)
 		gh_lua_set_host(g->lua, NULL);
+	gh_audit_source_free(audit);
 	gh_run_containers_free(rc);
 	if (loop_used) {
 		uv_run(&loop, UV_RUN_DEFAULT); /* the handles' closing */

@@ -23,5 +23,6 @@ int gh_cmd_undeploy(int argc, char **argv);
 const char *gh_run_gadget_name(int argc, char **argv);
 int gh_cmd_new(int argc, char **argv);
 int gh_cmd_build(int argc, char **argv);
+int gh_cmd_traceloop(int argc, char **argv);
 
 #endif

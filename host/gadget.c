@@ -37,7 +37,7 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
-static int64_t boot_to_wall_ns(void)
+int64_t gh_boot_to_wall_ns(void)
 {
 	struct timespec wall, boot;
 
@@ -246,7 +246,7 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 		goto fail;
 	if (!g->name)
 		g->name = strdup(name);
-	g->schema.boot_to_wall_ns = boot_to_wall_ns();
+	g->schema.boot_to_wall_ns = gh_boot_to_wall_ns();
 	*out = g;
 	return 0;
 fail:
@@ -625,6 +625,7 @@ void gh_gadget_close(struct gh_gadget *g)
 	free_strings(g->columns, g->n_columns);
 	free_strings(g->optional_programs, g->n_optional_programs);
 	gh_variants_free(g->variants);
+	free_strings(g->sources, g->n_sources);
 	free(g->default_fields);
 	free(g->all_fields);
 	free(g->script_path);

@@ -71,6 +71,8 @@ struct gh_gadget {
 	char **optional_programs; /* programs skipped when their hook is missing */
 	size_t n_optional_programs;
 	struct gh_variants *variants; /* alternatives chosen per kernel (variants.h) */
+	char **sources;     /* user-space event sources ("audit:1326"), see audit_source.h */
+	size_t n_sources;
 	struct gh_param *params;
 	size_t n_params;
 	struct gh_lua *lua;
@@ -134,5 +136,7 @@ int gh_gadget_set_mntns(struct gh_gadget *g, uint64_t mntns, enum gh_mntns_verdi
 /* Detach every program: no new events (the maps stay readable). */
 void gh_gadget_detach(struct gh_gadget *g);
 void gh_gadget_close(struct gh_gadget *g);
+/* Add to a bpf_ktime_get_boot_ns() time to get wall clock time. */
+int64_t gh_boot_to_wall_ns(void);
 
 #endif

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "container_meta.h"
 #include "json.h"
+#include "request_server.h"
 #include "unix_socket.h"
 
 #define MSG_MAX (1u << 20)
@@ -88,143 +89,44 @@ out:
 	return ret;
 }
 
-/* ---- the host's end: a libuv Unix socket server ---- */
-
-struct hook_conn;
+/* ---- the host's end: a request server (request_server.h) ---- */
 
 struct gh_hook_server {
-	uv_pipe_t pipe;
+	struct gh_request_server *server;
 	struct gh_containers *cc;
 	const char *docker_socket;
-	char path[108];
-	struct hook_conn *conns; /* open connections: closed with the server */
+	uv_loop_t *loop;
 };
 
-struct hook_conn {
-	uv_pipe_t pipe;
-	struct gh_hook_server *s; /* NULL once closing */
-	struct hook_conn *prev, *next;
-	struct gh_buf in;
-	uv_write_t wr;
-	char answer[256];
-};
-
-static void on_conn_closed(uv_handle_t *h)
+/* "KIND\n" and the OCI state, the whole message */
+static int on_message(void *ctx, const char *msg, size_t len, struct gh_buf *body, char *err,
+		      size_t errlen)
 {
-	struct hook_conn *c = h->data;
-
-	gh_buf_free(&c->in);
-	free(c);
-}
-
-/* Close c and forget it: no callback of it may touch the server after. */
-static void conn_close(struct hook_conn *c)
-{
-	if (!c->s)
-		return;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->s = NULL;
-	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
-}
-
-static void on_answered(uv_write_t *wr, int status)
-{
-	conn_close(wr->data);
-}
-
-static void answer(struct hook_conn *c)
-{
-	char *nl = c->in.p ? memchr(c->in.p, '\n', c->in.len) : NULL;
-	char err[200] = "";
-	uv_buf_t b;
+	struct gh_hook_server *s = ctx;
+	const char *nl = memchr(msg, '\n', len);
+	char kind[64];
 	int ret;
 
-	if (!nl) {
-		snprintf(err, sizeof(err), "no hook kind line");
+	err[0] = '\0';
+	if (!nl || (size_t)(nl - msg) >= sizeof(kind)) {
+		snprintf(err, errlen, "no hook kind line");
 		ret = -EINVAL;
 	} else {
-		*nl = '\0';
-		ret = gh_hook_apply(c->s->cc, c->in.p, nl + 1, c->in.len - (size_t)(nl + 1 - c->in.p),
-				    c->s->docker_socket, uv_now(c->pipe.loop), err, sizeof(err));
+		snprintf(kind, sizeof(kind), "%.*s", (int)(nl - msg), msg);
+		ret = gh_hook_apply(s->cc, kind, nl + 1, len - (size_t)(nl + 1 - msg),
+				    s->docker_socket, uv_now(s->loop), err, errlen);
 	}
-	if (ret) {
+	if (ret)
 		fprintf(stderr, "gadgethost: warning: hook message skipped: %s\n",
 			err[0] ? err : strerror(-ret));
-		snprintf(c->answer, sizeof(c->answer), "error: %s\n", err[0] ? err : strerror(-ret));
-	} else {
-		snprintf(c->answer, sizeof(c->answer), "ok\n");
-	}
-	b = uv_buf_init(c->answer, (unsigned)strlen(c->answer));
-	c->wr.data = c;
-	if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &b, 1, on_answered))
-		conn_close(c);
-}
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct hook_conn *c = h->data;
-
-	if (gh_buf_reserve(&c->in, 65536)) {
-		*buf = uv_buf_init(NULL, 0);
-		return;
-	}
-	*buf = uv_buf_init(c->in.p + c->in.len, 65536);
-}
-
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
-{
-	struct hook_conn *c = st->data;
-
-	if (n > 0) {
-		c->in.len += (size_t)n;
-		c->in.p[c->in.len] = '\0';
-		if (c->in.len > MSG_MAX) {
-			uv_read_stop(st);
-			conn_close(c);
-		}
-		return;
-	}
-	if (!c->s)
-		return;
-	if (n == UV_EOF) {
-		uv_read_stop(st);
-		answer(c);
-	} else if (n < 0) {
-		conn_close(c);
-	}
-}
-
-static void on_connection(uv_stream_t *server, int status)
-{
-	struct gh_hook_server *s = server->data;
-	struct hook_conn *c;
-
-	if (status < 0)
-		return;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	c->s = s;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	uv_pipe_init(server->loop, &c->pipe, 0);
-	c->pipe.data = c;
-	if (uv_accept(server, (uv_stream_t *)&c->pipe) ||
-	    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read))
-		conn_close(c);
+	return ret;
 }
 
 int gh_hook_server_start(struct gh_hook_server **out, uv_loop_t *loop, struct gh_containers *cc,
 			 const char *dir, const char *docker_socket)
 {
 	struct gh_hook_server *s;
+	char path[108];
 	int ret;
 
 	*out = NULL;
@@ -241,44 +143,29 @@ int gh_hook_server_start(struct gh_hook_server **out, uv_loop_t *loop, struct gh
 		}
 		mkdir(dir, 0700);
 	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%d.sock", dir, (int)getpid()) >= sizeof(path))
+		return -ENAMETOOLONG;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%d.sock", dir, (int)getpid()) >=
-	    sizeof(s->path)) {
-		free(s);
-		return -ENAMETOOLONG;
-	}
 	s->cc = cc;
 	s->docker_socket = docker_socket;
-	unlink(s->path);
-	uv_pipe_init(loop, &s->pipe, 0);
-	s->pipe.data = s;
-	ret = uv_pipe_bind(&s->pipe, s->path);
-	if (!ret)
-		ret = uv_listen((uv_stream_t *)&s->pipe, 16, on_connection);
+	s->loop = loop;
+	ret = gh_request_server_start(&s->server, loop, path, MSG_MAX, on_message, s);
 	if (ret) {
-		gh_hook_server_free(s);
+		free(s);
 		return ret;
 	}
-	chmod(s->path, 0600);
 	*out = s;
 	return 0;
-}
-
-static void on_server_closed(uv_handle_t *h)
-{
-	free(h->data);
 }
 
 void gh_hook_server_free(struct gh_hook_server *s)
 {
 	if (!s)
 		return;
-	unlink(s->path);
-	while (s->conns)
-		conn_close(s->conns);
-	uv_close((uv_handle_t *)&s->pipe, on_server_closed);
+	gh_request_server_free(s->server);
+	free(s);
 }
 
 /* ---- the hook's end: a plain blocking client ---- */

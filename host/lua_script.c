@@ -311,6 +311,8 @@ int gh_lua_read_gadget(struct gh_lua *lua, struct gh_gadget *g, char *err, size_
 	if (!ret)
 		ret = gh_variants_read(L, lua->path, &g->variants, err, errlen);
 	if (!ret)
+		ret = opt_strings(lua, "sources", &g->sources, &g->n_sources, err, errlen);
+	if (!ret)
 		ret = read_params(lua, g, err, errlen);
 	if (!ret)
 		ret = opt_function(lua, "filter", &lua->filter_ref, err, errlen);

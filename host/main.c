@@ -24,6 +24,7 @@ static void usage(FILE *to)
 		"                         (unix:///run/gadgethost.sock, tcp://HOST:PORT)\n"
 		"  k8s run GADGET         run on every node of a cluster, merged\n"
 		"  deploy, undeploy       print the Kubernetes manifests (kubectl apply/delete -f -)\n"
+		"  traceloop CMD          flight recorder of containers' syscalls (start, list, show)\n"
 		"  version                print the version\n\n"
 		"Gadgets are searched in $GADGETHOST_PATH, then %s/gadgets.\n",
 		GH_DATADIR);
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
 		return gh_cmd_deploy(argc - 2, argv + 2);
 	if (!strcmp(cmd, "undeploy"))
 		return gh_cmd_undeploy(argc - 2, argv + 2);
+	if (!strcmp(cmd, "traceloop"))
+		return gh_cmd_traceloop(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("gadgethost %s\n", GH_VERSION);
 		return 0;

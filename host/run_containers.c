@@ -75,7 +75,7 @@ static int push_id(uint64_t **ids, size_t *n, uint64_t id)
 }
 
 /* The mount namespace id of a process (the inode of /proc/PID/ns/mnt). */
-static uint64_t mntns_of(const char *pid)
+uint64_t gh_process_mntns(const char *pid)
 {
 	char path[64];
 	struct stat st;
@@ -224,10 +224,10 @@ int gh_run_containers_open(struct gh_run_containers **out, struct gh_gadget *g,
 		}
 	}
 	/* the host's own processes: known, never a container */
-	if (push_id(&rc->host, &rc->n_host, mntns_of("1")) ||
-	    push_id(&rc->host, &rc->n_host, mntns_of("self")) ||
-	    push_id(&rc->skip, &rc->n_skip, mntns_of("1")) ||
-	    push_id(&rc->skip, &rc->n_skip, mntns_of("self"))) {
+	if (push_id(&rc->host, &rc->n_host, gh_process_mntns("1")) ||
+	    push_id(&rc->host, &rc->n_host, gh_process_mntns("self")) ||
+	    push_id(&rc->skip, &rc->n_skip, gh_process_mntns("1")) ||
+	    push_id(&rc->skip, &rc->n_skip, gh_process_mntns("self"))) {
 		gh_run_containers_free(rc);
 		return -ENOMEM;
 	}

@@ -58,5 +58,7 @@ int gh_run_containers_each_netns(struct gh_run_containers *rc, gh_netns_visit_fn
 /* Whether any known container has Kubernetes metadata. */
 bool gh_run_containers_any_k8s(const struct gh_run_containers *rc);
 void gh_run_containers_free(struct gh_run_containers *rc);
+/* The mount namespace id of process pid ("1", "self"), or 0. */
+uint64_t gh_process_mntns(const char *pid);
 
 #endif

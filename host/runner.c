@@ -220,6 +220,20 @@ static void drain_for_containers(void *ctx)
 		r->out_error = gh_out_flush(r->out);
 }
 
+/* An event from a user-space source: the same path as the ring's. */
+static void feed(void *runner, const void *data, size_t size)
+{
+	struct gh_runner *r = runner;
+
+	if (r->stopping || r->out_error)
+		return;
+	on_event(r, (void *)data, size);
+	if (gh_out_pending(r->out) && !r->out_error)
+		r->out_error = gh_out_flush(r->out);
+	if (r->out_error)
+		stop(r);
+}
+
 static void on_poll(uv_poll_t *h, int status, int events)
 {
 	drain(h->data);
@@ -244,6 +258,8 @@ static void stop(struct gh_runner *r)
 		if (gh_out_pending(r->out))
 			r->out_error = gh_out_flush(r->out);
 	}
+	if (r->opts->sources_stop)
+		r->opts->sources_stop(r->opts->sources_ctx);
 	uv_poll_stop(&r->poll);
 	uv_timer_stop(&r->interval_timer);
 	uv_timer_stop(&r->drain_timer);
@@ -369,6 +385,8 @@ int gh_run(struct gh_gadget *g, struct gh_out *out, struct gh_filter *filter,
 	ret = r.documents_only ? 0 : gh_out_header(out);
 	if (!ret)
 		ret = gh_out_flush(out);
+	if (!ret && opts->sources_start)
+		ret = opts->sources_start(opts->sources_ctx, r.loop, feed, &r);
 	if (!ret && opts->ready_file)
 		ret = gh_run_write_ready_file(opts->ready_file);
 	if (ret) {

@@ -3,6 +3,7 @@
 #define GH_RUNNER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "filter.h"
@@ -13,6 +14,9 @@
 
 struct gh_containers;
 struct gh_lua_host;
+
+/* Hand one event record (the gadget's struct layout) to a run. */
+typedef void (*gh_run_feed_fn)(void *runner, const void *data, size_t size);
 
 struct gh_run_opts {
 	uint64_t timeout_ms;     /* 0: until a signal */
@@ -29,6 +33,12 @@ struct gh_run_opts {
 	uint64_t interval_ms;
 	const struct gh_lua_host *lua_host;
 	bool live_lua;           /* the script may be swapped (--watch): always call it */
+	/* NULL, or the run's user-space event sources (an audit socket):
+	 * started on the loop once the gadget is attached, their events go
+	 * through feed(runner, ...) like the ring buffer's; stopped with it */
+	int (*sources_start)(void *ctx, uv_loop_t *loop, gh_run_feed_fn feed, void *runner);
+	void (*sources_stop)(void *ctx);
+	void *sources_ctx;
 };
 
 /* Consume events until stopped; flushes everything before returning.
