@@ -19,6 +19,7 @@
 #include "lua_script.h"
 #include "out.h"
 #include "search_path.h"
+#include "variants.h"
 
 #define MAX_ROOTS 32
 #define MAX_GADGETS 512
@@ -69,6 +70,7 @@ static char *describe(const char *path)
 	for (size_t i = 0; i < g.n_optional_programs; i++)
 		free(g.optional_programs[i]);
 	free(g.optional_programs);
+	gh_variants_free(g.variants);
 	for (size_t i = 0; i < g.n_sources; i++)
 		free(g.sources[i]);
 	free(g.sources);
@@ -128,8 +130,37 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
-/* "yes", or "no" with why: a hook the running kernel lacks. */
-static const char *kernel_support(const char *name, char *why, size_t len)
+char **gh_gadget_names(size_t *n)
+{
+	const char *roots[MAX_ROOTS];
+	size_t n_roots = gh_gadget_roots(roots, MAX_ROOTS);
+	struct entry *list = calloc(MAX_GADGETS, sizeof(*list));
+	char **names;
+
+	*n = 0;
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < n_roots; i++)
+		scan_root(roots[i], list, n);
+	qsort(list, *n, sizeof(*list), cmp_entry);
+	names = calloc(*n + 1, sizeof(*names));
+	for (size_t i = 0; i < *n; i++) {
+		if (names)
+			names[i] = list[i].name;
+		else
+			free(list[i].name);
+		free(list[i].description);
+	}
+	free(list);
+	if (!names)
+		*n = 0;
+	return names;
+}
+
+/* "yes", or "no" with why: a hook the running kernel lacks; the variants
+ * chosen ("cap=on_cap_capable_tp") into chosen. */
+static const char *kernel_support(const char *name, char *why, size_t len, char *chosen,
+				  size_t chosen_len)
 {
 	struct gh_gadget *g = NULL;
 	char err[512] = "";
@@ -137,6 +168,8 @@ static const char *kernel_support(const char *name, char *why, size_t len)
 
 	if (!ret)
 		ret = gh_gadget_check_kernel(g, err, sizeof(err));
+	if (!ret && g)
+		gh_variants_describe(g->variants, chosen, chosen_len);
 	gh_gadget_close(g);
 	if (!ret)
 		return "yes";
@@ -145,7 +178,8 @@ static const char *kernel_support(const char *name, char *why, size_t len)
 }
 
 /* -o json: one object per line */
-static void print_json_entry(const struct entry *e, const char *kernel, const char *why)
+static void print_json_entry(const struct entry *e, const char *kernel, const char *why,
+			     const char *variants)
 {
 	struct gh_buf b = GH_BUF_INIT;
 
@@ -157,6 +191,10 @@ static void print_json_entry(const struct entry *e, const char *kernel, const ch
 	if (why[0]) {
 		gh_buf_puts(&b, ",\"why\":");
 		gh_json_put_string(&b, why, strlen(why));
+	}
+	if (variants[0]) {
+		gh_buf_puts(&b, ",\"variants\":");
+		gh_json_put_string(&b, variants, strlen(variants));
 	}
 	gh_buf_puts(&b, "}\n");
 	if (b.p)
@@ -189,14 +227,17 @@ int gh_cmd_list(int argc, char **argv)
 	if (!json)
 		printf("%-28s %-7s %s\n", "GADGET", "KERNEL", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++) {
-		char why[512] = "";
-		const char *kernel = can_check ? kernel_support(list[i].name, why, sizeof(why)) : "?";
+		char why[512] = "", chosen[512] = "";
+		const char *kernel = can_check ? kernel_support(list[i].name, why, sizeof(why),
+								chosen, sizeof(chosen))
+					       : "?";
 
 		if (json)
-			print_json_entry(&list[i], kernel, why);
+			print_json_entry(&list[i], kernel, why, chosen);
 		else
-			printf("%-28s %-7s %s%s%s%s\n", list[i].name, kernel, list[i].description,
-			       why[0] ? " (" : "", why, why[0] ? ")" : "");
+			printf("%-28s %-7s %s%s%s%s%s%s%s\n", list[i].name, kernel,
+			       list[i].description, why[0] ? " (" : "", why, why[0] ? ")" : "",
+			       chosen[0] ? " [variants: " : "", chosen, chosen[0] ? "]" : "");
 		free(list[i].name);
 		free(list[i].description);
 	}

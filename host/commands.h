@@ -7,6 +7,12 @@ int gh_cmd_list(int argc, char **argv);
 int gh_cmd_info(int argc, char **argv);
 int gh_cmd_containers(int argc, char **argv);
 int gh_cmd_hook(int argc, char **argv);
+int gh_cmd_check(int argc, char **argv);
+
+#include <stddef.h>
+/* Every gadget found ("trace/exec.lua"), sorted, NULL-terminated; free
+ * each and the array.  *n: the count. */
+char **gh_gadget_names(size_t *n);
 int gh_cmd_daemon(int argc, char **argv);
 /* `gadgethost --remote URL [--token-file F] COMMAND ...` */
 int gh_cmd_remote(int argc, char **argv);

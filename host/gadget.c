@@ -15,6 +15,8 @@
 
 #include "btf_schema.h"
 #include "container_fields.h"
+#include "gadget_variants.h"
+#include "hook_probe.h"
 #include "libbpf_log.h"
 #include "lua_script.h"
 #include "packet_socket.h"
@@ -23,6 +25,7 @@
 #include "search_path.h"
 #include "table_gadget.h"
 #include "tracefs.h"
+#include "variants.h"
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -397,58 +400,13 @@ int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *
 	return ret;
 }
 
-/* Does the running kernel's BTF know the BTF-typed tracepoint name
- * (tp_btf/NAME, raw_tp/NAME attach to btf_trace_NAME)?  The vmlinux BTF
- * is parsed once per process; without it the answer is yes (the load
- * then says what is wrong). */
-static bool btf_tracepoint_exists(const char *name)
-{
-	static struct btf *vmlinux;
-	static bool tried;
-	char type[256];
-
-	if (!tried) {
-		tried = true;
-		vmlinux = btf__load_vmlinux_btf();
-		if (libbpf_get_error(vmlinux))
-			vmlinux = NULL;
-	}
-	if (!vmlinux)
-		return true;
-	snprintf(type, sizeof(type), "btf_trace_%s", name);
-	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
-}
-
-/* The hook of prog, when the kernel may lack it: "category:name" of a
- * tracepoint ("tracepoint/syscalls/sys_enter_openat"), or "name" of a
- * BTF-typed one ("tp_btf/mark_victim"); is it there? */
-static bool hook_exists(const char *sec, char *hook, size_t len)
-{
-	const char *rest = NULL, *slash;
-	char category[128];
-
-	hook[0] = '\0';
-	if (!strncmp(sec, "tp_btf/", 7) || !strncmp(sec, "raw_tp/", 7)) {
-		snprintf(hook, len, "%s", sec + 7);
-		return btf_tracepoint_exists(sec + 7);
-	}
-	if (!strncmp(sec, "tracepoint/", 11))
-		rest = sec + 11;
-	else if (!strncmp(sec, "tp/", 3))
-		rest = sec + 3;
-	if (!rest || !(slash = strchr(rest, '/')) || (size_t)(slash - rest) >= sizeof(category))
-		return true;
-	snprintf(hook, len, "%.*s:%s", (int)(slash - rest), rest, slash + 1);
-	snprintf(category, sizeof(category), "%.*s", (int)(slash - rest), rest);
-	return gh_tracepoint_exists(category, slash + 1);
-}
-
-/* A missing hook: skip an optional program, else fail naming the hook. */
+/* A program outside every variant group whose hook is missing: skip it
+ * when optional, else fail naming the hook. */
 static int check_hook(struct gh_gadget *g, struct bpf_program *prog, char *err, size_t errlen)
 {
-	char hook[256];
+	char hook[256], why[512];
 
-	if (hook_exists(bpf_program__section_name(prog), hook, sizeof(hook)))
+	if (gh_hook_supported(prog, hook, sizeof(hook), why, sizeof(why)))
 		return 0;
 	for (size_t i = 0; i < g->n_optional_programs; i++) {
 		if (!strcmp(g->optional_programs[i], bpf_program__name(prog))) {
@@ -456,8 +414,8 @@ static int check_hook(struct gh_gadget *g, struct bpf_program *prog, char *err, 
 			return 0;
 		}
 	}
-	return fail(err, errlen, -ENOENT, "this kernel has no tracepoint %s (needed by %s in %s)",
-		    hook, bpf_program__name(prog), g->object_path);
+	return fail(err, errlen, -ENOENT, "this kernel has no %s (needed by %s in %s)", why,
+		    bpf_program__name(prog), g->object_path);
 }
 
 /* Map the SDK's counters (gadget_lost_events, gadget_wakeup_bytes) from the
@@ -512,9 +470,17 @@ int gh_gadget_set_mntns(struct gh_gadget *g, uint64_t mntns, enum gh_mntns_verdi
 int gh_gadget_check_kernel(struct gh_gadget *g, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
+	bool load;
 	int ret;
 
+	ret = gh_gadget_choose_variants(g, err, errlen);
+	if (ret)
+		return ret;
 	bpf_object__for_each_program(prog, g->obj) {
+		if (gh_variants_has(g->variants, bpf_program__name(prog), &load)) {
+			bpf_program__set_autoload(prog, load);
+			continue;
+		}
 		ret = check_hook(g, prog, err, errlen);
 		if (ret)
 			return ret;
@@ -535,6 +501,8 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	ret = gh_gadget_check_kernel(g, err, errlen);
 	if (ret)
 		return ret;
+	if (verbose)
+		gh_gadget_print_variants(g, stderr);
 	gh_libbpf_log_reset();
 	ret = bpf_object__load(g->obj);
 	if (ret) {
@@ -656,6 +624,7 @@ void gh_gadget_close(struct gh_gadget *g)
 	free(g->params);
 	free_strings(g->columns, g->n_columns);
 	free_strings(g->optional_programs, g->n_optional_programs);
+	gh_variants_free(g->variants);
 	free_strings(g->sources, g->n_sources);
 	free(g->default_fields);
 	free(g->all_fields);

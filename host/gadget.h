@@ -19,6 +19,7 @@ struct bpf_object;
 struct bpf_map;
 struct gh_lua;
 struct gh_packet_sockets;
+struct gh_variants;
 struct gh_table_gadget;
 struct gh_profile;
 
@@ -69,6 +70,7 @@ struct gh_gadget {
 	size_t n_columns;
 	char **optional_programs; /* programs skipped when their hook is missing */
 	size_t n_optional_programs;
+	struct gh_variants *variants; /* alternatives chosen per kernel (variants.h) */
 	char **sources;     /* user-space event sources ("audit:1326"), see audit_source.h */
 	size_t n_sources;
 	struct gh_param *params;
@@ -122,7 +124,8 @@ int gh_gadget_configure(struct gh_gadget *g, const struct gh_kfilter *kf, char *
 			size_t errlen);
 /* Whether the running kernel has every hook the gadget's programs need
  * (tracefs mounted): 0, or -ENOENT with err naming the first one missing.
- * Optional programs whose hook is missing are set not to load. */
+ * Optional programs whose hook is missing are set not to load; of each
+ * group of variants, only the chosen alternative loads (variants.h). */
 int gh_gadget_check_kernel(struct gh_gadget *g, char *err, size_t errlen);
 /* Load into the kernel and attach every program. */
 int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen);

@@ -19,6 +19,7 @@
 #include "lua_guard.h"
 #include "rate_limit.h"
 #include "search_path.h"
+#include "variants.h"
 
 struct gh_lua {
 	lua_State *L;
@@ -307,6 +308,8 @@ int gh_lua_read_gadget(struct gh_lua *lua, struct gh_gadget *g, char *err, size_
 	if (!ret)
 		ret = opt_strings(lua, "optional_programs", &g->optional_programs,
 				  &g->n_optional_programs, err, errlen);
+	if (!ret)
+		ret = gh_variants_read(L, lua->path, &g->variants, err, errlen);
 	if (!ret)
 		ret = opt_strings(lua, "sources", &g->sources, &g->n_sources, err, errlen);
 	if (!ret)

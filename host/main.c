@@ -13,6 +13,8 @@ static void usage(FILE *to)
 		"  run GADGET [options]   run a gadget (e.g. trace/exec.lua); run GADGET -h for its options\n"
 		"  list                   the gadgets found, with descriptions\n"
 		"  info GADGET            a gadget's fields, default columns and params\n"
+		"  check [GADGET...]      can this kernel run them? BTF, tracepoints, program types,\n"
+		"                         kernel config, the variants chosen (-v: every program)\n"
 		"  list-containers        the containers gadgets can be aimed at (-o json, --verbose)\n"
 		"  new NAME [DIR]         a new gadget from the SDK's template: NAME.bpf.c + NAME.lua\n"
 		"  build FILE.bpf.c       compile a gadget's eBPF side with the SDK -> FILE.bpf.o\n"
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
 		return gh_cmd_list(argc - 2, argv + 2);
 	if (!strcmp(cmd, "info"))
 		return gh_cmd_info(argc - 2, argv + 2);
+	if (!strcmp(cmd, "check"))
+		return gh_cmd_check(argc - 2, argv + 2);
 	if (!strcmp(cmd, "list-containers"))
 		return gh_cmd_containers(argc - 2, argv + 2);
 	if (!strcmp(cmd, "new"))

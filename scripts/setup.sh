@@ -22,6 +22,8 @@ packages=(
 	# trace gadget tests: real clients and servers
 	dnsutils dnsmasq-base openssl socat netcat-openbsd iproute2 libcap2-bin
 	stress-ng
+	# tests/kernels/run-vm.sh: Debian's 6.1 kernel under qemu (TCG)
+	qemu-system-x86 kmod cpio file
 	# advise/network-policy test: reads the YAML manifests back
 	python3-yaml
 )

@@ -5,6 +5,8 @@
  * and sock_recvmsg(), in the task that calls them, with the bytes moved:
  * every send/write/recv/read on a socket (not sendfile or splice, which
  * do not pass there).  Peeks (MSG_PEEK) move nothing and are not counted.
+ * Where the kernel lacks them (older kernels: Debian 12's 6.1), fexit on tcp_sendmsg() and
+ * tcp_recvmsg(), which sock_sendmsg()/sock_recvmsg() reach for TCP.
  */
 #include <gadget/gadget.h>
 #include <gadget/sockets.h>
@@ -37,15 +39,12 @@ struct {
 
 GADGET_MAPITER(tcp, conns);
 
-static __always_inline int count(struct trace_event_raw_sock_msg_length *ctx, bool sent)
+static __always_inline int count(struct sock *sk, int family, int ret, bool sent)
 {
-	struct sock *sk = ctx->sk;
 	struct conn_stats *st, fresh = {};
 	struct conn_key key;
 
-	if (ctx->ret <= 0 || ctx->protocol != GADGET_IPPROTO_TCP || (ctx->flags & GADGET_MSG_PEEK))
-		return 0;
-	if (ctx->family != GADGET_AF_INET && ctx->family != GADGET_AF_INET6)
+	if (ret <= 0 || (family != GADGET_AF_INET && family != GADGET_AF_INET6))
 		return 0;
 	if (gadget_should_discard())
 		return 0;
@@ -65,22 +64,46 @@ static __always_inline int count(struct trace_event_raw_sock_msg_length *ctx, bo
 			return 0; /* the map is full */
 	}
 	if (sent)
-		__sync_fetch_and_add(&st->sent, ctx->ret);
+		__sync_fetch_and_add(&st->sent, ret);
 	else
-		__sync_fetch_and_add(&st->recv, ctx->ret);
+		__sync_fetch_and_add(&st->recv, ret);
 	return 0;
+}
+
+static __always_inline int count_tp(struct trace_event_raw_sock_msg_length *ctx, bool sent)
+{
+	if (ctx->protocol != GADGET_IPPROTO_TCP || (ctx->flags & GADGET_MSG_PEEK))
+		return 0;
+	return count(ctx->sk, ctx->family, ctx->ret, sent);
 }
 
 SEC("tracepoint/sock/sock_send_length")
 int sock_send(struct trace_event_raw_sock_msg_length *ctx)
 {
-	return count(ctx, true);
+	return count_tp(ctx, true);
 }
 
 SEC("tracepoint/sock/sock_recv_length")
 int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
 {
-	return count(ctx, false);
+	return count_tp(ctx, false);
+}
+
+/* Older kernels (6.1) have no sock_*_length tracepoints: the variants at
+ * the return of TCP's own sendmsg and recvmsg (gadgets/top/tcp.lua) */
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	return count(sk, BPF_CORE_READ(sk, __sk_common.skc_family), ret, true);
+}
+
+SEC("fexit/tcp_recvmsg")
+int BPF_PROG(fexit_tcp_recvmsg, struct sock *sk, struct msghdr *msg, size_t len, int flags,
+	     int *addr_len, int ret)
+{
+	if (flags & GADGET_MSG_PEEK)
+		return 0;
+	return count(sk, BPF_CORE_READ(sk, __sk_common.skc_family), ret, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -20,7 +20,8 @@
 #define OPT_REUSEADDR 0x08
 #define OPT_REUSEPORT 0x10
 
-/* bit numbers in inet_sock->inet_flags (Linux 6.6 and later) */
+/* bit numbers in inet_sock->inet_flags (Linux 6.6 and later; older kernels:
+ * struct inet_sock___old below) */
 #define INET_FLAG_BIT_FREEBIND 11
 #define INET_FLAG_BIT_TRANSPARENT 15
 #define INET_FLAG_BIT_BIND_ADDRESS_NO_PORT 18
@@ -59,17 +60,36 @@ static __always_inline bool port_selected(__u16 port)
 	return false;
 }
 
+/* before Linux 6.6 the same options were bitfields of struct inet_sock */
+struct inet_sock___old {
+	__u8 freebind : 1;
+	__u8 transparent : 1;
+	__u8 bind_address_no_port : 1;
+} __attribute__((preserve_access_index));
+
 static __always_inline __u32 bind_options(struct sock *sk)
 {
-	unsigned long inet_flags = BPF_CORE_READ((struct inet_sock *)sk, inet_flags);
 	__u32 opts = 0;
 
-	if (inet_flags & (1UL << INET_FLAG_BIT_FREEBIND))
-		opts |= OPT_FREEBIND;
-	if (inet_flags & (1UL << INET_FLAG_BIT_TRANSPARENT))
-		opts |= OPT_TRANSPARENT;
-	if (inet_flags & (1UL << INET_FLAG_BIT_BIND_ADDRESS_NO_PORT))
-		opts |= OPT_BIND_ADDRESS_NO_PORT;
+	if (bpf_core_field_exists(struct inet_sock, inet_flags)) {
+		unsigned long inet_flags = BPF_CORE_READ((struct inet_sock *)sk, inet_flags);
+
+		if (inet_flags & (1UL << INET_FLAG_BIT_FREEBIND))
+			opts |= OPT_FREEBIND;
+		if (inet_flags & (1UL << INET_FLAG_BIT_TRANSPARENT))
+			opts |= OPT_TRANSPARENT;
+		if (inet_flags & (1UL << INET_FLAG_BIT_BIND_ADDRESS_NO_PORT))
+			opts |= OPT_BIND_ADDRESS_NO_PORT;
+	} else {
+		struct inet_sock___old *old = (void *)sk;
+
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, freebind))
+			opts |= OPT_FREEBIND;
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, transparent))
+			opts |= OPT_TRANSPARENT;
+		if (BPF_CORE_READ_BITFIELD_PROBED(old, bind_address_no_port))
+			opts |= OPT_BIND_ADDRESS_NO_PORT;
+	}
 	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuse))
 		opts |= OPT_REUSEADDR;
 	if (BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_reuseport))

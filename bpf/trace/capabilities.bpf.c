@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note
 /* trace/capabilities: every capability check, with its verdict.
  *
- * Hook: the capability:cap_capable tracepoint (Linux 6.14+), which fires in
+ * Hooks (variants, the host picks the first this kernel has): the
+ * capability:cap_capable tracepoint (Linux 6.14+), or else fexit on
+ * cap_capable() (BTF trampolines: 6.1 has them).  The tracepoint fires in
  * the commoncap LSM's cap_capable() after the check: cred, target_ns,
  * capable_ns, cap and ret (0 or -EPERM).  The syscall being made is read
  * from the registers the task entered the kernel with.
@@ -177,20 +179,38 @@ static __always_inline __u32 current_syscall(void)
 	return (__u32)gadget_syscall_regs()->orig_ax;
 }
 
-SEC("tracepoint/capability/cap_capable")
-int on_cap_capable(struct trace_event_raw_cap_capable *ctx)
-{
-	__u64 pid_tgid, uid_gid;
-	struct event *e;
-	__u8 kind;
+/* before Linux 6.3 kernel_cap_t was two 32-bit words */
+struct kernel_cap___old {
+	__u32 cap[2];
+};
 
-	if (gadget_should_discard())
-		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	kind = asking_caller(ctx);
+struct cred___old {
+	struct kernel_cap___old cap_effective;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 effective_caps(const struct cred *cred)
+{
+	const struct cred___old *old = (const void *)cred;
+
+	if (bpf_core_field_exists(struct cred, cap_effective.val))
+		return BPF_CORE_READ(cred, cap_effective.val);
+	return (__u64)BPF_CORE_READ(old, cap_effective.cap[1]) << 32 |
+	       BPF_CORE_READ(old, cap_effective.cap[0]);
+}
+
+/* CAP_OPT_* of cap_capable()'s opts (include/linux/security.h) */
+#define CAP_OPT_NOAUDIT (1U << 1)
+#define CAP_OPT_INSETID (1U << 2)
+
+static __always_inline int report(const struct cred *cred, struct user_namespace *target_ns,
+				  int cap, int ret, __u8 kind)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), uid_gid;
+	struct event *e;
+
 	if (audit_only && kind == CALLER_NOAUDIT)
 		return 0;
-	if (unique && seen_before(pid_tgid >> 32, ctx->cap))
+	if (unique && seen_before(pid_tgid >> 32, cap))
 		return 0;
 	e = gadget_reserve(&events, sizeof(*e));
 	if (!e)
@@ -203,16 +223,41 @@ int on_cap_capable(struct trace_event_raw_cap_capable *ctx)
 	e->uid = (__u32)uid_gid;
 	e->gid = uid_gid >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->capRaw = ctx->cap;
-	e->verdict = ctx->ret == 0 ? Allow : Deny;
+	e->capRaw = cap;
+	e->verdict = ret == 0 ? Allow : Deny;
 	e->audit = kind != CALLER_NOAUDIT;
 	e->insetid = kind == CALLER_SETID;
 	e->syscall = current_syscall();
-	e->capEffectiveRaw = BPF_CORE_READ(ctx->cred, cap_effective.val);
-	e->currentUserns = BPF_CORE_READ(ctx->cred, user_ns, ns.inum);
-	e->targetUserns = BPF_CORE_READ(ctx->target_ns, ns.inum);
+	e->capEffectiveRaw = effective_caps(cred);
+	e->currentUserns = BPF_CORE_READ(cred, user_ns, ns.inum);
+	e->targetUserns = BPF_CORE_READ(target_ns, ns.inum);
 	gadget_submit(&events, e);
 	return 0;
+}
+
+/* Linux 6.14 and later: the tracepoint, after the check; the options are
+ * found from the caller on the stack */
+SEC("tracepoint/capability/cap_capable")
+int on_cap_capable(struct trace_event_raw_cap_capable *ctx)
+{
+	if (gadget_should_discard())
+		return 0;
+	return report(ctx->cred, ctx->target_ns, ctx->cap, ctx->ret, asking_caller(ctx));
+}
+
+/* Older kernels (the variant chosen where the tracepoint is missing, see
+ * variants in capabilities.lua): at cap_capable()'s return, its
+ * arguments (opts included) and its result */
+SEC("fexit/cap_capable")
+int BPF_PROG(fexit_cap_capable, const struct cred *cred, struct user_namespace *target_ns,
+	     int cap, unsigned int opts, int ret)
+{
+	__u8 kind = opts & CAP_OPT_NOAUDIT ? CALLER_NOAUDIT
+		    : opts & CAP_OPT_INSETID ? CALLER_SETID : CALLER_PLAIN;
+
+	if (gadget_should_discard())
+		return 0;
+	return report(cred, target_ns, cap, ret, kind);
 }
 
 char LICENSE[] SEC("license") = "GPL";

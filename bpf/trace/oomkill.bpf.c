@@ -27,6 +27,15 @@ struct event {
 GADGET_TRACER_MAP(events, 1 << 14);
 GADGET_TRACER(oomkill, events, event);
 
+/* before Linux 6.2 the counters were atomics in a struct mm_rss_stat */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
 /* What the victim had in memory: its resident pages (anonymous, file and
  * shared memory), the counters the kernel's own OOM report prints.  They
  * are percpu_counters; .count is the value get_mm_counter() reads. */
@@ -37,8 +46,16 @@ static __always_inline __u64 resident_pages(struct task_struct *victim)
 
 	if (!mm)
 		return 0;
-	n = mm->rss_stat[MM_ANONPAGES].count + mm->rss_stat[MM_FILEPAGES].count +
-	    mm->rss_stat[MM_SHMEMPAGES].count;
+	if (bpf_core_type_exists(struct mm_rss_stat___old)) {
+		struct mm_struct___old *old = (void *)mm;
+
+		n = BPF_CORE_READ(old, rss_stat.count[MM_ANONPAGES].counter) +
+		    BPF_CORE_READ(old, rss_stat.count[MM_FILEPAGES].counter) +
+		    BPF_CORE_READ(old, rss_stat.count[MM_SHMEMPAGES].counter);
+	} else {
+		n = mm->rss_stat[MM_ANONPAGES].count + mm->rss_stat[MM_FILEPAGES].count +
+		    mm->rss_stat[MM_SHMEMPAGES].count;
+	}
 	return n > 0 ? n : 0;
 }
 

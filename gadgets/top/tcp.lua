@@ -3,6 +3,11 @@ return {
   name = "top tcp",
   description = "TCP bytes sent and received per process and connection, every interval",
   object = "top/tcp.bpf.o",
+  -- the sock tracepoints where the kernel has them, else (6.1) fexit on TCP's own calls
+  variants = {
+    recv = { "sock_recv", "fexit_tcp_recvmsg" },
+    send = { "sock_send", "fexit_tcp_sendmsg" },
+  },
   sort = "-sent,-recv,pid,sport",
 
   fields = {

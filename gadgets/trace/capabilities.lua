@@ -5,6 +5,8 @@ return {
   name = "trace capabilities",
   description = "Trace capability checks: which capability, allowed or denied, in which syscall",
   object = "trace/capabilities.bpf.o",
+  -- the tracepoint where the kernel has it (6.14+), else fexit on cap_capable()
+  variants = { cap = { "on_cap_capable", "fexit_cap_capable" } },
 
   params = {
     unique = {

@@ -53,8 +53,8 @@ import gh
 
 IMAGE_REF = "localhost/bb:latest"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 20.0
+START_TIMEOUT = gh.scaled(30.0)
+STOP_TIMEOUT = gh.scaled(20.0)
 # the process names (comm, 15 characters at most) a runtime leaves behind
 RUNTIME_COMMS = ("containerd", "dockerd", "containerd-shim", "conmon", "runc")
 CGROUP_ROOT = "/sys/fs/cgroup"

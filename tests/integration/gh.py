@@ -11,6 +11,8 @@ Environment (set by tests/integration/meson.build):
   GH_BUILD_DIR    the build directory (for build/bpf/trace/*.bpf.o)
   GH_REQUIRE_BPF  1: a test that cannot load eBPF fails instead of skipping
   GH_READY_TIMEOUT  seconds to wait for attaching (default 10)
+  GH_TIME_SCALE   factor for every timeout here (default 1; the VM of
+                  tests/kernels/run-vm.sh sets 10: TCG runs ~10x slower)
 
 Standard library only.
 """
@@ -34,8 +36,16 @@ WORKLOAD = os.environ.get("GH_WORKLOAD", "")
 BUILD_DIR = os.environ.get("GH_BUILD_DIR") or (
     os.path.dirname(os.path.dirname(GH_BIN)) if GH_BIN else "")
 REQUIRE_BPF = os.environ.get("GH_REQUIRE_BPF") == "1"
-READY_TIMEOUT = float(os.environ.get("GH_READY_TIMEOUT", "10"))
-STOP_TIMEOUT = 15.0
+TIME_SCALE = float(os.environ.get("GH_TIME_SCALE", "1"))
+
+
+def scaled(seconds):
+    """a timeout, scaled for a slow machine (GH_TIME_SCALE)"""
+    return seconds * TIME_SCALE
+
+
+READY_TIMEOUT = scaled(float(os.environ.get("GH_READY_TIMEOUT", "10")))
+STOP_TIMEOUT = scaled(15.0)
 
 
 class Skip(Exception):
@@ -191,8 +201,8 @@ class Tracer:
     def _finish(self, rc):
         self.returncode = rc
         self.ended = time.monotonic()
-        self._out.join(10)
-        self._err.join(10)
+        self._out.join(scaled(10))
+        self._err.join(scaled(10))
 
     def wait(self, timeout):
         """wait for the tracer to end by itself (--timeout)"""
@@ -287,7 +297,7 @@ class Workload:
         p = subprocess.Popen([binary or WORKLOAD] + self.args, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
         self.pid = p.pid
-        out, err = p.communicate(timeout=60)
+        out, err = p.communicate(timeout=scaled(60))
         self.returncode = p.returncode
         self.stdout = out.decode("utf-8", "replace")
         self.stderr = err.decode("utf-8", "replace")
@@ -312,6 +322,7 @@ def private_workload(directory):
 
 def run_host(*args, env=None, timeout=60, prefix=None):
     """gadgethost ARGS..., run to its end: CompletedProcess with text output"""
+    timeout = scaled(timeout)
     cmd = (prefix or []) + [GH_BIN] + [str(a) for a in args]
     try:
         return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

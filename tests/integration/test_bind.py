@@ -12,7 +12,7 @@ import time
 
 import containers
 from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main, require_bpf,
-                run_host, unique)
+                run_host, scaled, unique)
 
 GADGET = "trace/bind.lua"
 HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
@@ -62,7 +62,7 @@ def brief(*argv, seconds=0.4):
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     try:
-        p.wait(seconds)
+        p.wait(scaled(seconds))
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
@@ -81,7 +81,7 @@ def host_scene(ports):
     holder = subprocess.Popen([socat, "-u", "TCP4-LISTEN:%d,bind=127.0.0.1,reuseaddr" % p1,
                                "/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 5
+        deadline = time.time() + scaled(5)
         while not listening(p1) and time.time() < deadline:
             time.sleep(0.02)
         check(listening(p1), "socat does not listen on 127.0.0.1:%d" % p1)

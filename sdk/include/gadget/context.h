@@ -30,7 +30,10 @@ static __always_inline bool gadget_in_interrupt(void)
 	volatile __u64 here = 0;
 	__u64 sp = (__u64)&here;
 
-	return sp - stack >= GADGET_TASK_STACK_MAX;
+	/* compared, not subtracted: verifiers before 6.2 or so refuse
+	 * arithmetic on the frame pointer with an unbounded scalar ("math
+	 * between fp pointer and register"), comparing it is allowed */
+	return sp < stack || sp >= stack + GADGET_TASK_STACK_MAX;
 }
 
 #endif

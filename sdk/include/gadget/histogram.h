@@ -66,10 +66,14 @@ static __always_inline __u32 gadget_log2(__u64 v)
 
 static __always_inline void gadget_hist_add(struct gadget_hist *h, __u64 value)
 {
-	__u32 slot = gadget_log2(value);
+	/* 64 bits and one register for the check and the index: 6.1's
+	 * verifier loses the bound of a zero-extended copy ("R0 unbounded
+	 * memory access") */
+	__u64 slot = gadget_log2(value);
 
 	if (!h)
 		return;
+	barrier_var(slot);
 	if (slot >= GADGET_HIST_SLOTS)
 		slot = GADGET_HIST_SLOTS - 1;
 	__sync_fetch_and_add(&h->slots[slot], 1);

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""report.py CONSOLE_LOG KERNEL SOURCE_DIR [TESTLOG] - the per-gadget table of a VM run.
+
+Reads the serial console of a tests/kernels/run-vm.sh run (the GHVM-*
+markers init.sh prints around each test file, and the gh.py lines
+"ok - NAME", "not ok - NAME: why", "skip - NAME: why" between them) and
+prints a Markdown table: one row per test file, the gadget it tests
+(gadgets/CAT/NAME.lua for test_NAME.py), PASS / FAIL / SKIP, the counts,
+the time, and the reason of every test function that did not pass.
+A test file without its GHVM-END line (the VM died or timed out) FAILs.
+With TESTLOG (build/meson-logs/testlog.json of the run on this machine's
+kernel), a first table puts both kernels side by side, gadget by gadget.
+Standard library only.
+"""
+
+import glob
+import json
+import os
+import re
+import sys
+
+
+def gadget_of(src, test):
+    """the gadgets a test file is for: those it names ("CAT/NAME.lua")"""
+    try:
+        text = open(os.path.join(src, "tests", "integration", test)).read()
+    except OSError:
+        text = ""
+    found = sorted(os.path.relpath(p, os.path.join(src, "gadgets"))
+                   for p in glob.glob(os.path.join(src, "gadgets", "*", "*.lua")))
+    mine = [g for g in found if '"%s"' % g in text]
+    name = test[len("test_"):-len(".py")]
+    # test_exec.py names trace/exec.lua but test_errors.py names many: the
+    # ones whose NAME or CAT the file is named after
+    mine = [g for g in mine if name in (g.split("/")[1][:-4], g.split("/")[0])
+            or name.startswith(g.split("/")[0] + "_")] or mine[:0]
+    return ", ".join(mine) if mine else "(%s)" % name
+
+
+def parse(lines):
+    """[(test, rc or None, seconds, [(status, function, why)])], check lines"""
+    runs, check, cur, in_check = [], [], None, False
+    for line in lines:
+        line = line.rstrip("\r\n")
+        if line.startswith("GHVM-CHECK-BEGIN"):
+            in_check = True
+            continue
+        if line.startswith("GHVM-CHECK-END"):
+            in_check = False
+            continue
+        if in_check:
+            check.append(line)
+            continue
+        m = re.match(r"GHVM-BEGIN (\S+)", line)
+        if m:
+            cur = [m.group(1), None, None, []]
+            runs.append(cur)
+            continue
+        m = re.match(r"GHVM-END (\S+) rc=(\d+) seconds=(\d+)", line)
+        if m and cur and cur[0] == m.group(1):
+            cur[1], cur[2] = int(m.group(2)), int(m.group(3))
+            cur = None
+            continue
+        if cur is None:
+            continue
+        m = re.match(r"(ok|not ok|skip) - (\w+)(?:: (.*))?", line)
+        if m:
+            cur[3].append((m.group(1), m.group(2), m.group(3) or ""))
+    return runs, check
+
+
+def verdict(rc, results):
+    if rc is None:
+        return "FAIL"
+    if rc == 0 and any(s == "ok" for s, _, _ in results):
+        return "PASS"
+    if rc == 77:
+        return "SKIP"
+    return "FAIL"
+
+
+def meson_results(testlog):
+    """{test file: (verdict, ok, not ok, skipped)} from meson's testlog.json"""
+    got = {}
+    if not testlog or not os.path.exists(testlog):
+        return got
+    with open(testlog) as f:
+        for line in f:
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            name = r.get("name", "").split(" / ")[-1]
+            if not r.get("name", "").startswith("gadgethost:integration"):
+                continue
+            results = [(m.group(1), m.group(2), "") for m in
+                       re.finditer(r"^(ok|not ok|skip) - (\w+)", r.get("stdout", ""), re.M)]
+            rc = {"OK": 0, "SKIP": 77}.get(r.get("result"), 1)
+            got["test_%s.py" % name] = (verdict(rc, results), results)
+    return got
+
+
+def cell(v, results):
+    n = {s: sum(1 for r in results if r[0] == s) for s in ("ok", "not ok", "skip")}
+    return "%s (%d/%d)" % (v, n["ok"], len(results)) if results else v
+
+
+def side_by_side(src, here, vm, vm_kernel):
+    print("| gadget | %s (here) | %s (qemu) |" % (os.uname().release, vm_kernel))
+    print("|---|---|---|")
+    for test, rc, _, results in vm:
+        h = here.get(test)
+        print("| %s | %s | %s |" % (gadget_of(src, test), cell(*h) if h else "not run",
+                                    cell(verdict(rc, results), results)))
+    print()
+
+
+def main():
+    console, kernel, src = sys.argv[1:4]
+    testlog = sys.argv[4] if len(sys.argv) > 4 else None
+    with open(console, errors="replace") as f:
+        runs, check = parse(f)
+    here = meson_results(testlog)
+    if here:
+        print("### Every gadget's test, per kernel (ok test functions / all)\n")
+        side_by_side(src, here, runs, kernel)
+    print("### Kernel %s\n" % kernel)
+    print("| gadget | test | result | ok / not ok / skipped | seconds | notes |")
+    print("|---|---|---|---|---|---|")
+    for test, rc, secs, results in runs:
+        n = {s: sum(1 for r in results if r[0] == s) for s in ("ok", "not ok", "skip")}
+        notes = ["%s %s: %s" % (s, fn, why[:160].replace("|", "/"))
+                 for s, fn, why in results if s != "ok"]
+        if rc is None:
+            notes.insert(0, "no end: the VM stopped or the test hung")
+        elif rc not in (0, 1, 77):
+            notes.insert(0, "exit status %d" % rc)
+        print("| %s | %s | %s | %d / %d / %d | %s | %s |"
+              % (gadget_of(src, test), test, verdict(rc, results), n["ok"], n["not ok"],
+                 n["skip"], secs if secs is not None else "-", "; ".join(notes)))
+    if check:
+        print("\n`gadgethost check` on %s:\n" % kernel)
+        print("```")
+        for line in check:
+            print(line)
+        print("```")
+
+
+if __name__ == "__main__":
+    main()
