@@ -76,6 +76,8 @@ def verdict(rc, results):
         return "PASS"
     if rc == 77:
         return "SKIP"
+    if rc == 1 and results and all(s in ("ok", "skip", "known") for s, _, _ in results):
+        return "KNOWN-FAIL"
     return "FAIL"
 
 
@@ -101,7 +103,7 @@ def meson_results(testlog):
 
 
 def cell(v, results):
-    n = {s: sum(1 for r in results if r[0] == s) for s in ("ok", "not ok", "skip")}
+    n = {s: sum(1 for r in results if r[0] == s) for s in ("ok", "not ok", "skip", "known")}
     return "%s (%d/%d)" % (v, n["ok"], len(results)) if results else v
 
 
@@ -115,11 +117,43 @@ def side_by_side(src, here, vm, vm_kernel):
     print()
 
 
+def known_failures(kernel):
+    """{(test file, function): reason} for this kernel (known-failures.txt)"""
+    known = {}
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "known-failures.txt")
+    with open(path) as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            prefix, test, fn, why = line.split(None, 3)
+            if kernel.startswith(prefix):
+                known[(test, fn)] = why.strip()
+    return known
+
+
+def apply_known(runs, known):
+    """a FAIL whose every failure is known becomes KNOWN-FAIL; a known one
+    that passed is noted FIXED"""
+    out = []
+    for test, rc, secs, results in runs:
+        marked = []
+        for s, fn, why in results:
+            if s == "not ok" and (test, fn) in known:
+                marked.append(("known", fn, "known on this kernel: " + known[(test, fn)]))
+            elif s == "ok" and (test, fn) in known:
+                marked.append(("ok", fn, "FIXED: listed in known-failures.txt"))
+            else:
+                marked.append((s, fn, why))
+        out.append((test, rc, secs, marked))
+    return out
+
+
 def main():
     console, kernel, src = sys.argv[1:4]
     testlog = sys.argv[4] if len(sys.argv) > 4 else None
     with open(console, errors="replace") as f:
         runs, check = parse(f)
+    runs = apply_known(runs, known_failures(kernel))
     here = meson_results(testlog)
     if here:
         print("### Every gadget's test, per kernel (ok test functions / all)\n")
@@ -128,9 +162,10 @@ def main():
     print("| gadget | test | result | ok / not ok / skipped | seconds | notes |")
     print("|---|---|---|---|---|---|")
     for test, rc, secs, results in runs:
-        n = {s: sum(1 for r in results if r[0] == s) for s in ("ok", "not ok", "skip")}
+        n = {s: sum(1 for r in results if r[0] == s) for s in ("ok", "not ok", "skip", "known")}
+        n["not ok"] += n["known"]
         notes = ["%s %s: %s" % (s, fn, why[:160].replace("|", "/"))
-                 for s, fn, why in results if s != "ok"]
+                 for s, fn, why in results if s != "ok" or why.startswith("FIXED")]
         if rc is None:
             notes.insert(0, "no end: the VM stopped or the test hung")
         elif rc not in (0, 1, 77):
