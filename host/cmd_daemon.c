@@ -411,7 +411,8 @@ static int start_listeners(struct daemon *d)
 	int ret = gh_http_listen_unix(&d->unix_srv, &d->loop, d->socket_path, d->socket_mode, &so);
 
 	if (ret) {
-		fprintf(stderr, "gadgethost: daemon: %s: %s\n", d->socket_path, uv_strerror(ret));
+		fprintf(stderr, "gadgethost: daemon: %s: %s\n", d->socket_path,
+			ret == UV_EADDRINUSE ? "another daemon answers there" : uv_strerror(ret));
 		return 1;
 	}
 	gh_daemon_log("listening on unix://%s (mode %04o)", d->socket_path, d->socket_mode);

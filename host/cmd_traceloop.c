@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "out.h"
 #include "request_server.h"
+#include "runner.h"
 #include "traceloop.h"
 #include "traceloop_client.h"
 
@@ -200,12 +201,9 @@ static int parse_start(struct start_args *a, int argc, char **argv)
 
 static int write_ready(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	bool ok = fd >= 0 && write(fd, "ready\n", 6) == 6;
+	int ret = gh_run_write_ready_file(path);
 
-	if (fd >= 0)
-		close(fd);
-	return ok ? 0 : usage_error("%s: %s", path, strerror(errno));
+	return ret ? usage_error("%s: %s", path, strerror(-ret)) : 0;
 }
 
 static int cmd_start(int argc, char **argv)

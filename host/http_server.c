@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "unix_socket.h"
 
 struct gh_http_server {
 	uv_loop_t *loop;
@@ -560,11 +561,19 @@ int gh_http_listen_unix(struct gh_http_server **out, uv_loop_t *loop, const char
 {
 	struct gh_http_server *s = calloc(1, sizeof(*s));
 	mode_t old;
-	int ret;
+	int fd, ret;
 
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
+	/* a daemon answers there: not ours to take over (its socket file
+	 * would be unlinked under it) */
+	fd = gh_unix_connect(path, 1000);
+	if (fd >= 0) {
+		close(fd);
+		free(s);
+		return UV_EADDRINUSE;
+	}
 	s->loop = loop;
 	s->is_unix = true;
 	s->opts = *opts;
@@ -580,6 +589,8 @@ int gh_http_listen_unix(struct gh_http_server **out, uv_loop_t *loop, const char
 	if (!ret)
 		ret = listen_common(s);
 	if (ret) {
+		if (ret != UV_EADDRINUSE && s->path)
+			unlink(path); /* bound, then chmod or listen failed */
 		free(s->path);
 		s->path = NULL;
 		uv_close((uv_handle_t *)&s->h.pipe, on_server_closed);

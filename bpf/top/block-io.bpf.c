@@ -4,7 +4,9 @@
  *
  * A request is completed in an interrupt or another task, never the one
  * that asked for it: who asked is remembered per request (struct request
- * pointer) at block_io_start (the submitter's context, kernels 6.5+) or
+ * pointer) at block_io_start (the submitter's context, kernels 6.5+), or
+ * at block_rq_insert (also the submitter's, for a request that waits in a
+ * queue: before 6.5 a loop device's are then issued by a kworker), or
  * else at block_rq_issue, with the issue time; block_rq_complete then
  * adds the bytes completed and the latency to the asker's row.
  */
@@ -76,6 +78,17 @@ SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
 {
 	remember(rq, false);
+	return 0;
+}
+
+/* the first sight wins: a requeued request is inserted again by a kworker */
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(rq_insert, struct request *rq)
+{
+	__u64 key = (__u64)rq;
+
+	if (!bpf_map_lookup_elem(&inflight, &key))
+		remember(rq, false);
 	return 0;
 }
 

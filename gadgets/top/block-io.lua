@@ -3,7 +3,7 @@ return {
   name = "top block-io",
   description = "Block device I/O per process and device: bytes, requests, time",
   object = "top/block-io.bpf.o",
-  optional_programs = { "io_start" }, -- block_io_start: kernels 6.5+
+  optional_programs = { "io_start", "rq_insert" }, -- block_io_start: kernels 6.5+
   sort = "-bytes,-ios,pid",
 
   fields = {

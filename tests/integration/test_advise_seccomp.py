@@ -2,7 +2,7 @@
 """advise/seccomp.lua: record a workload in a runc container, put the
 profile it prints into a new bundle's config.json (linux.seccomp), and
 run the same workload under it: it succeeds, while a system call it
-never made (unshare, mount) is denied with EPERM."""
+never made (chroot) is denied with EPERM."""
 
 import json
 import time
@@ -37,14 +37,15 @@ def record(r, name, *extra):
 
 def run_under(r, name, args, profile, sys_admin=False):
     """run args in a new container whose config.json has profile (None:
-    no seccomp); sys_admin: with CAP_SYS_ADMIN, so that only seccomp can
-    deny unshare; its CompletedProcess (exit status and output)"""
+    no seccomp); sys_admin: with CAP_SYS_ADMIN and CAP_SYS_CHROOT, so that
+    only seccomp can deny chroot; its CompletedProcess (exit status and
+    output)"""
     def edit(cfg):
         if profile is not None:
             cfg["linux"]["seccomp"] = profile
         if sys_admin:
             for kind in ("bounding", "effective", "permitted"):
-                cfg["process"]["capabilities"][kind].append("CAP_SYS_ADMIN")
+                cfg["process"]["capabilities"][kind] += ["CAP_SYS_ADMIN", "CAP_SYS_CHROOT"]
     b = r.bundle(name, args, edit=edit)
     return r.run(name, b, detach=False)
 
@@ -69,7 +70,10 @@ def test_profile_allows_the_workload_and_denies_the_rest():
         check(names == sorted(set(names)), "names sorted, each once", names)
         for want in ("execve", "openat", "write", "pipe2", "wait4", "exit_group"):
             check(want in names, "%s was made by the workload but is not allowed" % want, names)
-        for never in ("unshare", "reboot", "kexec_load", "ptrace"):
+        # (not unshare: in the 6.1 VM, cgroup v2 only, the recording holds
+        # an unshare the workload never made, likely runc init's of the
+        # cgroup namespace)
+        for never in ("chroot", "reboot", "kexec_load", "ptrace"):
             check(never not in names, "%s was never made but is allowed" % never, names)
 
         # the same workload under the profile: the same output, exit 0
@@ -79,16 +83,16 @@ def test_profile_allows_the_workload_and_denies_the_rest():
         check(again.stdout.split() == ["RECORDED", "3"], "the workload's output", again.stdout)
 
         # a system call it never made: EPERM (SCMP_ACT_ERRNO), busybox says so
-        denied = run_under(r, unique("sc3")[:30], ["unshare", "-m", "true"], prof,
+        denied = run_under(r, unique("sc3")[:30], ["chroot", "/", "true"], prof,
                            sys_admin=True)
-        check(denied.returncode == 1, "unshare under the profile exited %d, wanted 1"
-              % denied.returncode, "output: " + denied.stdout + denied.stderr)
+        check(denied.returncode != 0, "chroot under the profile exited 0, wanted a failure",
+              "output: " + denied.stdout + denied.stderr)
         check("Operation not permitted" in denied.stdout + denied.stderr,
-              "unshare was not denied with EPERM", denied.stdout + denied.stderr)
-        # the control: without the profile unshare works
-        free = run_under(r, unique("sc4")[:30], ["unshare", "-m", "true"], None,
+              "chroot was not denied with EPERM", denied.stdout + denied.stderr)
+        # the control: without the profile chroot works
+        free = run_under(r, unique("sc4")[:30], ["chroot", "/", "true"], None,
                          sys_admin=True)
-        check(free.returncode == 0, "unshare without the profile exited %d" % free.returncode,
+        check(free.returncode == 0, "chroot without the profile exited %d" % free.returncode,
               free.stdout + free.stderr)
 
 

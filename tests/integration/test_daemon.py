@@ -189,6 +189,14 @@ def test_bad_requests():
         check(r.returncode == 1 and "not installed" in r.stderr,
               "--remote run of an unknown gadget: exit 1 with the reason", r.returncode, r.stderr)
         # a client that connects and says nothing does not keep SIGTERM waiting
+        # a second daemon on the same socket: refused, the first unharmed
+        other = tempfile.mkdtemp(prefix="gh-daemon2-")
+        r = run_host("daemon", "--socket", d.socket, "--hook-dir", os.path.join(other, "h"),
+                     timeout=10)
+        shutil.rmtree(other, ignore_errors=True)
+        check(r.returncode == 1 and "%s: another daemon answers there" % d.socket in r.stderr,
+              "a second daemon on a live socket: exit 1 naming it", r.returncode, r.stderr)
+        check(d.ping()["runs"] == 0, "the first daemon stopped answering")
         idle = socket.socket(socket.AF_UNIX)
         idle.connect(d.socket)
         idle.sendall(b"GET /v1/pi")

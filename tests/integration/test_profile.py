@@ -22,31 +22,6 @@ HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"
 N_IOS = 64
 SPIN_SECONDS = 2.0
 
-SPIN_C = r"""
-#include <stdlib.h>
-#include <time.h>
-static volatile unsigned long sink;
-__attribute__((noinline)) void gh_spin_here(double secs)
-{
-	struct timespec a, b;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
-	do {
-		for (int i = 0; i < 100000; i++)
-			sink += i;
-		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
-	} while ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9 < secs);
-}
-__attribute__((noinline)) void gh_spin_outer(double secs)
-{
-	gh_spin_here(secs);
-	sink++;
-}
-int main(int argc, char **argv)
-{
-	gh_spin_outer(argc > 1 ? atof(argv[1]) : 2);
-	return 0;
-}
-"""
 
 
 class LoopDevice:
@@ -191,23 +166,19 @@ def test_block_io_interval():
 
 
 class Spinner:
-    """a program whose time goes to gh_spin_here(), built with frame
-    pointers, for a known CPU time (however loaded the machine: samples
-    are of CPU time); comm: its unique file name"""
+    """a program whose time goes to gh_spin_here() (tests/integration/
+    spin.c, built with frame pointers by meson), for a known CPU time
+    (however loaded the machine: samples are of CPU time); comm: its
+    unique file name, a copy of the built one"""
 
     def __init__(self, static=False):
-        if not shutil.which("gcc"):
-            raise Skip("no gcc")
+        built = os.environ.get("GH_SPIN_STATIC" if static else "GH_SPIN", "")
+        check(os.access(built, os.X_OK), "the spinner is not built (GH_SPIN, GH_SPIN_STATIC)",
+              built)
         self.dir = tempfile.mkdtemp(prefix="gh-prof-spin-")
         self.comm = unique("sp")[:15]
         self.path = os.path.join(self.dir, self.comm)
-        src = os.path.join(self.dir, "spin.c")
-        with open(src, "w") as f:
-            f.write(SPIN_C)
-        cmd = ["gcc", "-O1", "-fno-omit-frame-pointer", "-o", self.path, src]
-        p = subprocess.run(cmd + (["-static"] if static else []), stderr=subprocess.PIPE,
-                           text=True)
-        check(p.returncode == 0, "compiling the spinner failed", p.stderr)
+        shutil.copy2(built, self.path)
 
     def run(self, secs=SPIN_SECONDS):
         p = subprocess.Popen([self.path, str(secs)])

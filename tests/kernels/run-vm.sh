@@ -54,7 +54,8 @@ cache=${GH_KERNEL_CACHE:-$work/cache}
 log() { printf '[run-vm] %s\n' "$*" >&2; }
 die() { printf 'run-vm.sh: %s\n' "$*" >&2; exit 1; }
 
-for f in "$build/host/gadgethost" "$build/tests/integration/workload"; do
+for f in "$build/host/gadgethost" "$build/tests/integration/workload" \
+	"$build/tests/integration/spin" "$build/tests/integration/spin-static"; do
 	[ -x "$f" ] || die "$f missing: build first (meson setup $build && ninja -C $build)"
 done
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/setup.sh installs qemu-system-x86)"
@@ -123,7 +124,8 @@ bundle "$busybox"
 [ -e "$root/bin/busybox" ] || cp "$busybox" "$root/bin/busybox"
 
 # gadgethost and the tree it runs from, at the same paths as here
-bundle "$build/host/gadgethost" "$build/tests/integration/workload"
+bundle "$build/host/gadgethost" "$build/tests/integration/workload" \
+	"$build/tests/integration/spin" "$build/tests/integration/spin-static"
 for d in "$src/gadgets" "$src/lua" "$src/tests/integration"; do
 	mkdir -p "$root$(dirname "$d")"
 	cp -a "$d" "$root$d"
@@ -208,6 +210,8 @@ printf '%s\n' "${GH_VM_CMD:-}" > "$root/vm/cmd"
 cat > "$root/vm/env" <<EOF
 export GH_BIN=$build/host/gadgethost
 export GH_WORKLOAD=$build/tests/integration/workload
+export GH_SPIN=$build/tests/integration/spin
+export GH_SPIN_STATIC=$build/tests/integration/spin-static
 export GH_BUILD_DIR=$build
 export GH_SOURCE_DIR=$src
 export GH_TIME_SCALE=$scale
