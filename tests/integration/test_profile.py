@@ -5,7 +5,6 @@ a busy loop in a known function of a program the test compiles (with frame
 pointers), on the host and in a runc container."""
 
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -13,9 +12,9 @@ import tempfile
 import time
 
 import containers
-from gh import (GH_BIN, Skip, Tracer, check, excerpt, main, require_bpf, unique)
+from gh import (GH_BIN, Skip, Tracer, check, excerpt, main, object_path, require_bpf,
+                unique)
 
-SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
          "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 
@@ -338,50 +337,17 @@ def test_cpu_in_container():
     check(hot == max(evs, key=lambda e: e["samples"]), "not the container's hottest", evs)
 
 
-CUSTOM_BPF = r"""
-#include <gadget/gadget.h>
-#include <gadget/histogram.h>
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct gadget_hist);
-} sizes SEC(".maps");
-GADGET_HISTOGRAM(writes, sizes, bytes);
-SEC("tracepoint/syscalls/sys_enter_write")
-int enter_write(struct syscall_trace_enter *ctx)
-{
-	__u32 zero = 0;
-
-	if (gadget_should_discard())
-		return 0;
-	gadget_hist_add(bpf_map_lookup_elem(&sizes, &zero), ctx->args[2]);
-	return 0;
-}
-char LICENSE[] SEC("license") = "GPL";
-"""
-
-
 def test_custom_histogram():
     """a histogram gadget of one's own is a .bpf.c and a .lua: write sizes
     in an array map of one histogram (key __u32), unit "bytes", --comm;
     a dd of 10 writes of 1000 bytes is exactly 10 in [512, 1023]"""
     require_bpf()
-    if not shutil.which("clang"):
-        raise Skip("no clang")
     d = tempfile.mkdtemp(prefix="gh-prof-custom-")
     try:
-        with open(os.path.join(d, "sizes.bpf.c"), "w") as f:
-            f.write(CUSTOM_BPF)
+        # bpf/test/sizes.bpf.c, compiled by the build as any gadget is
+        shutil.copy2(object_path("test/sizes"), os.path.join(d, "sizes.bpf.o"))
         with open(os.path.join(d, "sizes.lua"), "w") as f:
             f.write('return { name = "write sizes", object = "sizes.bpf.o" }\n')
-        p = subprocess.run(["clang", "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_" + {"x86_64": "x86", "aarch64": "arm64"}.get(
-                                platform.machine(), platform.machine()),
-                            "-I" + os.path.join(SOURCE_DIR, "sdk", "include"),
-                            "-I" + os.path.join(SOURCE_DIR, "sdk", "vmlinux"), "-c",
-                            os.path.join(d, "sizes.bpf.c"), "-o", os.path.join(d, "sizes.bpf.o")],
-                           stderr=subprocess.PIPE, text=True)
-        check(p.returncode == 0, "clang failed", p.stderr)
         comm = unique("dd")[:15]
         dd = os.path.join(d, comm)
         shutil.copy2(shutil.which("dd"), dd)

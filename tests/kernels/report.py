@@ -76,7 +76,8 @@ def verdict(rc, results):
         return "PASS"
     if rc == 77:
         return "SKIP"
-    if rc == 1 and results and all(s in ("ok", "skip", "known") for s, _, _ in results):
+    if rc == 1 and any(s == "known" for s, _, _ in results) and \
+            all(s in ("ok", "known") for s, _, _ in results):
         return "KNOWN-FAIL"
     return "FAIL"
 
@@ -138,7 +139,7 @@ def apply_known(runs, known):
     for test, rc, secs, results in runs:
         marked = []
         for s, fn, why in results:
-            if s == "not ok" and (test, fn) in known:
+            if s in ("not ok", "skip") and (test, fn) in known:
                 marked.append(("known", fn, "known on this kernel: " + known[(test, fn)]))
             elif s == "ok" and (test, fn) in known:
                 marked.append(("ok", fn, "FIXED: listed in known-failures.txt"))
