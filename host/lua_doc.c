@@ -106,29 +106,17 @@ static int yaml_emit(struct doc *d, yaml_event_t *e)
 static int yaml_plain(struct doc *d, const char *s, size_t len)
 {
 	yaml_event_t e;
+	int err = gh_yaml_plain_event(&e, s, len);
 
-	if (!yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 0,
-					  YAML_PLAIN_SCALAR_STYLE))
-		return -ENOMEM;
-	return yaml_emit(d, &e);
+	return err ? err : yaml_emit(d, &e);
 }
 
 static int yaml_string(struct doc *d, const char *s, size_t len)
 {
 	yaml_event_t e;
-	bool quote;
-	int err;
+	int err = gh_yaml_string_event(&e, &d->scratch, s, len);
 
-	if (len > INT32_MAX)
-		len = INT32_MAX;
-	err = gh_utf8_sanitize(&d->scratch, &s, &len);
-	if (err)
-		return err;
-	quote = gh_yaml_needs_quotes(s, len);
-	if (!yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)s, (int)len, !quote, 1,
-					  YAML_ANY_SCALAR_STYLE))
-		return -ENOMEM;
-	return yaml_emit(d, &e);
+	return err ? err : yaml_emit(d, &e);
 }
 
 static bool is_yaml(const struct doc *d)

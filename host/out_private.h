@@ -94,6 +94,14 @@ bool gh_yaml_needs_quotes(const char *s, size_t len);
 /* s with invalid UTF-8 bytes replaced by U+FFFD: s itself when valid,
  * otherwise a copy in scratch (*s and *len then point there). */
 int gh_utf8_sanitize(struct gh_buf *scratch, const char **s, size_t *len);
+/* A libyaml scalar event for s: a string (valid UTF-8 through scratch,
+ * quoted where a plain scalar would read back as another type), or with
+ * plain_only a number or a key written as it is.  0 or -ENOMEM.  For the
+ * YAML rows (out_yaml.c) and the script's documents (lua_doc.c). */
+struct yaml_event_s;
+int gh_yaml_string_event(struct yaml_event_s *e, struct gh_buf *scratch, const char *s,
+			 size_t len);
+int gh_yaml_plain_event(struct yaml_event_s *e, const char *s, size_t len);
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when s[0] does
  * not start one: a bad lead byte, a truncated sequence, an overlong form,

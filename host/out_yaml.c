@@ -162,23 +162,34 @@ static int emit_scalar(struct gh_out_yaml *y, const char *s, size_t len, bool pl
 	return emit(y, &e);
 }
 
-static int emit_string(struct gh_out *out, const char *s, size_t len)
+int gh_yaml_plain_event(yaml_event_t *e, const char *s, size_t len)
 {
-	yaml_event_t e;
+	return yaml_scalar_event_initialize(e, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 0,
+					    YAML_PLAIN_SCALAR_STYLE) ? 0 : -ENOMEM;
+}
+
+int gh_yaml_string_event(yaml_event_t *e, struct gh_buf *scratch, const char *s, size_t len)
+{
 	bool quote;
 	int err;
 
 	if (len > INT32_MAX)
 		len = INT32_MAX;
-	err = gh_utf8_sanitize(&out->scratch, &s, &len);
+	err = gh_utf8_sanitize(scratch, &s, &len);
 	if (err)
 		return err;
 	/* plain_implicit 0: libyaml will not write it plain, so quotes it */
 	quote = gh_yaml_needs_quotes(s, len);
-	if (!yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)s, (int)len, !quote, 1,
-					  YAML_ANY_SCALAR_STYLE))
-		return -ENOMEM;
-	return emit(out->yaml, &e);
+	return yaml_scalar_event_initialize(e, NULL, NULL, (yaml_char_t *)s, (int)len, !quote, 1,
+					    YAML_ANY_SCALAR_STYLE) ? 0 : -ENOMEM;
+}
+
+static int emit_string(struct gh_out *out, const char *s, size_t len)
+{
+	yaml_event_t e;
+	int err = gh_yaml_string_event(&e, &out->scratch, s, len);
+
+	return err ? err : emit(out->yaml, &e);
 }
 
 static int emit_i64(struct gh_out_yaml *y, int64_t v)
