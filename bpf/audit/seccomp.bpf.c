@@ -15,6 +15,7 @@
  * "audit:1326" source fills this same struct from them (audit_type set).
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 
 #define SIGSYS 31
 #define SYS_SECCOMP 1
@@ -24,12 +25,7 @@
 #define SECCOMP_RET_DATA 0x0000ffffU
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	char comm[TASK_COMM_LEN];
+	GADGET_PROCESS_FIELDS; /* an audit record fills them by name (no ppid) */
 	gadget_syscall syscall;
 	__u32 code;       /* the filter's action (SECCOMP_RET_*), with its data */
 	__u32 arch;       /* AUDIT_ARCH_* (c000003e: x86_64) */
@@ -44,7 +40,6 @@ int BPF_PROG(seccomp_signal, int sig, struct kernel_siginfo *info, struct task_s
 	     int group, int result)
 {
 	struct event *e;
-	__u64 pid_tgid;
 
 	/* info may be SEND_SIG_PRIV (1): read through probes */
 	if (sig != SIGSYS || (unsigned long)info < 4096 || BPF_CORE_READ(info, si_code) != SYS_SECCOMP)
@@ -54,13 +49,7 @@ int BPF_PROG(seccomp_signal, int sig, struct kernel_siginfo *info, struct task_s
 	e = gadget_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	e->timestamp = bpf_ktime_get_boot_ns();
-	e->mountnsid = gadget_get_mntns_id();
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	gadget_process_fill(e);
 	e->syscall = BPF_CORE_READ(info, _sifields._sigsys._syscall);
 	e->arch = BPF_CORE_READ(info, _sifields._sigsys._arch);
 	if (BPF_CORE_READ(task, seccomp.mode) == SECCOMP_MODE_DEAD)
