@@ -3,9 +3,11 @@
  *   loadgen open N         N openat calls: an existing file (then close)
  *                          and a missing one, alternately
  *   loadgen exec N DIR     N fork + execve(DIR/gh-bench-exec) + wait
- *   loadgen probe PREFIX   openat(PREFIX-i) every millisecond until killed:
- *                          the driver watches for the first to show up
- *   loadgen probe-exec DIR execve(DIR/gh-bench-probe) every 5 ms
+ *   loadgen probe PREFIX   openat(PREFIX-T) every millisecond until killed,
+ *                          T its CLOCK_MONOTONIC time in ns: the first to
+ *                          show up says when the tracer was attached
+ *   loadgen probe-exec DIR execve(DIR/gh-bench-probe gh-bench-probe-T) every
+ *                          2 ms, the same with an exec
  *   loadgen latency N PREFIX  N x openat(PREFIX-T) of a missing file, 100 ms
  *                          apart, T its CLOCK_MONOTONIC time in ns: the
  *                          driver subtracts T from when the row arrived
@@ -47,8 +49,8 @@ static int storm_open(long n)
 	return 0;
 }
 
-/* fork, execve DIR/NAME NAME, wait */
-static int run_marked(const char *dir, const char *name)
+/* fork, execve DIR/NAME ARG1, wait */
+static int run_marked(const char *dir, const char *name, const char *arg1)
 {
 	char path[4096];
 	pid_t pid;
@@ -59,7 +61,7 @@ static int run_marked(const char *dir, const char *name)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		char *argv[] = {path, (char *)name, NULL};
+		char *argv[] = {path, (char *)arg1, NULL};
 
 		execv(argv[0], argv);
 		_exit(127);
@@ -71,7 +73,7 @@ static int run_marked(const char *dir, const char *name)
 static int storm_exec(long n, const char *dir)
 {
 	for (long i = 0; i < n; i++)
-		if (run_marked(dir, "gh-bench-exec"))
+		if (run_marked(dir, "gh-bench-exec", "gh-bench-exec"))
 			return -1;
 	return 0;
 }
@@ -80,8 +82,8 @@ static int probe_open(const char *prefix)
 {
 	char path[256];
 
-	for (long i = 0;; i++) {
-		snprintf(path, sizeof(path), "%s-%ld", prefix, i);
+	for (;;) {
+		snprintf(path, sizeof(path), "%s-%lld", prefix, now_ns());
 		close(openat(AT_FDCWD, path, O_RDONLY));
 		usleep(1000);
 	}
@@ -90,9 +92,12 @@ static int probe_open(const char *prefix)
 
 static int probe_exec(const char *dir)
 {
+	char arg[64];
+
 	for (;;) {
-		run_marked(dir, "gh-bench-probe");
-		usleep(5000);
+		snprintf(arg, sizeof(arg), "gh-bench-probe-%lld", now_ns());
+		run_marked(dir, "gh-bench-probe", arg);
+		usleep(2000);
 	}
 	return 0;
 }

@@ -10,8 +10,12 @@ packages=(
 	clang llvm libbpf-dev libelf-dev zlib1g-dev
 	liblua5.4-dev lua5.4 libuv1-dev libyaml-dev bpftool
 	libhttp-parser-dev # the daemon's HTTP/1.1
+	libssl-dev # the daemon's TLS (OpenSSL 3)
+	# pod labels from containerd's CRI API: gRPC = HTTP/2 (nghttp2) + protobuf-c
+	libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler
 	# tests
 	libcmocka-dev python3 jq valgrind util-linux
+	liburing-dev # trace/iouring's test workload (tests/integration/uring.c)
 	libclang-rt-14-dev # ASan/UBSan runtime when building with clang
 	# benchmark: the tools gadgethost is compared with
 	libbpf-tools bpftrace linux-perf
@@ -20,12 +24,24 @@ packages=(
 	# CRI client of test_cri.py (containerd's CRI plugin), for /usr/bin/python3
 	python3-grpcio python3-protobuf python3-grpc-tools
 	# trace gadget tests: real clients and servers
-	dnsutils dnsmasq-base openssl socat netcat-openbsd iproute2 libcap2-bin
+	dnsutils dnsmasq-base openssl gnutls-bin socat netcat-openbsd iproute2 libcap2-bin
 	stress-ng
-	# tests/kernels/run-vm.sh: Debian's 6.1 kernel under qemu (TCG)
-	qemu-system-x86 kmod cpio file
+	# tests/kernels/run-vm.sh: Debian's 6.12 and 6.1 kernels under qemu (TCG);
+	# tests/kernels/vmlinux.sh uncompresses their vmlinuz (xz, zstd)
+	qemu-system-x86 kmod cpio file xz-utils zstd
 	# advise/network-policy test: reads the YAML manifests back
 	python3-yaml
+	# issue 18: a real Prometheus server scrapes the daemon (test_metrics.py)
+	prometheus
+	# packaging (debian/, dist/) and its tests (tests/package): the .deb's
+	# build, lint and clean-root install, man pages, completion, the node
+	# image built, pushed to a registry on loopback and run
+	debhelper dpkg-dev lintian scdoc man-db bash-completion tmux systemd
+	debootstrap buildah skopeo docker-registry curl
+	# gadget images (host/image): SHA-256 and ed25519 (OpenSSL), HTTPS to
+	# registries (libcurl, OpenSSL flavour), export/import tarballs
+	# (libarchive); their tests: htpasswd for the registry's basic auth
+	libcurl4-openssl-dev libarchive-dev apache2-utils
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -5,8 +5,17 @@
  *   CLOSE -> SYN_SENT        connect(), in the process: remember it
  *   SYN_SENT -> ESTABLISHED  "connect": an egress connection
  *   sys_exit_accept/accept4  "accept": an ingress connection
- *   sys_exit_sendto/sendmsg  "udp send": a UDP datagram sent
- *   sys_exit_recvfrom/recvmsg "udp receive": a UDP datagram received
+ *   sys_exit_* of every call that sends or receives on a socket: "udp
+ *   send", "udp receive" when the socket is UDP (a datagram sent or
+ *   received):
+ *     sendto, sendmsg, sendmmsg, write, writev, pwritev2, sendfile, splice
+ *     recvfrom, recvmsg, recvmmsg, read, readv, preadv2, splice
+ *   (send() and recv() are sendto and recvfrom).  The peer is the address
+ *   the call names (sendto's dest_addr, recvfrom's src_addr, each
+ *   message's msg_name), else the socket's connected peer (a Go resolver:
+ *   connect(), then write() and read()); a datagram read from a socket
+ *   that is not connected, without an address, has an unknown peer (the
+ *   zero address, port 0).
  *
  * A UDP flow (network namespace, local port, peer address and port,
  * direction) is reported once: udp_flows remembers the ones seen.  Which
@@ -25,14 +34,8 @@
 enum conn_type { TYPE_CONNECT = 0, TYPE_ACCEPT = 1, TYPE_UDP_SEND = 2, TYPE_UDP_RECV = 3 };
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
+	GADGET_PROCESS_FIELDS; /* the socket's owner */
 	gadget_netns_id netns;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
 	__u8 typeRaw;
 	__u8 ipversion;
 	struct gadget_l3endpoint_t saddr; /* this side */
@@ -125,23 +128,33 @@ int netpol_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 	return accepted(ctx->ret);
 }
 
-/* A UDP datagram sent or received on fd; uaddr: the peer's address in
+/* The UDP socket behind fd of a traced process, or NULL. */
+static __always_inline struct sock *udp_sock(long fd)
+{
+	struct sock *sk;
+
+	if (fd < 0 || gadget_should_discard())
+		return NULL;
+	sk = gadget_sock_from_fd(fd);
+	if (!sk || !gadget_sock_is_inet(sk) || gadget_sock_protocol(sk) != IPPROTO_UDP)
+		return NULL;
+	return sk;
+}
+
+/* A UDP datagram sent or received on sk; uaddr: the peer's address in
  * user memory (sendto's dest_addr, recvfrom's src_addr, msg_name), or
- * NULL: the connected peer of the socket. */
-static __always_inline int udp_datagram(long fd, const void *uaddr, __u8 type)
+ * NULL: the connected peer of the socket, if any.  A subprogram: the
+ * *mmsg calls run it once per message. */
+static __noinline int udp_datagram(struct sock *sk, const void *uaddr, __u8 type)
 {
 	struct gadget_tcp_owner o;
 	struct gadget_l3endpoint_t peer;
 	struct udp_flow key = {};
 	struct event e = {};
-	struct sock *sk;
 	__u16 port;
 	__u8 one = 1;
 
-	if (gadget_should_discard())
-		return 0;
-	sk = gadget_sock_from_fd(fd);
-	if (!sk || !gadget_sock_is_inet(sk) || gadget_sock_protocol(sk) != IPPROTO_UDP)
+	if (!sk)
 		return 0;
 	gadget_tcp_owner_current(&o, sk);
 	gadget_tcp_set_owner(&e, &o);
@@ -151,7 +164,9 @@ static __always_inline int udp_datagram(long fd, const void *uaddr, __u8 type)
 		e.daddr = peer;
 		e.dport = port;
 	}
-	if (!e.dport)
+	/* a datagram sent has somewhere to go; one received without an
+	 * address on a socket that is not connected: from a peer unknown */
+	if (!e.dport && type == TYPE_UDP_SEND)
 		return 0;
 	key.netns = e.netns;
 	__builtin_memcpy(key.peer, e.daddr.addr_raw.v6, sizeof(key.peer));
@@ -183,36 +198,84 @@ static __always_inline int udp_exit(struct trace_event_raw_sys_exit *ctx, __u8 t
 {
 	struct pt_regs *regs = gadget_syscall_regs();
 	const void *addr;
+	struct sock *sk;
 
 	if (ctx->ret < 0)
 		return 0;
+	sk = udp_sock(gadget_syscall_arg1(regs));
+	if (!sk)
+		return 0;
 	addr = msg ? msg_name((const struct user_msghdr *)gadget_syscall_arg2(regs))
 		   : (const void *)gadget_syscall_arg5(regs);
-	return udp_datagram(gadget_syscall_arg1(regs), addr, type);
+	return udp_datagram(sk, addr, type);
 }
 
-SEC("tracepoint/syscalls/sys_exit_sendto")
-int netpol_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+/* at the exit of a call that names no address (write, read, writev,
+ * readv, pwritev2, preadv2, sendfile): the socket's connected peer; fd is
+ * argument 1 (sendfile's out_fd) */
+static __always_inline int stream_exit(struct trace_event_raw_sys_exit *ctx, __u8 type)
 {
-	return udp_exit(ctx, TYPE_UDP_SEND, false);
+	if (ctx->ret <= 0)
+		return 0; /* nothing moved (0: an empty read of a stream, not a datagram) */
+	return udp_datagram(udp_sock(gadget_syscall_arg1(gadget_syscall_regs())), NULL, type);
 }
 
-SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int netpol_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+/* sendmmsg, recvmmsg: ret messages of the vector in argument 2, each with
+ * its msg_name (its address); the first MMSG_MAX are looked at */
+#define MMSG_MAX 8
+static __always_inline int mmsg_exit(struct trace_event_raw_sys_exit *ctx, __u8 type)
 {
-	return udp_exit(ctx, TYPE_UDP_SEND, true);
+	struct pt_regs *regs = gadget_syscall_regs();
+	const struct mmsghdr *vec = (const struct mmsghdr *)gadget_syscall_arg2(regs);
+	struct sock *sk;
+	long n = ctx->ret;
+
+	if (n <= 0)
+		return 0;
+	sk = udp_sock(gadget_syscall_arg1(regs));
+	if (!sk)
+		return 0;
+	for (int i = 0; i < MMSG_MAX; i++) {
+		if (i >= n)
+			break;
+		udp_datagram(sk, msg_name(&vec[i].msg_hdr), type);
+	}
+	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int netpol_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
-{
-	return udp_exit(ctx, TYPE_UDP_RECV, false);
-}
+/* a program at sys_exit_CALL that returns how(ctx, args...) */
+#define NETPOL_EXIT(call, how, ...)                                         \
+	SEC("tracepoint/syscalls/sys_exit_" #call)                          \
+	int netpol_exit_##call(struct trace_event_raw_sys_exit *ctx)       \
+	{                                                                   \
+		return how(ctx, __VA_ARGS__);                               \
+	}
 
-SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int netpol_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+NETPOL_EXIT(sendto, udp_exit, TYPE_UDP_SEND, false)
+NETPOL_EXIT(sendmsg, udp_exit, TYPE_UDP_SEND, true)
+NETPOL_EXIT(recvfrom, udp_exit, TYPE_UDP_RECV, false)
+NETPOL_EXIT(recvmsg, udp_exit, TYPE_UDP_RECV, true)
+NETPOL_EXIT(sendmmsg, mmsg_exit, TYPE_UDP_SEND)
+NETPOL_EXIT(recvmmsg, mmsg_exit, TYPE_UDP_RECV)
+NETPOL_EXIT(write, stream_exit, TYPE_UDP_SEND)
+NETPOL_EXIT(writev, stream_exit, TYPE_UDP_SEND)
+NETPOL_EXIT(pwritev2, stream_exit, TYPE_UDP_SEND)
+NETPOL_EXIT(sendfile64, stream_exit, TYPE_UDP_SEND)
+NETPOL_EXIT(read, stream_exit, TYPE_UDP_RECV)
+NETPOL_EXIT(readv, stream_exit, TYPE_UDP_RECV)
+NETPOL_EXIT(preadv2, stream_exit, TYPE_UDP_RECV)
+
+/* splice(fd_in, off_in, fd_out, ...): a pipe into a socket sends, a
+ * socket into a pipe receives */
+SEC("tracepoint/syscalls/sys_exit_splice")
+int netpol_exit_splice(struct trace_event_raw_sys_exit *ctx)
 {
-	return udp_exit(ctx, TYPE_UDP_RECV, true);
+	struct pt_regs *regs = gadget_syscall_regs();
+
+	if (ctx->ret <= 0)
+		return 0;
+	udp_datagram(udp_sock(gadget_syscall_arg3(regs)), NULL, TYPE_UDP_SEND);
+	return udp_datagram(udp_sock(gadget_syscall_arg1(regs)), NULL, TYPE_UDP_RECV);
 }
 
 char LICENSE[] SEC("license") = "GPL";

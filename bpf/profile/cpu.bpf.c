@@ -20,12 +20,7 @@ struct sample_key {
 GADGET_PARAM(bool, user_only, false);
 GADGET_PARAM(bool, kernel_only, false);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, gadget_stack_t);
-} stacks SEC(".maps");
+GADGET_STACK_MAP(stacks, 16384);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -3,15 +3,10 @@
  * from a task iterator: one record per task, written with bpf_seq_write.
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 
 struct process_entry {
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	__u32 ppid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
+	GADGET_TASK_FIELDS; /* mountnsid pid tid ppid uid gid comm */
 };
 
 GADGET_SNAPSHOTTER(process, process_entry, snap_tasks);
@@ -26,20 +21,14 @@ int snap_tasks(struct bpf_iter__task *ctx)
 
 	if (!task)
 		return 0;
-	e.pid = BPF_CORE_READ(task, tgid);
-	e.tid = BPF_CORE_READ(task, pid);
-	if (!threads && e.pid != e.tid)
+	if (!threads && BPF_CORE_READ(task, tgid) != BPF_CORE_READ(task, pid))
 		return 0;
 	/* a task exiting right now may have no namespaces any more */
 	if (!BPF_CORE_READ(task, nsproxy))
 		return 0;
 	if (gadget_task_should_discard(task))
 		return 0;
-	e.mountnsid = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	e.ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e.uid = BPF_CORE_READ(task, cred, uid.val);
-	e.gid = BPF_CORE_READ(task, cred, gid.val);
-	BPF_CORE_READ_STR_INTO(&e.comm, task, comm);
+	gadget_task_fill(&e, task);
 	bpf_seq_write(seq, &e, sizeof(e));
 	return 0;
 }

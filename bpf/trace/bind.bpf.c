@@ -9,6 +9,7 @@
  * failed one reports the address the caller asked for.
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 #include <gadget/sockets.h>
 
 #define MAX_PORTS 16
@@ -27,13 +28,7 @@
 #define INET_FLAG_BIT_BIND_ADDRESS_NO_PORT 18
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
+	GADGET_PROCESS_FIELDS;
 	__u16 protoRaw;
 	gadget_port port;
 	struct gadget_l3endpoint_t addr;
@@ -103,7 +98,6 @@ int exit_bind(struct trace_event_raw_sys_exit *ctx)
 	struct pt_regs *regs;
 	struct event *e;
 	struct sock *sk;
-	__u64 pid_tgid, uid_gid;
 	long ret = ctx->ret;
 	__u16 port;
 
@@ -126,18 +120,10 @@ int exit_bind(struct trace_event_raw_sys_exit *ctx)
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return 0;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
-	uid_gid = bpf_get_current_uid_gid();
-	e->timestamp = bpf_ktime_get_boot_ns();
-	e->mountnsid = gadget_get_mntns_id();
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->uid = (__u32)uid_gid;
-	e->gid = uid_gid >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	gadget_process_fill(e);
 	e->port = port;
 	e->protoRaw = gadget_sock_protocol(sk);
-	e->error = ret < 0 ? -ret : 0;
+	e->error = gadget_errno_of(ret);
 	e->optsRaw = bind_options(sk);
 	e->ifindex = gadget_sock_bound_ifindex(sk);
 	gadget_sock_ifname(sk, e->ifindex, e->ifname);

@@ -18,6 +18,7 @@
  * once (bpf_snprintf "%pB") and its kind cached in a map.
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 
 #define STACK_FRAMES 4
 #define SYMBOL_LEN 64
@@ -29,13 +30,7 @@ enum cap_verdict {
 };
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
+	GADGET_PROCESS_FIELDS;
 	__u32 capRaw;
 	enum cap_verdict verdict;
 	bool audit;
@@ -205,7 +200,7 @@ static __always_inline __u64 effective_caps(const struct cred *cred)
 static __always_inline int report(const struct cred *cred, struct user_namespace *target_ns,
 				  int cap, int ret, __u8 kind)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), uid_gid;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct event *e;
 
 	if (audit_only && kind == CALLER_NOAUDIT)
@@ -215,14 +210,7 @@ static __always_inline int report(const struct cred *cred, struct user_namespace
 	e = gadget_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
-	uid_gid = bpf_get_current_uid_gid();
-	e->timestamp = bpf_ktime_get_boot_ns();
-	e->mountnsid = gadget_get_mntns_id();
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->uid = (__u32)uid_gid;
-	e->gid = uid_gid >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	gadget_process_fill(e);
 	e->capRaw = cap;
 	e->verdict = ret == 0 ? Allow : Deny;
 	e->audit = kind != CALLER_NOAUDIT;

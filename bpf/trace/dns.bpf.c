@@ -24,14 +24,8 @@ _Static_assert(DNS_CAPTURE == 1024, "the gadget_bound() masks assume 1024");
 #define PENDING_MAX 1024  /* queries waiting for a response */
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
+	GADGET_PROCESS_FIELDS; /* the socket's owner */
 	gadget_netns_id netns;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
 	struct gadget_l4endpoint_t src;
 	struct gadget_l4endpoint_t dst;
 	enum gadget_pkt_type pktType;
@@ -157,22 +151,6 @@ static __always_inline __u64 answer_query(const struct event *e, const struct ga
 	return latency;
 }
 
-static __always_inline void set_owner(struct event *e, const struct gadget_socket_owner *o)
-{
-	if (!o) {
-		e->mountnsid = 0;
-		e->pid = e->tid = e->uid = e->gid = 0;
-		e->comm[0] = '\0';
-		return;
-	}
-	e->mountnsid = o->mntns;
-	e->pid = o->pid;
-	e->tid = o->tid;
-	e->uid = o->uid;
-	e->gid = o->gid;
-	__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
-}
-
 /* Copy the DNS message; false when the packet carries none. */
 static __always_inline bool copy_message(struct __sk_buff *skb, struct event *e,
 					 const struct gadget_packet *p, __u8 *flags)
@@ -218,9 +196,8 @@ int dns_packet(struct __sk_buff *skb)
 	e->tcp = p.proto == GADGET_IPPROTO_TCP;
 	if (!copy_message(skb, e, &p, &flags))
 		return 0;
-	e->timestamp = bpf_ktime_get_boot_ns();
+	gadget_owner_fill(e, owner); /* and the timestamp */
 	e->netns = p.netns;
-	set_owner(e, owner);
 	e->src = p.src;
 	e->dst = p.dst;
 	e->pktType = p.pkt_type;

@@ -9,21 +9,15 @@
  * and argsTruncated says so.
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 
 #define ARGS_MAX 16384   /* bytes of NUL separated arguments */
 #define ARG_STR_MAX 4096 /* failed exec: bytes of one argument */
 #define ARGV_MAX 1024    /* failed exec: arguments */
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	__u32 ppid;
-	gadget_uid uid;
-	gadget_gid gid;
+	GADGET_PROCESS_FIELDS;
 	gadget_errno ret;
-	char comm[TASK_COMM_LEN];
 	char pcomm[TASK_COMM_LEN];
 	bool argsTruncated;
 	/* must stay last: a record ends where its arguments end */
@@ -64,7 +58,8 @@ static __always_inline int enter(const char *filename, const char *const *argv)
 	struct exec_start start = {.filename = filename, .argv = argv};
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (gadget_should_discard())
+	/* --comm is the row's COMM: the new program's name, checked at exit */
+	if (gadget_should_discard_but_comm())
 		return 0;
 	/* keyed by process: a thread that execs becomes the leader */
 	bpf_map_update_elem(&execs, &tgid, &start, BPF_ANY);
@@ -153,9 +148,7 @@ static __always_inline __u32 read_argv(struct event *e, const char *const *argv)
 
 static __always_inline int exit_exec(void *ctx, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	__u32 tgid = pid_tgid >> 32, zero = 0, len;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, zero = 0, len;
 	struct exec_start *start;
 	struct task_struct *task;
 	struct scratch *s;
@@ -164,7 +157,7 @@ static __always_inline int exit_exec(void *ctx, long ret)
 	start = bpf_map_lookup_elem(&execs, &tgid);
 	if (!start)
 		return 0;
-	if (ret < 0 && ignore_failed)
+	if ((ret < 0 && ignore_failed) || (gadget_filter_comm_on && gadget_comm_differs()))
 		goto out;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
@@ -172,15 +165,8 @@ static __always_inline int exit_exec(void *ctx, long ret)
 	e = &s->event;
 	task = (struct task_struct *)bpf_get_current_task();
 
-	e->timestamp = bpf_ktime_get_boot_ns();
-	e->mountnsid = gadget_get_mntns_id();
-	e->pid = tgid;
-	e->tid = (__u32)pid_tgid;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->uid = (__u32)uid_gid;
-	e->gid = uid_gid >> 32;
-	e->ret = ret;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	gadget_process_fill(e);
+	e->ret = gadget_errno_of(ret);
 	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
 	e->argsTruncated = false;
 	if (ret == 0)

@@ -11,6 +11,7 @@
  * fd it returned.  Records are as long as the file's name.
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 #include <gadget/files.h>
 
 #define NAME_MAX 255
@@ -24,13 +25,7 @@ enum fs_op {
 };
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
+	GADGET_PROCESS_FIELDS;
 	__u8 opRaw;
 	gadget_syscall syscall;
 	gadget_errno err;
@@ -128,8 +123,6 @@ static __always_inline int enter_fd_at(int fd, __s64 offset, __u8 op)
 
 static __always_inline void report(struct start *s, struct file *file, long ret, __u64 lat_ns)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
 	__u32 zero = 0;
 	struct event *e;
 	long len;
@@ -137,16 +130,10 @@ static __always_inline void report(struct start *s, struct file *file, long ret,
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return;
-	e->timestamp = bpf_ktime_get_boot_ns();
-	e->mountnsid = gadget_get_mntns_id();
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->uid = (__u32)uid_gid;
-	e->gid = uid_gid >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	gadget_process_fill(e);
 	e->opRaw = s->op;
 	e->syscall = gadget_syscall_regs()->orig_ax;
-	e->err = ret < 0 ? -ret : 0;
+	e->err = gadget_errno_of(ret);
 	e->bytes = ret > 0 && (s->op == FS_OP_READ || s->op == FS_OP_WRITE) ? ret : 0;
 	e->offset = s->offset;
 	e->lat = lat_ns / 1000;

@@ -9,6 +9,7 @@
  * its last string (dest).
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 
 #define PATH_MAX 4096
 #define FS_LEN 64
@@ -30,13 +31,7 @@ enum mount_op {
 };
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
+	GADGET_PROCESS_FIELDS;
 	enum mount_op op;
 	gadget_errno ret;
 	__s32 fd;
@@ -44,6 +39,7 @@ struct event {
 	__s32 destFd;
 	__u64 latency;
 	__u64 flagsRaw;
+	__u8 nullArgs;     /* NULL_* bits: a string argument that was NULL */
 	char fs[FS_LEN];
 	char data[DATA_LEN];
 	char src[PATH_MAX];
@@ -86,9 +82,8 @@ static __always_inline int note_start(void)
  * begun before the gadget was attached). */
 static __always_inline struct event *begin_event(long ret, enum mount_op op, bool returns_fd)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, zero = 0;
-	__u64 *start, uid_gid;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	__u64 *start;
 	struct event *e;
 
 	start = bpf_map_lookup_elem(&starts, &tid);
@@ -101,26 +96,26 @@ static __always_inline struct event *begin_event(long ret, enum mount_op op, boo
 	}
 	e->latency = bpf_ktime_get_ns() - *start;
 	bpf_map_delete_elem(&starts, &tid);
-	uid_gid = bpf_get_current_uid_gid();
-	e->timestamp = bpf_ktime_get_boot_ns();
-	e->mountnsid = gadget_get_mntns_id();
-	e->pid = pid_tgid >> 32;
-	e->tid = tid;
-	e->uid = (__u32)uid_gid;
-	e->gid = uid_gid >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	gadget_process_fill(e);
 	e->op = op;
-	e->ret = ret < 0 ? -ret : 0;
+	e->ret = gadget_errno_of(ret);
 	e->fd = returns_fd && ret >= 0 ? ret : -1;
 	e->srcFd = -1;
 	e->destFd = -1;
 	e->flagsRaw = 0;
+	e->nullArgs = 0;
 	e->fs[0] = '\0';
 	e->data[0] = '\0';
 	e->src[0] = '\0';
 	e->dest[0] = '\0';
 	return e;
 }
+
+/* nullArgs: which string arguments were NULL pointers (printed as null,
+ * not as an empty string) */
+#define NULL_FS 1
+#define NULL_DATA 2
+#define NULL_SRC 4
 
 /* a user string into dst (cut to size - 1); its length without the NUL */
 static __always_inline long read_string(char *dst, __u32 size, const char *user)
@@ -132,6 +127,15 @@ static __always_inline long read_string(char *dst, __u32 size, const char *user)
 		return 0;
 	}
 	return len - 1;
+}
+
+/* read_string() of an argument that may be NULL: noted in e->nullArgs */
+static __always_inline long read_arg(struct event *e, __u8 null_bit, char *dst, __u32 size,
+				     const char *user)
+{
+	if (!user)
+		e->nullArgs |= null_bit;
+	return read_string(dst, size, user);
 }
 
 /* reads dest last and sends the record up to dest's NUL */
@@ -159,10 +163,10 @@ int exit_mount(struct trace_event_raw_sys_exit *ctx)
 
 	if (!e)
 		return 0;
-	read_string(e->src, sizeof(e->src), (const char *)gadget_syscall_arg1(regs));
-	read_string(e->fs, sizeof(e->fs), (const char *)gadget_syscall_arg3(regs));
+	read_arg(e, NULL_SRC, e->src, sizeof(e->src), (const char *)gadget_syscall_arg1(regs));
+	read_arg(e, NULL_FS, e->fs, sizeof(e->fs), (const char *)gadget_syscall_arg3(regs));
 	e->flagsRaw = gadget_syscall_arg4(regs);
-	read_string(e->data, sizeof(e->data), (const char *)gadget_syscall_arg5(regs));
+	read_arg(e, NULL_DATA, e->data, sizeof(e->data), (const char *)gadget_syscall_arg5(regs));
 	return send_event(e, (const char *)gadget_syscall_arg2(regs));
 }
 

@@ -7,17 +7,12 @@
  * needed.  Records are as long as their path.
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 
 #define PATH_MAX 4096
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
+	GADGET_PROCESS_FIELDS;
 	__s32 fd;
 	gadget_errno err;
 	__u32 flagsRaw;
@@ -39,7 +34,6 @@ struct {
 
 static __always_inline int report(long ret, const char *path, __u32 flags, __u32 mode)
 {
-	__u64 pid_tgid, uid_gid;
 	__u32 zero = 0;
 	struct event *e;
 	long len;
@@ -51,17 +45,9 @@ static __always_inline int report(long ret, const char *path, __u32 flags, __u32
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	uid_gid = bpf_get_current_uid_gid();
-	e->timestamp = bpf_ktime_get_boot_ns();
-	e->mountnsid = gadget_get_mntns_id();
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->uid = (__u32)uid_gid;
-	e->gid = uid_gid >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	gadget_process_fill(e);
 	e->fd = ret >= 0 ? ret : -1;
-	e->err = ret >= 0 ? 0 : -ret;
+	e->err = gadget_errno_of(ret);
 	e->flagsRaw = flags;
 	e->modeRaw = mode;
 	/* len counts the NUL; a record carries the path and its NUL */

@@ -12,6 +12,7 @@
  * are reported, successful or not, one event per call.
  */
 #include <gadget/gadget.h>
+#include <gadget/process.h>
 #include <gadget/context.h>
 
 #define EAGAIN 11
@@ -24,13 +25,7 @@
 #define RESULT_NOT_SENT 6      /* the syscall failed before any signal was generated */
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
+	GADGET_PROCESS_FIELDS;
 	__s32 tpid;
 	gadget_signal signal;
 	__u32 signalRaw;
@@ -50,22 +45,13 @@ GADGET_PARAM(bool, kill_only, false);
  * was sent by no process, whatever task current is (gadget/context.h) */
 static __always_inline void fill_sender(struct event *e, bool interrupt)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-
-	e->timestamp = bpf_ktime_get_boot_ns();
-	if (interrupt) {
-		e->mountnsid = 0;
-		e->pid = e->tid = e->uid = e->gid = 0;
-		__builtin_memcpy(e->comm, "[interrupt]", sizeof("[interrupt]"));
+	if (!interrupt) {
+		gadget_process_fill(e);
 		return;
 	}
-	e->mountnsid = gadget_get_mntns_id();
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->uid = (__u32)uid_gid;
-	e->gid = uid_gid >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->timestamp = bpf_ktime_get_boot_ns();
+	gadget_task_clear(e);
+	__builtin_memcpy(e->comm, "[interrupt]", sizeof("[interrupt]"));
 }
 
 static __always_inline void send(struct event *e, __s32 tpid, int sig, int code, int ret,
@@ -75,7 +61,7 @@ static __always_inline void send(struct event *e, __s32 tpid, int sig, int code,
 	e->signal = sig;
 	e->signalRaw = sig;
 	e->code = code;
-	e->ret = ret;
+	e->ret = gadget_errno_of(ret);
 	e->resultRaw = result;
 	e->group = group;
 	gadget_submit(&events, e);

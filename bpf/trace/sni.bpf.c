@@ -17,14 +17,8 @@
 _Static_assert(HELLO_CAPTURE == 2048, "the gadget_bound() mask assumes 2048");
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
+	GADGET_PROCESS_FIELDS; /* the socket's owner */
 	gadget_netns_id netns;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
 	struct gadget_l4endpoint_t src;
 	struct gadget_l4endpoint_t dst;
 	enum gadget_pkt_type pktType;
@@ -71,20 +65,8 @@ int sni_packet(struct __sk_buff *skb)
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
-	e->timestamp = bpf_ktime_get_boot_ns();
+	gadget_owner_fill(e, o); /* and the timestamp */
 	e->netns = p.netns;
-	if (o) {
-		e->mountnsid = o->mntns;
-		e->pid = o->pid;
-		e->tid = o->tid;
-		e->uid = o->uid;
-		e->gid = o->gid;
-		__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
-	} else {
-		e->mountnsid = 0;
-		e->pid = e->tid = e->uid = e->gid = 0;
-		e->comm[0] = '\0';
-	}
 	e->src = p.src;
 	e->dst = p.dst;
 	e->pktType = p.pkt_type;

@@ -15,14 +15,8 @@
 #include <gadget/tcp_conn.h>
 
 struct event {
-	gadget_timestamp timestamp;
-	gadget_mntns_id mountnsid;
+	GADGET_PROCESS_FIELDS; /* the socket's owner */
 	gadget_netns_id netns;
-	__u32 pid;
-	__u32 tid;
-	gadget_uid uid;
-	gadget_gid gid;
-	char comm[TASK_COMM_LEN];
 	__u8 ipversion;
 	struct gadget_l3endpoint_t saddr;
 	gadget_port sport;

@@ -2,7 +2,8 @@
 /* traceloop: a flight recorder of every traced container's syscalls.
  *
  * Each syscall's enter (number, six arguments, up to two strings or
- * buffers read from user memory) and exit (its result) is written into
+ * buffers read from user memory, execve's argv), its exit (its result)
+ * and each task's end (its exit code) are written into
  * the container's own buffer in the kernel: an array used as a ring, that
  * overwrites its oldest records and costs user space nothing until someone
  * asks for a dump.
@@ -10,10 +11,15 @@
  *   traceloop_buffers  mount namespace -> the container's record array
  *                      (made by the host when the container appears)
  *   traceloop_heads    mount namespace -> records written so far; the slot
- *                      of the next one is head & traceloop_mask
+ *                      of the next one is head % traceloop_entries
  *   traceloop_args     syscall number -> which arguments to read from user
- *                      memory (host/syscall_args.c fills it from the
- *                      kernel's tracepoint formats)
+ *                      memory (host/decode/syscall_args.c fills it from the
+ *                      kernel's tracepoint formats), and whether the call
+ *                      is recorded at all when traceloop_syscall_filter
+ *                      is set (--syscall-filters)
+ *
+ * gadgets/traceloop/traceloop.lua describes it as any gadget; the host
+ * finds the maps and the record by GADGET_TRACELOOP.
  *
  * A record's seq is zeroed first and written last (head + 1), so a reader
  * can tell a slot being written.
@@ -21,11 +27,16 @@
 #include <gadget/gadget.h>
 #include <gadget/traceloop.h>
 
-/* the record's full type in BTF (the rings' value type) */
-const struct traceloop_record *traceloop_record_layout __attribute__((unused));
+/* the recorder: its maps (below) and its record */
+GADGET_TRACELOOP(syscalls, traceloop_buffers, traceloop_heads, traceloop_args,
+		 traceloop_record);
 
-/* the ring's size - 1 (a power of two - 1); the host sets it */
-const volatile __u32 traceloop_mask = 0;
+/* records per container's ring, a power of two (the param "entries") */
+GADGET_PARAM(__u32, traceloop_entries, 4096);
+
+/* only the calls traceloop_args marks recorded (the param "syscall_filter",
+ * set by --syscall-filters); false: every call, and the check is pruned */
+GADGET_PARAM(bool, traceloop_syscall_filter, false);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
@@ -71,7 +82,7 @@ static __always_inline struct traceloop_record *claim(__u64 *seq)
 	if (!head)
 		return NULL;
 	*seq = __sync_fetch_and_add(head, 1);
-	slot = (__u32)*seq & traceloop_mask;
+	slot = (__u32)*seq & (traceloop_entries - 1);
 	r = bpf_map_lookup_elem(ring, &slot);
 	if (!r)
 		return NULL;
@@ -81,8 +92,20 @@ static __always_inline struct traceloop_record *claim(__u64 *seq)
 	r->ts = bpf_ktime_get_boot_ns();
 	r->pid = pid_tgid >> 32;
 	r->tid = (__u32)pid_tgid;
+	r->cpu = (__u16)bpf_get_smp_processor_id();
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	return r;
+}
+
+/* Whether --syscall-filters leaves call nr out. */
+static __always_inline bool filtered_out(__u32 nr)
+{
+	struct traceloop_syscall_args *sa;
+
+	if (!traceloop_syscall_filter)
+		return false;
+	sa = bpf_map_lookup_elem(&traceloop_args, &nr);
+	return !sa || !sa->recorded;
 }
 
 static __always_inline void publish(struct traceloop_record *r, __u64 seq)
@@ -113,6 +136,49 @@ static __always_inline void read_arg(struct traceloop_record *r, int k, __u8 kin
 		r->data_flags[k] = TRACELOOP_DATA_FAULT;
 }
 
+_Static_assert(TRACELOOP_DATA_LEN == 0x80, "read_argv bounds its offset with 0x7f");
+
+/* An argv array (execve's): its strings one after another, each with its
+ * NUL, into r->data[0], cut past TRACELOOP_DATA_LEN bytes or
+ * TRACELOOP_ARGV_MAX strings.  Each string is read TRACELOOP_DATA_LEN
+ * bytes long from where the last ended: the verifier sees data[1] after
+ * data[0] as room for that, and the caller fills data[1] afterwards. */
+static __always_inline void read_argv(struct traceloop_record *r, __u64 uargv)
+{
+	__u32 off = 0;
+	__u8 flags = TRACELOOP_DATA_CUT; /* unless its NULL is reached */
+
+	for (int i = 0; i < TRACELOOP_ARGV_MAX; i++) {
+		__u64 p = 0, at;
+		long n;
+
+		if (bpf_probe_read_user(&p, sizeof(p), (void *)(uargv + i * sizeof(p)))) {
+			flags = off ? TRACELOOP_DATA_CUT : TRACELOOP_DATA_FAULT;
+			break;
+		}
+		if (!p) {
+			flags = 0;
+			break;
+		}
+		if (off >= TRACELOOP_DATA_LEN)
+			break;
+		at = off;
+		gadget_bound(at, 0x7f); /* TRACELOOP_DATA_LEN - 1, seen by older verifiers */
+		n = bpf_probe_read_user_str(&r->data[0][at], TRACELOOP_DATA_LEN, (void *)p);
+		if (n <= 0) {
+			flags = off ? TRACELOOP_DATA_CUT : TRACELOOP_DATA_FAULT;
+			break;
+		}
+		off += n;
+	}
+	if (off > TRACELOOP_DATA_LEN) {
+		off = TRACELOOP_DATA_LEN;
+		flags = TRACELOOP_DATA_CUT;
+	}
+	r->data_len[0] = off;
+	r->data_flags[0] = flags;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(traceloop_enter, struct pt_regs *regs, long id)
 {
@@ -122,6 +188,8 @@ int BPF_PROG(traceloop_enter, struct pt_regs *regs, long id)
 	__u64 seq;
 	int k = 0;
 
+	if (filtered_out(nr))
+		return 0;
 	r = claim(&seq);
 	if (!r)
 		return 0;
@@ -136,6 +204,16 @@ int BPF_PROG(traceloop_enter, struct pt_regs *regs, long id)
 	r->data_arg[0] = r->data_arg[1] = TRACELOOP_NO_ARG;
 	sa = bpf_map_lookup_elem(&traceloop_args, &nr);
 	if (sa) {
+		/* an argv first, into data[0]: strings and buffers after it */
+#pragma unroll
+		for (int i = 0; i < TRACELOOP_ARGS; i++) {
+			if (sa->kind[i] != TRACELOOP_ARG_ARGV)
+				continue;
+			read_argv(r, r->args[i]);
+			r->data_arg[0] = i;
+			k = 1;
+			break;
+		}
 #pragma unroll
 		for (int i = 0; i < TRACELOOP_ARGS; i++) {
 			__u8 kind = sa->kind[i];
@@ -158,14 +236,38 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(traceloop_exit, struct pt_regs *regs, long ret)
 {
 	struct traceloop_record *r;
+	__u32 nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	__u64 seq;
+
+	if (filtered_out(nr))
+		return 0;
+	r = claim(&seq);
+	if (!r)
+		return 0;
+	r->kind = TRACELOOP_EXIT;
+	r->nr = nr;
+	r->args[0] = ret;
+	r->data_arg[0] = r->data_arg[1] = TRACELOOP_NO_ARG;
+	publish(r, seq);
+	return 0;
+}
+
+/* A task of the container ended (exit, exit_group, a fatal signal): its
+ * wait status, as strace's "+++ exited with 3 +++" or "+++ killed by
+ * SIGKILL +++".  The task is still in its mount namespace here
+ * (exit_task_namespaces comes after this tracepoint). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(traceloop_process_exit, struct task_struct *task)
+{
+	struct traceloop_record *r;
 	__u64 seq;
 
 	r = claim(&seq);
 	if (!r)
 		return 0;
-	r->kind = TRACELOOP_EXIT;
-	r->nr = (__u32)BPF_CORE_READ(regs, orig_ax);
-	r->args[0] = ret;
+	r->kind = TRACELOOP_PROCESS_EXIT;
+	r->nr = 0;
+	r->args[0] = (__u32)BPF_CORE_READ(task, exit_code);
 	r->data_arg[0] = r->data_arg[1] = TRACELOOP_NO_ARG;
 	publish(r, seq);
 	return 0;

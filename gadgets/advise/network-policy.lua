@@ -12,7 +12,9 @@ local gadget = require("gadget")
 local netpol = require("gadget.netpol")
 
 local np = netpol.new()
-local labels_of = {}  -- pod key -> labels seen on any container of the pod (a sandbox's too)
+local labels_of = {}  -- pod key -> labels seen on any container of the pod (a sandbox's
+                      -- too); none when no container's runtime gave them
+local warned = {}     -- pod key -> said its labels are unknown
 
 local function pod_key(k8s)
   return k8s.namespace .. "/" .. k8s.podName
@@ -21,10 +23,10 @@ end
 -- a pod's labels can be on its sandbox (CRI-O): look at every container
 local function refresh_labels()
   for _, c in ipairs(gadget.containers()) do
-    if c.k8s and c.k8s.namespace and c.k8s.podName then
+    if c.k8s and c.k8s.namespace and c.k8s.podName and c.k8s.labels then
       local key = pod_key(c.k8s)
       labels_of[key] = labels_of[key] or {}
-      for k, v in pairs(c.k8s.labels or {}) do
+      for k, v in pairs(c.k8s.labels) do
         labels_of[key][k] = v
       end
     end
@@ -38,12 +40,20 @@ local function emit_all(ctx)
       np:pod(key, { labels = labels })
     end
   end
+  for key, p in pairs(np.pods) do
+    if not p.labels_known and not warned[key] then
+      warned[key] = true
+      gadget.warn("the labels of pod " .. key .. " are not known: its policy selects no "
+        .. "pod until its podSelector is written in")
+    end
+  end
   for _, policy in ipairs(np:policies()) do
     for _, dir in ipairs({ "ingress", "egress" }) do
       for _, rule in ipairs(policy.spec[dir] or {}) do
         gadget.ordered(rule, { "from", "to", "ports" })
       end
     end
+    gadget.ordered(policy.metadata, { "name", "namespace", "annotations" })
     gadget.ordered(policy.spec, { "podSelector", "policyTypes", "ingress", "egress" })
     ctx.emit(gadget.ordered(policy, { "apiVersion", "kind", "metadata", "spec" }))
   end

@@ -4,23 +4,48 @@
 -- The kernel keeps one bitmap of system call numbers per mount namespace
 -- (bpf/advise/seccomp.bpf.c); this script reads them with gadget.map at the
 -- end (and every --interval), and from a container that stops at once,
--- before the kernel can reuse its namespace id.
+-- before the kernel can reuse its namespace id.  --workload-only: the
+-- kernel records the workload's calls only, not runc init's.  A number
+-- with no name is listed in unknownSyscalls and warned about, never
+-- dropped silently.
 local gadget = require("gadget")
 local seccomp = require("gadget.seccomp")
 
-local stopped = {}   -- containers that stopped: {c = container, bits = bitmap}
+local stopped = {}   -- containers that stopped: {c = container, rec = recording}
+local warned = {}    -- "container id|number": said already
 
-local function bitmap_of(mntns)
-  local v = gadget.map("syscalls"):lookup(mntns)
-  return v and v.bits
+-- {bits = {...}, beyond = N} of a mount namespace, or nil
+local function recording_of(mntns)
+  return gadget.map("syscalls"):lookup(mntns)
 end
 
-local function document(c, bits)
-  local names = seccomp.names(bits, gadget.syscall_name)
+-- numbers without a name cannot be in a profile (runc takes names): say
+-- so, once each, and list them in the document
+local function warn_unknown(c, unknown)
+  local new = {}
+  for _, nr in ipairs(unknown) do
+    if not warned[c.id .. "|" .. nr] then
+      warned[c.id .. "|" .. nr] = true
+      new[#new + 1] = tostring(nr)
+    end
+  end
+  if #new > 0 then
+    gadget.warn(string.format("container %s made system calls that have no name here "
+      .. "(%s): not in its profile; allow them by name (unknownSyscalls)", c.name,
+      table.concat(new, ", ")))
+  end
+end
+
+local function document(c, rec)
+  local names, unknown = seccomp.names(rec.bits, gadget.syscall_name, rec.beyond)
   local doc = {
     runtime = { containerName = c.name, containerId = c.id, runtimeName = c.runtime },
     seccomp = seccomp.profile(names),
   }
+  if #unknown > 0 then
+    warn_unknown(c, unknown)
+    doc.unknownSyscalls = unknown
+  end
   -- in the order of the OCI spec's examples
   gadget.ordered(doc.seccomp, { "defaultAction", "architectures", "syscalls" })
   gadget.ordered(doc.seccomp.syscalls[1], { "names", "action" })
@@ -28,7 +53,7 @@ local function document(c, bits)
     doc.k8s = { namespace = c.k8s.namespace, podName = c.k8s.podName,
                 containerName = c.k8s.containerName }
   end
-  return gadget.ordered(doc, { "runtime", "k8s", "seccomp" })
+  return gadget.ordered(doc, { "runtime", "k8s", "seccomp", "unknownSyscalls" })
 end
 
 -- every selected container recorded so far, by name: live ones from the
@@ -40,9 +65,9 @@ local function emit_all(ctx)
   end
   for _, c in ipairs(gadget.containers()) do
     if c.selected and not stopped[c.id] then
-      local bits = bitmap_of(c.mntns)
-      if bits then
-        list[#list + 1] = { c = c, bits = bits }
+      local rec = recording_of(c.mntns)
+      if rec then
+        list[#list + 1] = { c = c, rec = rec }
       end
     end
   end
@@ -51,7 +76,7 @@ local function emit_all(ctx)
     return a.c.id < b.c.id
   end)
   for _, s in ipairs(list) do
-    ctx.emit(document(s.c, s.bits))
+    ctx.emit(document(s.c, s.rec))
   end
 end
 
@@ -62,6 +87,14 @@ return {
   documents_only = true,
   document_format = "jsonpretty",
 
+  params = {
+    ["workload-only"] = {
+      global = "workload_only", type = "bool", default = false,
+      description = "the workload's calls only: from the container's first exec of its "
+        .. "own program (runc init's are left out), and its children's",
+    },
+  },
+
   fields = {
     syscall = { description = "a system call the container made for the first time" },
   },
@@ -71,10 +104,14 @@ return {
       return
     end
     -- read it now: the namespace id is the next container's soon
-    local bits = bitmap_of(c.mntns)
-    if bits and c.selected then
+    local rec = recording_of(c.mntns)
+    if rec and c.selected then
       local prev = stopped[c.id]
-      stopped[c.id] = { c = c, bits = prev and seccomp.union(prev.bits, bits) or bits }
+      if prev then
+        rec = { bits = seccomp.union(prev.rec.bits, rec.bits),
+                beyond = rec.beyond ~= 0 and rec.beyond or prev.rec.beyond }
+      end
+      stopped[c.id] = { c = c, rec = rec }
     end
     gadget.map("syscalls"):delete(c.mntns)
   end,

@@ -10,6 +10,7 @@
 --           USER_NOTIF only for filters loaded with SECCOMP_FILTER_FLAG_LOG)
 -- A trap or a kill is reported by both: the audit record is dropped then,
 -- but for a KILL_THREAD (the signal does not tell it from KILL_PROCESS).
+local process = require("gadget.process")
 
 local ACTION_MASK = 0xffff0000
 local DATA_MASK = 0x0000ffff
@@ -41,21 +42,14 @@ return {
   description = "Syscalls a seccomp filter logged, refused, trapped or killed " ..
                 "(audit records and SIGSYS)",
   object = "audit/seccomp.bpf.o",
-  sources = { "audit:1326" }, -- AUDIT_SECCOMP records (host/audit_source.h)
+  sources = { "audit:1326" }, -- AUDIT_SECCOMP records (host/run/audit_source.h)
 
-  fields = {
-    timestamp = { hidden = true, description = "when the filter acted" },
-    mountnsid = { hidden = true,
-                  description = "mount namespace of the process (an audit record: read " ..
+  fields = process.fields({
+    timestamp = { description = "when the filter acted" },
+    mountnsid = { description = "mount namespace of the process (an audit record: read " ..
                                 "from /proc when it arrived; 0 if the process was gone)" },
-    pid = { width = 7, align = "right", description = "process id" },
-    tid = { width = 7, align = "right", hidden = true,
-            description = "thread id (signal source only: audit records carry none)" },
-    uid = { width = 6, align = "right", hidden = true, description = "user id" },
-    gid = { width = 6, align = "right", hidden = true, description = "group id" },
-    ppid = { width = 7, align = "right", hidden = true,
-             description = "parent process id (0 in an audit record's row)" },
-    comm = { width = 16, description = "command name" },
+    tid = { description = "thread id (signal source only: audit records carry none)" },
+    ppid = { description = "parent process id (0 in an audit record's row)" },
     syscall = { width = 16, description = "the syscall the filter acted on" },
     code = { hidden = true, description = "the filter's return value (SECCOMP_RET_*), as a number" },
     arch = { hidden = true, description = "the syscall's architecture (AUDIT_ARCH_*: 3221225534 " ..
@@ -65,7 +59,7 @@ return {
                description = "the action: SCMP_ACT_LOG, SCMP_ACT_ERRNO(errno), SCMP_ACT_TRAP, " ..
                              "SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, ..." },
     source = { type = "string", width = 6, description = "audit (record) or signal (SIGSYS)" },
-  },
+  }),
   columns = { "pid", "comm", "syscall", "action", "source" },
 
   filter = function(ev)

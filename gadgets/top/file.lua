@@ -1,4 +1,6 @@
 -- top/file: reads and writes per thread and file, every interval.
+local process = require("gadget.process")
+
 return {
   name = "top file",
   description = "Reads and writes per process and file, refreshed every interval",
@@ -12,19 +14,15 @@ return {
     },
   },
 
-  fields = {
-    mountnsid = { hidden = true, description = "mount namespace of the process" },
-    pid = { width = 7, align = "right", description = "process id" },
-    tid = { width = 7, align = "right", description = "thread id" },
+  fields = process.fields({
     dev = { hidden = true, description = "device of the file's filesystem (kernel dev_t)" },
     inode = { hidden = true, description = "inode number of the file" },
-    comm = { width = 16, description = "command name" },
     reads = { width = 7, align = "right", description = "read calls in the interval" },
     writes = { width = 7, align = "right", description = "write calls in the interval" },
     rbytes = { width = 10, align = "right", description = "bytes read in the interval" },
     wbytes = { width = 10, align = "right", description = "bytes written in the interval" },
     t = { width = 1, description = "R: regular file, S: socket, O: other (--all-files)" },
     file = { description = "the file's name (last path component)" },
-  },
+  }, { members = { "mountnsid", "pid", "tid", "comm" } }),
   columns = { "pid", "tid", "comm", "reads", "writes", "rbytes", "wbytes", "t", "file" },
 }

@@ -1,4 +1,6 @@
 -- top/tcp: bytes sent and received per process and TCP connection.
+local process = require("gadget.process")
+
 return {
   name = "top tcp",
   description = "TCP bytes sent and received per process and connection, every interval",
@@ -10,17 +12,14 @@ return {
   },
   sort = "-sent,-recv,pid,sport",
 
-  fields = {
-    mountnsid = { hidden = true, description = "mount namespace of the process" },
-    pid = { width = 7, align = "right", description = "process id" },
+  fields = process.fields({
     ip = { width = 2, align = "right", description = "IP version: 4 or 6" },
     saddr = { width = 24, description = "local address" },
     daddr = { width = 24, description = "remote address" },
     sport = { width = 5, align = "right", description = "local port" },
     dport = { width = 5, align = "right", description = "remote port" },
-    comm = { width = 16, description = "command name" },
     sent = { width = 10, align = "right", description = "bytes sent in the interval" },
     recv = { width = 10, align = "right", description = "bytes received in the interval" },
-  },
+  }, { members = { "mountnsid", "pid", "comm" } }),
   columns = { "pid", "comm", "ip", "saddr", "daddr", "sport", "dport", "sent", "recv" },
 }

@@ -2,6 +2,7 @@
 -- the options that change what bind does, and the bound interface.
 local net = require("gadget.net")
 local sockets = require("gadget.sockets")
+local process = require("gadget.process")
 
 return {
   name = "trace bind",
@@ -19,14 +20,8 @@ return {
     },
   },
 
-  fields = {
-    timestamp = { hidden = true, description = "when bind returned" },
-    mountnsid = { hidden = true, description = "mount namespace of the process" },
-    pid = { width = 7, align = "right", description = "process id" },
-    tid = { width = 7, align = "right", hidden = true, description = "thread id" },
-    uid = { width = 6, align = "right", hidden = true, description = "user id" },
-    gid = { width = 6, align = "right", hidden = true, description = "group id" },
-    comm = { width = 16, description = "command name" },
+  fields = process.fields({
+    timestamp = { description = "when bind returned" },
     protoRaw = { hidden = true, description = "the socket's protocol as a number" },
     proto = { from = "protoRaw", enum = net.protocols, width = 5,
               description = "the socket's protocol (TCP, UDP...)" },
@@ -45,7 +40,7 @@ return {
     ifname = { hidden = true, description = "name of the interface bound to (kernel side)" },
     ["if"] = { type = "string", width = 8,
                description = "the interface the socket is bound to (SO_BINDTODEVICE)" },
-  },
+  }),
   columns = { "pid", "comm", "proto", "addr", "port", "opts", "if", "error" },
 
   enrich = function(ev)

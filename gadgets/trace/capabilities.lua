@@ -1,5 +1,6 @@
 -- trace/capabilities: capability checks (capability:cap_capable), with the verdict.
 local caps = require("gadget.caps")
+local process = require("gadget.process")
 
 return {
   name = "trace capabilities",
@@ -19,14 +20,10 @@ return {
     },
   },
 
-  fields = {
-    timestamp = { hidden = true, description = "when the check was made" },
-    mountnsid = { hidden = true, description = "mount namespace of the process" },
-    pid = { width = 7, align = "right", description = "process id" },
-    tid = { width = 7, align = "right", description = "thread id" },
-    uid = { width = 6, align = "right", description = "user id (real)" },
-    gid = { width = 6, align = "right", hidden = true, description = "group id (real)" },
-    comm = { width = 16, description = "command name" },
+  fields = process.fields({
+    timestamp = { description = "when the check was made" },
+    uid = { description = "user id (real)" },
+    gid = { description = "group id (real)" },
     capRaw = { hidden = true, description = "the capability's number" },
     cap = { from = "capRaw", enum = caps.numbers, width = 22,
             description = "the capability checked (CAP_CHOWN)" },
@@ -40,6 +37,6 @@ return {
                      description = "the effective capability set, by name" },
     currentUserns = { hidden = true, description = "user namespace of the checked credentials" },
     targetUserns = { hidden = true, description = "user namespace the capability is needed in" },
-  },
+  }),
   columns = { "pid", "tid", "comm", "uid", "cap", "verdict", "audit", "syscall" },
 }

@@ -6,6 +6,7 @@
 local packet = require("gadget.packet")
 local net = require("gadget.net")
 local time = require("gadget.time")
+local packet_fields = require("gadget.packet_fields")
 
 local function blank_if_zero(v)
   return v == 0 and "" or time.duration(v)
@@ -28,22 +29,7 @@ return {
     },
   },
 
-  fields = {
-    timestamp = { hidden = true, description = "when the packet was seen" },
-    mountnsid = { hidden = true, description = "mount namespace of the process" },
-    netns = { hidden = true, description = "network namespace of the packet" },
-    pid = { width = 7, align = "right", description = "process owning the local socket" },
-    tid = { width = 7, align = "right", hidden = true,
-            description = "its thread that last used the socket" },
-    uid = { width = 6, align = "right", hidden = true, description = "user id" },
-    gid = { width = 6, align = "right", hidden = true, description = "group id" },
-    comm = { width = 16, description = "process name" },
-    ["src.addr"] = { width = 15, description = "source address" },
-    ["src.port"] = { width = 5, align = "right", description = "source port" },
-    ["src.proto"] = { hidden = true, description = "IP protocol number" },
-    ["dst.addr"] = { width = 15, description = "destination address" },
-    ["dst.port"] = { width = 5, align = "right", description = "destination port" },
-    ["dst.proto"] = { hidden = true, description = "IP protocol number" },
+  fields = packet_fields.fields({
     proto = { from = "src.proto", enum = { TCP = 6, UDP = 17 }, width = 5,
               hidden = true, description = "UDP or TCP" },
     pktType = { width = 8, hidden = true,
@@ -73,7 +59,7 @@ return {
                    description = "the capture holds less than the message (or its counts lie)" },
     ednsUdpSize = { type = "int", hidden = true, description = "EDNS: the sender's UDP payload size" },
     error = { type = "string", hidden = true, description = "where decoding stopped, if it did" },
-  },
+  }),
   columns = { "pid", "comm", "src.addr", "src.port", "dst.addr", "dst.port", "qr", "qtype",
               "name", "rcode", "latency", "numAnswers", "addresses" },
 

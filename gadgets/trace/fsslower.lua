@@ -1,4 +1,6 @@
 -- trace/fsslower: reads, writes, opens and fsyncs of regular files slower than --min ms.
+local process = require("gadget.process")
+
 return {
   name = "trace fsslower",
   description = "Trace open, read, write and fsync operations slower than a threshold",
@@ -16,14 +18,8 @@ return {
     },
   },
 
-  fields = {
-    timestamp = { hidden = true, description = "when the operation ended" },
-    mountnsid = { hidden = true, description = "mount namespace of the process" },
-    pid = { width = 7, align = "right", description = "process id" },
-    tid = { width = 7, align = "right", hidden = true, description = "thread id" },
-    uid = { width = 6, align = "right", hidden = true, description = "user id" },
-    gid = { width = 6, align = "right", hidden = true, description = "group id" },
-    comm = { width = 16, description = "command name" },
+  fields = process.fields({
+    timestamp = { description = "when the operation ended" },
     opRaw = { hidden = true, description = "the operation as a number (0 R, 1 W, 2 O, 3 F)" },
     op = { from = "opRaw", enum = { R = 0, W = 1, O = 2, F = 3 }, width = 2,
            description = "R read, W write, O open, F fsync/fdatasync" },
@@ -34,6 +30,6 @@ return {
                description = "file offset the read or write started at" },
     lat = { width = 8, align = "right", description = "latency in microseconds" },
     file = { description = "the file's name (last path component)" },
-  },
+  }),
   columns = { "pid", "comm", "op", "bytes", "offset", "lat", "file" },
 }

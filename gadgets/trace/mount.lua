@@ -1,8 +1,10 @@
 -- trace/mount: mount, umount and the new mount API (fsopen, fsconfig,
 -- fsmount, move_mount), with their result and latency.
 local errno = require("gadget.errno")
+local gadget = require("gadget")
 local mounts = require("gadget.mounts")
 local time = require("gadget.time")
+local process = require("gadget.process")
 
 local AT_FDCWD = -100
 
@@ -12,6 +14,19 @@ end
 
 local function quoted(s)
   return string.format("%q", s)
+end
+
+-- nullArgs: mount's string arguments that were NULL pointers (strace's NULL,
+-- JSON's null), by field
+local NULL_BITS = { fs = 1, data = 2, src = 4 }
+
+local function is_null(ev, field)
+  return ev.nullArgs & NULL_BITS[field] ~= 0
+end
+
+-- a string argument as strace writes it: quoted, or NULL
+local function arg(ev, field)
+  return is_null(ev, field) and "NULL" or quoted(ev[field])
 end
 
 local function or_zero(s)
@@ -43,8 +58,8 @@ end
 -- the call as strace would write it, with the result
 local calls = {
   MOUNT = function(ev, flags)
-    return string.format("mount(%s, %s, %s, %s, %s)", quoted(ev.src), quoted(ev.dest),
-                         quoted(ev.fs), or_zero(flags), quoted(ev.data))
+    return string.format("mount(%s, %s, %s, %s, %s)", arg(ev, "src"), quoted(ev.dest),
+                         arg(ev, "fs"), or_zero(flags), arg(ev, "data"))
   end,
   UMOUNT = function(ev, flags)
     return string.format("umount2(%s, %s)", quoted(ev.dest), or_zero(flags))
@@ -77,14 +92,8 @@ return {
   description = "Trace mounts and unmounts: mount, umount2, fsopen, fsconfig, fsmount, move_mount",
   object = "trace/mount.bpf.o",
 
-  fields = {
-    timestamp = { hidden = true, description = "when the call returned" },
-    mountnsid = { hidden = true, description = "mount namespace of the process" },
-    pid = { width = 7, align = "right", description = "process id" },
-    tid = { width = 7, align = "right", description = "thread id" },
-    uid = { width = 6, align = "right", hidden = true, description = "user id" },
-    gid = { width = 6, align = "right", hidden = true, description = "group id" },
-    comm = { width = 16, description = "command name" },
+  fields = process.fields({
+    timestamp = { description = "when the call returned" },
     op = { width = 10, description = "the call: MOUNT, UMOUNT, FSOPEN, FSCONFIG, FSMOUNT, MOVE_MOUNT" },
     ret = { width = 8, description = "0, or the errno of a failed call" },
     fd = { hidden = true, description = "the fd fsopen or fsmount returned, else -1" },
@@ -95,13 +104,16 @@ return {
                 description = "time spent in the call, ns" },
     flagsRaw = { hidden = true,
                  description = "flags as a number (fsmount: attr_flags in the high 32 bits; fsconfig: cmd)" },
-    fs = { hidden = true, description = "filesystem type (mount, fsopen)" },
-    data = { hidden = true, description = "mount's data (options); fsconfig's key=value" },
-    src = { hidden = true, description = "source: mount's device, move_mount's from_path" },
+    nullArgs = { internal = true, description = "mount's string arguments that were NULL" },
+    fs = { hidden = true, description = "filesystem type (mount, fsopen); null: a NULL pointer" },
+    data = { hidden = true,
+             description = "mount's data (options), null for a NULL pointer; fsconfig's key=value" },
+    src = { hidden = true,
+            description = "source: mount's device (null: a NULL pointer), move_mount's from_path" },
     dest = { hidden = true, description = "target: mount's and umount's path, move_mount's to_path" },
     flags = { type = "string", hidden = true, description = "flags by name (MS_*, MNT_*, ...)" },
     call = { type = "string", description = "the call with its arguments and result" },
-  },
+  }),
   columns = { "pid", "tid", "comm", "op", "latency", "ret", "call" },
 
   enrich = function(ev)
@@ -109,5 +121,8 @@ return {
     local flags = flag_names[op](ev)
     ev.flags = flags
     ev.call = calls[op](ev, flags) .. " = " .. result(ev)
+    for field in pairs(NULL_BITS) do
+      if is_null(ev, field) then ev[field] = gadget.null end
+    end
   end,
 }

@@ -1,5 +1,6 @@
 -- trace/open: open, openat and openat2 calls, with their result.
 local flags = require("gadget.flags")
+local process = require("gadget.process")
 
 return {
   name = "trace open",
@@ -14,14 +15,8 @@ return {
     },
   },
 
-  fields = {
-    timestamp = { hidden = true, description = "when the open returned" },
-    mountnsid = { hidden = true, description = "mount namespace of the process" },
-    pid = { width = 7, align = "right", description = "process id" },
-    tid = { width = 7, align = "right", description = "thread id" },
-    uid = { width = 6, align = "right", hidden = true, description = "user id" },
-    gid = { width = 6, align = "right", hidden = true, description = "group id" },
-    comm = { width = 16, description = "command name" },
+  fields = process.fields({
+    timestamp = { description = "when the open returned" },
     fd = { width = 4, align = "right", description = "the file descriptor, -1 on failure" },
     err = { width = 8, description = "0, or the errno of a failed open" },
     flagsRaw = { hidden = true, description = "open flags as a number" },
@@ -31,6 +26,6 @@ return {
               hidden = true, description = "open flags by name" },
     mode = { from = "modeRaw", builtin = "filemode",
              hidden = true, description = "permission bits of a created file (-rw-r--r--)" },
-  },
+  }),
   columns = { "pid", "tid", "comm", "fd", "err", "path" },
 }

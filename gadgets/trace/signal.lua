@@ -1,5 +1,6 @@
 -- trace/signal: signals sent, by whom, to whom, with the result.
 local signals = require("gadget.signals")
+local process = require("gadget.process")
 
 return {
   name = "trace signal",
@@ -23,15 +24,9 @@ return {
     },
   },
 
-  fields = {
-    timestamp = { hidden = true, description = "when the signal was generated" },
-    mountnsid = { hidden = true, description = "mount namespace of the sender" },
-    pid = { width = 7, align = "right",
-            description = "process id of the sender (0: sent from interrupt context)" },
-    tid = { width = 7, align = "right", hidden = true, description = "thread id of the sender" },
-    uid = { width = 6, align = "right", hidden = true, description = "user id of the sender" },
-    gid = { width = 6, align = "right", hidden = true, description = "group id of the sender" },
-    comm = { width = 16, description = "command name of the sender" },
+  fields = process.fields({
+    timestamp = { description = "when the signal was generated" },
+    pid = { description = "process id of the sender (0: sent from interrupt context)" },
     tpid = { width = 7, align = "right",
              description = "target: the thread the signal was generated for (a failed " ..
                            "syscall: its pid argument, as the caller gave it)" },
@@ -47,6 +42,6 @@ return {
                description = "delivered, ignored, already_pending, overflow_fail, " ..
                              "lose_info; sent or not_sent for a syscall's exit" },
     group = { hidden = true, description = "sent to the whole process (not one thread)" },
-  },
+  }, { of = "the sender" }),
   columns = { "pid", "comm", "signal", "tpid", "ret" },
 }

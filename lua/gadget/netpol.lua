@@ -2,7 +2,7 @@
 -- connections (advise/network-policy).
 --
 --   local np = netpol.new()
---   np:pod(key, {namespace = ..., name = ..., labels = {...}})
+--   np:pod(key, {namespace = ..., name = ..., labels = {...}})  -- labels nil: not known
 --   np:address(ip, key)                 -- ip is a local address of pod key
 --   np:connection(key, "egress" | "ingress", peer_ip, port, "TCP")
 --   np:udp(key, "send" | "recv", peer_ip, peer_port, local_port)
@@ -12,11 +12,20 @@
 -- peer port) says who started it.  A pod that sends first needs egress to
 -- the peer's port and the replies it receives need nothing; a pod that
 -- receives first needs ingress on its own port and its replies nothing.
+-- A datagram received from a peer unknown (read() on a socket that is not
+-- connected: peer port 0) needs ingress on the port from anywhere: a rule
+-- with ports and no "from".
 --
 -- A peer whose address is some pod's becomes a podSelector (with a
 -- namespaceSelector when the namespaces differ); any other peer an
 -- ipBlock of that one address (/32, /128).  Loopback peers are left out:
 -- policies do not apply to them.
+--
+-- A pod whose labels were never known (its runtime did not say) cannot be
+-- selected by them, and {} would select every pod of its namespace: its
+-- policy selects no pod until someone writes its labels in (a
+-- matchExpressions on a label no pod has) and says so in an annotation;
+-- as a peer it is the ipBlock of its address.
 local M = {}
 M.__index = M
 
@@ -34,14 +43,19 @@ function M.new()
   return setmetatable({ pods = {}, by_addr = {} }, M)
 end
 
+M.UNKNOWN_LABELS = "gadgethost.io/pod-labels-unknown"
+
 function M:pod(key, info)
   local p = self.pods[key]
   if not p then
     p = { namespace = info.namespace, name = info.name, labels = {}, conns = {} }
     self.pods[key] = p
   end
-  for k, v in pairs(info.labels or {}) do
-    p.labels[k] = v
+  if info.labels then
+    p.labels_known = true
+    for k, v in pairs(info.labels) do
+      p.labels[k] = v
+    end
   end
   return p
 end
@@ -53,13 +67,14 @@ function M:address(ip, key)
   end
 end
 
+-- peer nil: from anywhere
 function M:connection(key, direction, peer, port, protocol)
   local p = self.pods[key]
   peer = plain(peer)
-  if not p or is_loopback(peer) then
+  if not p or (peer and is_loopback(peer)) then
     return
   end
-  local id = direction .. "|" .. peer .. "|" .. protocol .. "|" .. port
+  local id = direction .. "|" .. (peer or "*") .. "|" .. protocol .. "|" .. port
   p.conns[id] = { direction = direction, peer = peer, port = port, protocol = protocol }
 end
 
@@ -74,7 +89,9 @@ function M:udp(key, kind, peer, peer_port, local_port)
     return -- the flow's first datagram decided already
   end
   p.udp[flow] = kind
-  if kind == "send" then
+  if kind == "recv" and peer_port == 0 then
+    self:connection(key, "ingress", nil, local_port, "UDP") -- from a peer unknown
+  elseif kind == "send" then
     self:connection(key, "egress", peer, peer_port, "UDP")
   else
     self:connection(key, "ingress", peer, local_port, "UDP")
@@ -87,11 +104,15 @@ local function copy(t)
   return out
 end
 
--- the peer of a rule: {podSelector...} or {ipBlock...}, and a sort key
+-- the peer of a rule: {podSelector...} or {ipBlock...}, and a sort key;
+-- nil and "2|" for anywhere
 function M:peer(pod, ip)
+  if not ip then
+    return nil, "2|"
+  end
   local key = self.by_addr[ip]
   local other = key and self.pods[key]
-  if other then
+  if other and other.labels_known then
     local sel = { podSelector = { matchLabels = copy(other.labels) } }
     if other.namespace ~= pod.namespace then
       sel.namespaceSelector = { matchLabels = { ["kubernetes.io/metadata.name"] = other.namespace } }
@@ -130,7 +151,9 @@ function M:rules(pod, direction)
       return a.port < b.port
     end)
     local rule = { ports = r.ports }
-    rule[direction == "ingress" and "from" or "to"] = { r.sel }
+    if r.sel then
+      rule[direction == "ingress" and "from" or "to"] = { r.sel }
+    end
     out[#out + 1] = rule
   end
   return out
@@ -148,8 +171,16 @@ function M:policies()
   local out = {}
   for _, k in ipairs(keys) do
     local p = self.pods[k]
+    local metadata = { name = p.name .. "-network", namespace = p.namespace }
+    local selector = { matchLabels = copy(p.labels) }
+    if not p.labels_known then
+      selector = { matchExpressions = { { key = M.UNKNOWN_LABELS, operator = "Exists" } } }
+      metadata.annotations = { [M.UNKNOWN_LABELS] = "the labels of pod " .. p.name
+        .. " are not known (its runtime did not give them): this policy selects no pod; "
+        .. "set spec.podSelector to its labels" }
+    end
     local spec = {
-      podSelector = { matchLabels = copy(p.labels) },
+      podSelector = selector,
       policyTypes = { "Ingress", "Egress" },
     }
     local ingress, egress = self:rules(p, "ingress"), self:rules(p, "egress")
@@ -158,7 +189,7 @@ function M:policies()
     out[#out + 1] = {
       apiVersion = "networking.k8s.io/v1",
       kind = "NetworkPolicy",
-      metadata = { name = p.name .. "-network", namespace = p.namespace },
+      metadata = metadata,
       spec = spec,
     }
   end

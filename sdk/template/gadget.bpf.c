@@ -31,7 +31,7 @@ static __always_inline int report(long ret, const char *path)
 	if (!e)
 		return 0;                /* ring buffer full: counted as lost */
 	gadget_process_fill(e);
-	e->err = ret < 0 ? -ret : 0;
+	e->err = gadget_errno_of(ret);  /* ENOENT: 2, always positive */
 	if (bpf_probe_read_user_str(e->path, sizeof(e->path), path) < 0)
 		e->path[0] = '\0';
 	gadget_submit(&events, e);

@@ -1,5 +1,7 @@
 -- @NAME@: files deleted (unlink, unlinkat, rmdir), with the result.
 -- Made by `gadgethost new @NAME@`; docs/lua-api.md is the reference.
+local process = require("gadget.process")
+
 return {
   name = "@NAME@",
   description = "Files deleted: unlink, unlinkat, rmdir",
@@ -10,17 +12,12 @@ return {
                description = "only deletions that failed" },
   },
 
-  fields = {                         -- how the event struct's members print
-    timestamp = { hidden = true },
-    mountnsid = { hidden = true },
-    tid = { hidden = true },
-    gid = { hidden = true },
-    pid = { width = 7, align = "right" },
-    ppid = { width = 7, align = "right" },
-    uid = { width = 6, align = "right" },
-    comm = { width = 16 },
+  -- how the event struct's members print: GADGET_PROCESS_FIELDS' by
+  -- gadget.process, then the gadget's own
+  fields = process.fields({
+    timestamp = { description = "when the call returned" },
     err = { width = 8 },
-  },
+  }),
   columns = { "pid", "ppid", "uid", "comm", "err", "path" },
 
   -- return false to drop an event (runs in userspace, after the kernel's filters)

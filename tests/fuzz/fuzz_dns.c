@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dns_parse.h"
+#include "decode/dns_parse.h"
 
 static struct gh_dns_msg msg;
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tls_parse.h"
+#include "decode/tls_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -53,11 +53,20 @@ import gh
 
 IMAGE_REF = "localhost/bb:latest"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-START_TIMEOUT = gh.scaled(30.0)
-STOP_TIMEOUT = gh.scaled(20.0)
+# seconds, before gh.scaled() as every limit here: each helper of this
+# file scales the limits it is given (run(), kill_wait(), Runc.cmd()...)
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 20.0
 # the process names (comm, 15 characters at most) a runtime leaves behind
 RUNTIME_COMMS = ("containerd", "dockerd", "containerd-shim", "conmon", "runc")
 CGROUP_ROOT = "/sys/fs/cgroup"
+
+
+# gadgethost's OCI hooks, for Runc.bundle(hooks=HOOKS): the prestart hook
+# reports the container to every running host before its first exec (runc
+# waits for it), the poststop hook its end
+HOOKS = {stage: [{"path": gh.GH_BIN, "args": ["gadgethost", "hook", stage]}]
+         for stage in ("prestart", "poststop")}
 
 
 # ---------------------------------------------------------------- helpers
@@ -79,8 +88,9 @@ def need(binary, what=None, prefer=(), root=True):
 
 def run(cmd, env=None, timeout=60, check=True, input=None, cwd=None):
     """cmd to its end: CompletedProcess with text stdout/stderr;
-    a non-zero status (when check) or a timeout is a gh.Failure"""
+    a non-zero status (when check) or a timeout (gh.scaled) is a gh.Failure"""
     cmd = [str(c) for c in cmd]
+    timeout = gh.scaled(timeout)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            stdin=subprocess.DEVNULL if input is None else None,
@@ -96,16 +106,8 @@ def run(cmd, env=None, timeout=60, check=True, input=None, cwd=None):
     return p
 
 
-def wait_until(pred, timeout, what, context=lambda: ""):
-    """poll pred() until it is true; gh.Failure after timeout seconds"""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise gh.Failure("%s: not within %g s" % (what, timeout), context())
-        time.sleep(0.02)
+# the name tests used before gh.wait_for() (which scales its limit)
+wait_until = gh.wait_for
 
 
 def _env(**extra):
@@ -191,22 +193,23 @@ def alive(pid, started=None):
 
 def kill_wait(pid, sig=signal.SIGTERM, timeout=STOP_TIMEOUT, started=None):
     """signal one process (only if it still is the one that began at
-    `started`), then SIGKILL it if it outlives timeout"""
+    `started`), then SIGKILL it if it outlives timeout (gh.scaled)"""
     if not alive(pid, started):
         return
     try:
         os.kill(pid, sig)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + timeout
-    while alive(pid, started) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if alive(pid, started):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        wait_until(lambda: not alive(pid, started), 5, "pid %d to die" % pid)
+    try:
+        gh.wait_for(lambda: not alive(pid, started), timeout, "pid %d to end" % pid)
+        return
+    except gh.Failure:
+        pass
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    gh.wait_for(lambda: not alive(pid, started), 5, "pid %d to die" % pid)
 
 
 def leftover_processes(comms=RUNTIME_COMMS, mentioning=None):
@@ -251,6 +254,23 @@ def remove_tree(path):
 def mntns(pid):
     """inode of /proc/PID/ns/mnt"""
     return os.stat("/proc/%d/ns/mnt" % pid).st_ino
+
+
+class MountNamespace:
+    """process pid's mount namespace, held open (an fd on /proc/PID/ns/mnt)
+    while in the with block: it outlives the process, so the kernel does
+    not give its id (`id`, as mntns()) to another namespace meanwhile"""
+
+    def __init__(self, pid):
+        self.fd = os.open("/proc/%d/ns/mnt" % pid, os.O_RDONLY)
+        self.id = os.fstat(self.fd).st_ino
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+        return False
 
 
 def runc_state_path(container_id, roots):
@@ -312,9 +332,9 @@ class _Cgroups:
         return out
 
     def cleanup(self, timeout=5.0):
-        """rmdir the new cgroups, retrying while processes still leave them"""
-        deadline = time.monotonic() + timeout
-        while True:
+        """rmdir the new cgroups, retrying while processes still leave them
+        (for gh.scaled(timeout) seconds at most; what stays is left)"""
+        def removed():
             for top in self.new:
                 for d, _, _ in sorted(os.walk(top), key=lambda t: -len(t[0])):
                     try:
@@ -322,9 +342,11 @@ class _Cgroups:
                     except OSError:
                         pass
             self.new = [p for p in self.new if os.path.exists(p)]
-            if not self.new or time.monotonic() > deadline:
-                return
-            time.sleep(0.05)
+            return not self.new
+        try:
+            gh.wait_for(removed, timeout, "the runtime's cgroups removed")
+        except gh.Failure:
+            pass
 
 
 def _spawn(cmd, log, env=None):
@@ -383,8 +405,8 @@ class _Fixture:
                                  "log: " + gh.excerpt(_read(self.log, "")))
             return probe().returncode == 0
         try:
-            wait_until(ready, START_TIMEOUT, "%s ready" % name,
-                       lambda: "log: " + gh.excerpt(_read(self.log, "")))
+            gh.wait_for(ready, START_TIMEOUT, "%s ready" % name,
+                        lambda: "log: " + gh.excerpt(_read(self.log, "")))
         except BaseException:
             self.stop()
             raise
@@ -630,7 +652,7 @@ class Runc(_Fixture):
               ["--bundle", bundle, id]
         try:
             p = subprocess.run(cmd, stdin=stdin, stdout=out, stderr=out,
-                               env=_env(), timeout=60)
+                               env=_env(), timeout=gh.scaled(60))
         finally:
             out.close()
         gh.check(p.returncode == 0, "%s exited %d" % (" ".join(cmd), p.returncode),
@@ -667,6 +689,19 @@ class Runc(_Fixture):
 
     def pid(self, id):
         return self.state(id)["pid"]
+
+    def hold(self, id, stack):
+        """container id's mount namespace held open (MountNamespace) until
+        stack (a contextlib.ExitStack) closes: create it, hold it, start it,
+        and no other process gets its id while the test still reads events
+        by it"""
+        return stack.enter_context(MountNamespace(self.pid(id)))
+
+    def wait_stopped(self, id, timeout=20):
+        """wait until `runc state ID` says stopped: its init has exited
+        (every event of the container's processes has been sent)"""
+        gh.wait_for(lambda: self.state(id).get("status") == "stopped", timeout,
+                    "container %s to stop" % id, lambda: "output: " + gh.excerpt(self.output(id)))
 
     def list(self):
         """`runc list --format json`, parsed ([] when there is none)"""
@@ -860,7 +895,7 @@ class Containerd(_Fixture):
     def pid(self, id, namespace="default"):
         """the container's init pid (the task's init.pid file)"""
         p = os.path.join(self.task_dir(id, namespace), "init.pid")
-        return int(wait_until(lambda: _read(p), 10, "init.pid of %s" % id))
+        return int(gh.wait_for(lambda: _read(p), 10, "init.pid of %s" % id))
 
     def state_path(self, id, namespace="default"):
         return os.path.join(CONTAINERD_RUN, "runc", namespace, id, "state.json")
@@ -871,8 +906,8 @@ class Containerd(_Fixture):
     def delete(self, id, namespace="default"):
         """kill the task, delete it and the container"""
         self.ctr("task", "kill", "-s", "SIGKILL", id, namespace=namespace, check=False)
-        wait_until(lambda: self._task_gone_or_stopped(id, namespace), 10,
-                   "task %s stopped" % id)
+        gh.wait_for(lambda: self._task_gone_or_stopped(id, namespace), 10,
+                    "task %s stopped" % id)
         self.ctr("task", "delete", "-f", id, namespace=namespace, check=False)
         self.ctr("containers", "delete", id, namespace=namespace, check=False)
 
@@ -917,7 +952,7 @@ class Containerd(_Fixture):
                     self.ctr("task", "kill", "-a", "-s", "SIGKILL", id, namespace=ns, check=False)
                 for id in self.ctr("task", "ls", "-q", namespace=ns, check=False).stdout.split():
                     try:
-                        wait_until(lambda: self._task_gone_or_stopped(id, ns), 10, "stop")
+                        gh.wait_for(lambda: self._task_gone_or_stopped(id, ns), 10, "stop")
                     except gh.Failure:
                         pass
                     self.ctr("task", "delete", "-f", id, namespace=ns, check=False)
@@ -1178,7 +1213,7 @@ class Podman(_Fixture):
         # conmon ends with its container and runs `podman container cleanup`:
         # wait for both (they sit in the cgroup libpod_parent/conmon)
         try:
-            wait_until(lambda: not self._helpers(), 10, "podman's conmon to exit")
+            gh.wait_for(lambda: not self._helpers(), 10, "podman's conmon to exit")
         except gh.Failure:
             for pid in self._helpers():
                 kill_wait(pid, signal.SIGKILL, timeout=5)
@@ -1261,7 +1296,7 @@ def _selftest():
         print("           outside the test dir: %s" % (" ".join(seen) or "-"))
 
     def gone(runtime, pid):
-        wait_until(lambda: not alive(pid), 10, "%s: container init %d gone" % (runtime, pid))
+        gh.wait_for(lambda: not alive(pid), 10, "%s: container init %d gone" % (runtime, pid))
 
     def timed(key, runtime, fn, *a, **kw):
         t0 = time.monotonic()
@@ -1283,7 +1318,7 @@ def _selftest():
             b = r.bundle("c1", cmd)
             timed("run", "runc", r.run, "c1", b)
             pid = r.pid("c1")
-            wait_until(lambda: "hi" in r.output("c1"), 5, "runc output")
+            gh.wait_for(lambda: "hi" in r.output("c1"), 5, "runc output")
             show("runc", pid, runc_state_path("c1", [r.root]), r.output("c1"))
             timed("delete", "runc", r.delete, "c1")
             gone("runc", pid)
@@ -1294,7 +1329,7 @@ def _selftest():
                          hooks={"prestart": [_hook_recorder(hooks, "prestart")],
                                 "poststop": [_hook_recorder(hooks, "poststop")]})
             r.run("c2", b)
-            wait_until(lambda: r.state("c2")["status"] == "stopped", 5, "c2 stopped")
+            gh.wait_for(lambda: r.state("c2")["status"] == "stopped", 5, "c2 stopped")
             r.delete("c2")
             for kind, status in (("prestart", "creating"), ("poststop", "stopped")):
                 p = _hook_payloads(hooks, kind)
@@ -1322,7 +1357,7 @@ def _selftest():
             timed("import", "containerd", c.import_image, oci)
             timed("run", "containerd", c.run, "c1", *cmd)
             pid = c.pid("c1")
-            wait_until(lambda: "hi" in c.output("c1"), 5, "ctr output")
+            gh.wait_for(lambda: "hi" in c.output("c1"), 5, "ctr output")
             show("containerd", pid, runc_state_path(
                 "c1", [r.root, "/run/containerd/runc/default", "/run/runc"]), c.output("c1"))
             timed("delete", "containerd", c.delete, "c1")
@@ -1334,7 +1369,7 @@ def _selftest():
                 timed("import", "dockerd", d.import_rootfs, tar)
                 cid = timed("run", "dockerd", d.run, "c1", *cmd)
                 pid = d.pid("c1")
-                wait_until(lambda: "hi" in d.docker("logs", "c1").stdout, 5, "docker logs")
+                gh.wait_for(lambda: "hi" in d.docker("logs", "c1").stdout, 5, "docker logs")
                 show("dockerd", pid, runc_state_path(cid, [
                     os.path.join(d.exec_root, "runtime-runc/moby"),
                     "/run/containerd/runc/moby", "/run/runc"]), d.docker("logs", "c1").stdout)
@@ -1357,7 +1392,7 @@ def _selftest():
             timed("import", "podman", p.import_rootfs, tar)
             cid = timed("run", "podman", p.run, "c1", *cmd)
             pid = p.pid("c1")
-            wait_until(lambda: "hi" in p.podman("logs", "c1").stdout, 5, "podman logs")
+            gh.wait_for(lambda: "hi" in p.podman("logs", "c1").stdout, 5, "podman logs")
             show("podman", pid, runc_state_path(cid, ["/run/runc", p.runroot]),
                  p.podman("logs", "c1").stdout)
             timed("rm", "podman", p.rm, "c1")
@@ -1370,9 +1405,9 @@ def _selftest():
                            "hook": _hook_recorder(hooks, "payload"),
                            "stages": ["prestart", "poststop"]}, f)
             cid = p.run("c2", "true", hooks_dir=hooks)
-            wait_until(lambda: len(_hook_payloads(hooks, "payload")) == 2, 10,
-                       "podman prestart+poststop hooks",
-                       lambda: _read(os.path.join(hooks, "payload.json"), ""))
+            gh.wait_for(lambda: len(_hook_payloads(hooks, "payload")) == 2, 10,
+                        "podman prestart+poststop hooks",
+                        lambda: _read(os.path.join(hooks, "payload.json"), ""))
             got = [(x["id"], x["status"]) for x in _hook_payloads(hooks, "payload")]
             gh.check(got == [(cid, "creating"), (cid, "stopped")], "podman hooks", got)
             print("podman hooks: %s" % got)

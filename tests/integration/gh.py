@@ -11,8 +11,20 @@ Environment (set by tests/integration/meson.build):
   GH_BUILD_DIR    the build directory (for build/bpf/trace/*.bpf.o)
   GH_REQUIRE_BPF  1: a test that cannot load eBPF fails instead of skipping
   GH_READY_TIMEOUT  seconds to wait for attaching (default 10)
-  GH_TIME_SCALE   factor for every timeout here (default 1; the VM of
+  GH_TIME_SCALE   factor for every time limit (default 1; the VM of
                   tests/kernels/run-vm.sh sets 10: TCG runs ~10x slower)
+
+Time: tests wait for conditions, never for a while.  Each limit is given
+in seconds as a lightly loaded machine needs them, with room to spare, and
+goes through scaled() once: wait_for(), run_host(), Workload, Tracer and
+the helpers of containers.py scale the limits they are given; a test that
+calls subprocess itself writes scaled(N).  A time.sleep() is only for a
+workload that must take time (a process that must stay alive, a rate
+limit that must pass) and says so in a comment (lint_waits.py, meson
+test integration_waits, checks these rules).  Stopping a Tracer
+(SIGINT) is no race: the host detaches its programs, then prints every
+event the kernel had sent, so once a workload has ended (its exit waited
+for) every event of it is in the output.
 
 Standard library only.
 """
@@ -44,12 +56,35 @@ def scaled(seconds):
     return seconds * TIME_SCALE
 
 
-READY_TIMEOUT = scaled(float(os.environ.get("GH_READY_TIMEOUT", "10")))
-STOP_TIMEOUT = scaled(15.0)
+# seconds, before scaled() as every limit: the tracer's attaching, its exit once stopped
+READY_TIMEOUT = float(os.environ.get("GH_READY_TIMEOUT", "10"))
+STOP_TIMEOUT = 15.0
+POLL_SECONDS = 0.02  # between two looks at a condition
+
+
+def wait_for(cond, timeout, what, *context):
+    """look at cond() every POLL_SECONDS until it returns something true,
+    and return that; a Failure "WHAT: not within N s" after scaled(timeout)
+    seconds.  context: items for the failure message, or callables that
+    give them then"""
+    limit = scaled(timeout)
+    deadline = time.monotonic() + limit
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise Failure("%s: not within %g s" % (what, limit),
+                          *[c() if callable(c) else c for c in context])
+        time.sleep(POLL_SECONDS)  # the poll
 
 
 class Skip(Exception):
-    """The machine cannot run eBPF gadgets: the whole file is skipped."""
+    """This test cannot run here (a tool or a kernel feature is missing)."""
+
+
+class NoBpf(Skip):
+    """The machine cannot run eBPF gadgets: the rest of the file is skipped."""
 
 
 class Failure(AssertionError):
@@ -87,7 +122,7 @@ def bpf_skip_reason():
 def require_bpf():
     reason = bpf_skip_reason()
     if reason:
-        raise Skip(reason)
+        raise NoBpf(reason)
 
 
 # the top-level keys of the container fields: present on the events of a
@@ -131,7 +166,7 @@ class _Drain(threading.Thread):
 class Tracer:
     """gadgethost run GADGET, as a context manager:
 
-        with Tracer("trace/exec.lua", "--comm", "workload") as t:
+        with Tracer("trace/open.lua", "--comm", "workload") as t:
             workload("exec", "3", "x")
         events = t.events()
     """
@@ -178,25 +213,39 @@ class Tracer:
         return self
 
     def _wait_ready(self):
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not os.path.exists(self.ready_file):
-            rc = self.proc.poll()
-            if rc is not None:
-                self._finish(rc)
-                if rc == SKIP_CODE:
-                    raise Skip("gadgethost exited 77 (cannot load eBPF here): "
-                               + self.stderr.strip())
-                raise Failure("tracer exited with %d before attaching" % rc,
-                              "command: %s" % " ".join(self.command()),
-                              "stderr: " + excerpt(self.stderr),
-                              "stdout: " + excerpt(self.stdout))
-            if time.monotonic() > deadline:
-                self.proc.kill()
-                self._finish(self.proc.wait())
-                raise Failure("tracer not attached within %g s (no %s)"
-                              % (READY_TIMEOUT, self.ready_file),
-                              "stderr: " + excerpt(self.stderr))
-            time.sleep(0.02)
+        try:
+            wait_for(lambda: os.path.exists(self.ready_file) or self.proc.poll() is not None,
+                     READY_TIMEOUT, "the tracer attached (%s)" % self.ready_file)
+        except Failure:
+            self.proc.kill()
+            self._finish(self.proc.wait())
+            raise Failure("tracer not attached within %g s (no %s)"
+                          % (scaled(READY_TIMEOUT), self.ready_file),
+                          "stderr: " + excerpt(self.stderr))
+        rc = self.proc.poll()
+        if rc is not None and not os.path.exists(self.ready_file):
+            self._finish(rc)
+            if rc == SKIP_CODE:
+                raise Skip("gadgethost exited 77 (cannot load eBPF here): "
+                           + self.stderr.strip())
+            raise Failure("tracer exited with %d before attaching" % rc,
+                          "command: %s" % " ".join(self.command()),
+                          "stderr: " + excerpt(self.stderr),
+                          "stdout: " + excerpt(self.stdout))
+
+    def wait_for(self, cond, what, timeout=10):
+        """while the tracer runs, wait until cond() is true (it may look
+        at self.events_so_far(), self.stdout, self.stderr) and return
+        it; a Failure when the tracer ends first, or after
+        scaled(timeout) seconds"""
+        def holds():
+            v = cond()
+            check(v or self.proc.poll() is None, "the tracer ended (exit status %r) before %s"
+                  % (self.proc.poll(), what), "stderr: " + excerpt(self.stderr),
+                  "stdout: " + excerpt(self.stdout))
+            return v
+        return wait_for(holds, timeout, what, lambda: "stderr: " + excerpt(self.stderr),
+                        lambda: "stdout: " + excerpt(self.stdout))
 
     def _finish(self, rc):
         self.returncode = rc
@@ -205,13 +254,14 @@ class Tracer:
         self._err.join(scaled(10))
 
     def wait(self, timeout):
-        """wait for the tracer to end by itself (--timeout)"""
+        """wait for the tracer to end by itself (--timeout), within
+        scaled(timeout) seconds"""
         try:
-            rc = self.proc.wait(timeout)
+            rc = self.proc.wait(scaled(timeout))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self._finish(self.proc.wait())
-            raise Failure("tracer still running %g s later; killed" % timeout,
+            raise Failure("tracer still running %g s later; killed" % scaled(timeout),
                           "stderr: " + excerpt(self.stderr))
         self._finish(rc)
         return rc
@@ -223,12 +273,12 @@ class Tracer:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            rc = self.proc.wait(STOP_TIMEOUT)
+            rc = self.proc.wait(scaled(STOP_TIMEOUT))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self._finish(self.proc.wait())
             raise Failure("tracer did not exit within %g s of %s; killed"
-                          % (STOP_TIMEOUT, signal.Signals(sig).name),
+                          % (scaled(STOP_TIMEOUT), signal.Signals(sig).name),
                           "stderr: " + excerpt(self.stderr))
         self._finish(rc)
         return rc
@@ -276,17 +326,29 @@ class Tracer:
         out = self.stdout
         check(out == "" or out.endswith("\n"), "output does not end with a newline "
               "(a cut last line?)", out[-300:])
-        evs = []
-        for n, line in enumerate(out.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                ev = json.loads(line)
-            except ValueError as e:
-                raise Failure("stdout line %d is not JSON: %s" % (n, e), line[:500])
-            check(isinstance(ev, dict), "stdout line %d is not a JSON object" % n, line[:500])
-            evs.append(ev)
-        return evs
+        return json_lines(out, dict)
+
+    def events_so_far(self):
+        """while it runs: the JSON lines it has printed whole so far"""
+        out = self.stdout
+        return json_lines(out[:out.rfind("\n") + 1], dict)
+
+
+def json_lines(text, kind):
+    """each non-blank line of text as JSON, each a kind (dict: an object,
+    list: an array)"""
+    values = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            v = json.loads(line)
+        except ValueError as e:
+            raise Failure("stdout line %d is not JSON: %s" % (n, e), line[:500])
+        check(isinstance(v, kind), "stdout line %d is not a JSON %s"
+              % (n, "object" if kind is dict else "array"), line[:500])
+        values.append(v)
+    return values
 
 
 class Workload:
@@ -366,12 +428,12 @@ def main(tests, bpf=True):
         t0 = time.monotonic()
         try:
             if reason:
-                raise Skip(reason)
+                raise NoBpf(reason)
             t()
         except Skip as e:
             skipped += 1
             print("skip - %s: %s" % (t.__name__, e), flush=True)
-            if bpf and not reason:
+            if isinstance(e, NoBpf) and not reason:
                 reason = str(e)  # the host cannot load eBPF: no use trying again
             continue
         except Failure as e:

@@ -6,24 +6,30 @@ so tests running at the same time never meet.  Standard library only.
 
 import json
 import os
+import resource
 import secrets
 import signal
 import socket
 import subprocess
 import tempfile
-import time
 
-from gh import GH_BIN, Failure, Tracer, _Drain, check, excerpt, unique
+from gh import GH_BIN, Failure, Tracer, _Drain, check, excerpt, scaled, wait_for
 
 
 class Daemon:
     """gadgethost daemon, as a context manager; prefix runs it elsewhere
-    (["ip", "netns", "exec", NS])"""
+    (["ip", "netns", "exec", NS]); listen ADDR:PORT: TCP too, with TLS when
+    pki (a ghtls.Pki) is given (client_ca: clients must show a certificate
+    of its CA); nofile: the soft limit of open files it starts with"""
 
-    def __init__(self, *args, prefix=None, listen=None, token_file=None):
+    def __init__(self, *args, prefix=None, listen=None, token_file=None, pki=None,
+                 client_ca=False, nofile=None):
         self.args = list(args)
         self.prefix = list(prefix or [])
         self.listen = listen
+        self.pki = pki
+        self.client_ca = client_ca
+        self.nofile = nofile
         self.dir = tempfile.mkdtemp(prefix="gh-daemon-")
         self.socket = os.path.join(self.dir, "gadgethost.sock")
         self.token_file = token_file or os.path.join(self.dir, "token")
@@ -40,30 +46,34 @@ class Daemon:
 
     @property
     def tcp_url(self):
-        return "tcp://" + self.listen
+        return ("tls://" if self.pki else "tcp://") + self.listen
 
     def command(self):
         cmd = self.prefix + [GH_BIN, "daemon", "--socket", self.socket,
                              "--hook-dir", os.path.join(self.dir, "hooks")]
         if self.listen:
-            cmd += ["--listen", "tcp://" + self.listen, "--token-file", self.token_file]
+            cmd += ["--listen", self.tcp_url, "--token-file", self.token_file]
+        if self.pki:
+            cmd += self.pki.server_args(self.client_ca)
         return cmd + self.args
+
+    def _limit_files(self):
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(self.nofile, hard), hard))
 
     def start(self):
         self.proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE,
+                                     preexec_fn=self._limit_files if self.nofile else None)
         self._out = _Drain(self.proc.stdout)
         self._err = _Drain(self.proc.stderr)
         self._out.start()
         self._err.start()
-        deadline = time.monotonic() + 10
-        while "ready:" not in self.log:
-            if self.proc.poll() is not None:
-                raise Failure("the daemon exited %d at start" % self.proc.returncode,
-                              "log: " + excerpt(self.log))
-            check(time.monotonic() < deadline, "the daemon is not ready within 10 s",
-                  "log: " + excerpt(self.log))
-            time.sleep(0.02)
+        wait_for(lambda: "ready:" in self.log or self.proc.poll() is not None, 10,
+                 "the daemon ready", lambda: "log: " + excerpt(self.log))
+        if "ready:" not in self.log:
+            raise Failure("the daemon exited %d at start" % self.proc.returncode,
+                          "log: " + excerpt(self.log))
         return self
 
     @property
@@ -74,13 +84,13 @@ class Daemon:
         if self.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.returncode = self.proc.wait(20)
+                self.returncode = self.proc.wait(scaled(20))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.returncode = self.proc.wait()
-                raise Failure("the daemon did not stop within 20 s of SIGTERM",
+                raise Failure("the daemon did not stop within %g s of SIGTERM" % scaled(20),
                               "log: " + excerpt(self.log))
-            self._err.join(5)
+            self._err.join(scaled(5))
         return self.returncode
 
     def check_clean_exit(self):
@@ -105,21 +115,15 @@ class Daemon:
     # -- raw HTTP, to check exactly what the daemon answers --
 
     def request(self, raw, timeout=10):
-        """send raw bytes on the Unix socket; (status, headers text, body)"""
+        """send raw bytes on the Unix socket; (status, headers text, body);
+        timeout: scaled()"""
         s = socket.socket(socket.AF_UNIX)
-        s.settimeout(timeout)
+        s.settimeout(scaled(timeout))
         s.connect(self.socket)
-        s.sendall(raw)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        head, _, body = data.partition(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.1 ") else 0
-        return status, head.decode("latin-1"), body
+        try:
+            return exchange(s, raw)
+        finally:
+            s.close()
 
     def get(self, path):
         status, _, body = self.request(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
@@ -136,20 +140,52 @@ class Daemon:
         return json.loads(body)
 
 
+def free_port():
+    """a TCP port of 127.0.0.1 that nothing listens on (now)"""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def exchange(s, raw):
+    """send raw on the connected socket s (plain or TLS) and read until the
+    daemon closes it: (status, headers text, body)"""
+    s.sendall(raw)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.1 ") else 0
+    return status, head.decode("latin-1"), body
+
+
+def ping_request(token):
+    """GET /v1/ping with a bearer token"""
+    return (b"GET /v1/ping HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
+            % token.encode())
+
+
 class RemoteTracer(Tracer):
     """gadgethost --remote URL run GADGET ..., like Tracer (the client makes
     its --ready-file once the daemon says the run started)"""
 
-    def __init__(self, url, gadget, *args, token_file=None, user_prefix=None, **kw):
+    def __init__(self, url, gadget, *args, token_file=None, user_prefix=None, client_args=(),
+                 **kw):
         super().__init__(gadget, *args, **kw)
         self.url = url
         self.token_file = token_file
         self.user_prefix = list(user_prefix or [])
+        self.client_args = list(client_args)
 
     def command(self):
         base = super().command()  # prefix + [GH_BIN, "run", ...]
         i = base.index(GH_BIN)
-        remote = [GH_BIN, "--remote", self.url]
+        remote = [GH_BIN, "--remote", self.url] + self.client_args
         if self.token_file:
             remote += ["--token-file", self.token_file]
         return self.user_prefix + base[:i] + remote + base[i + 1:]
@@ -166,14 +202,6 @@ class K8sRun(Tracer):
         base = super().command()
         i = base.index(GH_BIN)
         return base[:i] + [GH_BIN, "k8s"] + base[i + 1:] + self.k8s_args
-
-
-def wait_for(cond, timeout, msg, *context):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise Failure(msg, *[c() if callable(c) else c for c in context])
-        time.sleep(0.05)
 
 
 def bpf_objects_of(pid):

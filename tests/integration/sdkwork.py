@@ -7,9 +7,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 
-from gh import BUILD_DIR, GH_BIN, check, excerpt, run_host
+from gh import BUILD_DIR, GH_BIN, check, excerpt, run_host, scaled, unique
 
 SRC_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TUTORIAL = os.path.join(SRC_DIR, "docs", "writing-gadgets.md")
@@ -28,6 +27,11 @@ class Project:
         self.victims = tempfile.mkdtemp(prefix="gh-del-")
         r = run_host("new", name, self.dir)
         check(r.returncode == 0, "gadgethost new failed", r.stderr)
+        # rm under a name of its own (its comm): --comm RM_COMM sees this
+        # test's deletions only, not another test's rm on the machine
+        self.rm_comm = unique("rm")[:15]
+        self.rm_path = os.path.join(self.dir, self.rm_comm)
+        os.symlink(shutil.which("rm"), self.rm_path)
         if build:
             self.build()
 
@@ -58,6 +62,10 @@ class Project:
     def victim(self, name):
         return os.path.join(self.victims, name)
 
+    def rm(self, *names):
+        """the private rm of victim files (one process); its pid"""
+        return rm(*[self.victim(n) for n in names], binary=self.rm_path)
+
     def ours(self, evs):
         return [e for e in evs if str(e.get("path", "")).startswith(self.victims + "/")]
 
@@ -66,20 +74,11 @@ class Project:
         shutil.rmtree(self.victims, ignore_errors=True)
 
 
-def rm(*paths):
+def rm(*paths, binary="rm"):
     """rm -f PATHS (one process, one unlinkat each); its pid"""
-    p = subprocess.Popen(["rm", "-f"] + list(paths))
-    p.wait(30)
+    p = subprocess.Popen([binary, "-f"] + list(paths))
+    p.wait(scaled(30))
     return p.pid
-
-
-def wait_for(cond, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    check(False, "timed out waiting for " + what)
 
 
 def tutorial_edits(text=None):

@@ -15,17 +15,14 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 
-import containers
 import gh
+from ctrace import traced_container
 
 LOOPBACK = {4: "127.0.0.1", 6: "::1"}
 TCP_LISTEN = "0A"  # /proc/net/tcp's st of a listening socket
 ECONNREFUSED = 111
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HOOKS = {"prestart": [{"path": gh.GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": gh.GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 
 
 def need(binary):
@@ -71,19 +68,25 @@ def host_mntns():
 
 
 class Server:
-    """nc -d -l ADDR PORT: accepts one connection, reads it to its end, exits"""
+    """nc -d -l ADDR PORT: accepts one connection, reads it to its end, exits.
+    ns (a netpair.Netns) runs it in that namespace, on addr there"""
 
-    def __init__(self, version, port):
+    def __init__(self, version, port, ns=None, addr=None):
         self.version, self.port = version, port
+        self.ns, self.addr = ns, addr or LOOPBACK[version]
         self.proc = None
+
+    def _listening(self):
+        return self.ns.listening(self.port) if self.ns else listening(self.version, self.port)
 
     def __enter__(self):
         nc = need("nc")
-        self.proc = subprocess.Popen([nc, "-d", "-%d" % self.version, "-l", LOOPBACK[self.version],
-                                      str(self.port)], stdin=subprocess.DEVNULL,
+        argv = [nc, "-d", "-%d" % self.version, "-l", self.addr, str(self.port)]
+        self.proc = subprocess.Popen(self.ns.cmd(*argv) if self.ns else argv,
+                                     stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        containers.wait_until(lambda: listening(self.version, self.port) or
-                              self.proc.poll() is not None, 10, "nc listening on %d" % self.port)
+        gh.wait_for(lambda: self._listening() or self.proc.poll() is not None, 10,
+                    "nc listening on %d" % self.port)
         if self.proc.poll() is not None:
             raise gh.Failure("nc -l exited %d at once" % self.proc.returncode,
                              self.proc.stderr.read().decode(errors="replace"))
@@ -94,11 +97,12 @@ class Server:
         return self.proc.pid
 
     def wait(self, timeout=10):
-        """wait for nc to end (after the client closed)"""
+        """wait for nc to end (after the client closed), gh.scaled(timeout)"""
         try:
-            rc = self.proc.wait(timeout)
+            rc = self.proc.wait(gh.scaled(timeout))
         except subprocess.TimeoutExpired:
-            raise gh.Failure("nc -l still running %g s after the client ended" % timeout)
+            raise gh.Failure("nc -l still running %g s after the client ended"
+                             % gh.scaled(timeout))
         if rc != 0:
             raise gh.Failure("nc -l exited %d" % rc, self.proc.stderr.read().decode(errors="replace"))
 
@@ -123,7 +127,7 @@ class Client:
                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
         self.pid = p.pid
-        _, err = p.communicate(b"hello\n", timeout=30)
+        _, err = p.communicate(b"hello\n", timeout=gh.scaled(30))
         self.stderr = err.decode(errors="replace")
         gh.check(p.returncode == expect_rc, "socat to port %d exited %d, wanted %d"
                  % (port, p.returncode, expect_rc), self.stderr)
@@ -158,10 +162,12 @@ def mine(evs, *ports):
 
 
 def check_process(e, pid, comm, what):
-    """pid, tid, comm, uid and gid of a single-threaded root process"""
-    got = (e.get("pid"), e.get("tid"), e.get("comm"), e.get("uid"), e.get("gid"))
-    gh.check(got == (pid, pid, comm, 0, 0), "%s: (pid, tid, comm, uid, gid) is %r, wanted %r"
-             % (what, got, (pid, pid, comm, 0, 0)), e)
+    """pid, tid, ppid, comm, uid and gid of a single-threaded root process
+    the test started"""
+    got = (e.get("pid"), e.get("tid"), e.get("ppid"), e.get("comm"), e.get("uid"), e.get("gid"))
+    want = (pid, pid, os.getpid(), comm, 0, 0)
+    gh.check(got == want, "%s: (pid, tid, ppid, comm, uid, gid) is %r, wanted %r"
+             % (what, got, want), e)
 
 
 def check_tuple(e, version, sport, dport, what):
@@ -179,23 +185,6 @@ def check_host_namespaces(e, what):
              e)
 
 
-def run_in_container(gadget, name, script, *args):
-    """run `sh -c script` in a runc container named name, in the host's
-    network namespace with the host's /usr (Debian's socat), traced with
-    -c name; returns (tracer, container init pid, container mntns)"""
-    with containers.Runc() as r:
-        b = r.bundle(name, ["sh", "-c", script], hooks=HOOKS, host_usr=True, network="host")
-        with gh.Tracer(gadget, "-c", name, "--verbose", *args, host=False) as t:
-            r.create(name, b)
-            pid, mntns = r.pid(name), containers.mntns(r.pid(name))
-            r.start(name)
-            containers.wait_until(lambda: r.state(name).get("status") == "stopped", 20,
-                                  "container %s to stop" % name, lambda: r.output(name))
-            time.sleep(0.3)
-        t.check_clean_exit()
-    return t, pid, mntns
-
-
 def connects_in_container(gadget, tag, *args):
     """a runc container (host network) whose shell's child connects to an
     nc server on the host, then whose init (exec) connects to a port
@@ -207,9 +196,11 @@ def connects_in_container(gadget, tag, *args):
     script = ("/usr/bin/socat -u /dev/null %s; exec /usr/bin/socat -u /dev/null %s"
               % (socat_target(4, port), socat_target(4, refused_port)))
     with Server(4, port) as srv:
-        t, pid, mntns = run_in_container(gadget, name, script, *args)
+        # in the host's network namespace, with the host's /usr (Debian's socat)
+        run = traced_container(gadget, script, "--verbose", *args, name=name, network="host")
         srv.wait()
-    return mine(t.events(), port, refused_port), t, name, pid, mntns, port, refused_port
+    return (mine(run.events, port, refused_port), run.tracer, name, run.pid, run.mntns, port,
+            refused_port)
 
 
 def check_container(e, name, mntns):

@@ -9,17 +9,17 @@ need no rule.
 The addresses (10.A.B.0/24) exist only inside the namespaces the test
 creates; nothing is sent anywhere else."""
 
+import contextlib
 import json
+import os
 import random
+import shutil
 import subprocess
-import time
 
 import containers
-from gh import GH_BIN, Tracer, check, excerpt, main, require_bpf, unique
-from netns_dns import Netns
-
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
+from containers import HOOKS
+from gh import TIME_SCALE, Tracer, check, excerpt, main, require_bpf, scaled, unique
+from netns_dns import Dnsmasq, Netns
 
 SERVER = """
 import socket, sys
@@ -42,22 +42,26 @@ data, peer = s.recvfrom(100)
 s.sendto(b"re:" + data, peer)
 """
 
-# a UDP client: a datagram to HOST:PORT until the answer comes
+# a UDP client: a datagram to HOST:PORT every 0.2 s until the answer comes
+# (the server may not be up yet), for 15 s (times GH_TIME_SCALE) at most
 UDP_CLIENT = """
-import socket, sys
+import os, socket, sys, time
 host, port = sys.argv[1].rsplit(":", 1)
+deadline = time.monotonic() + 15 * float(os.environ.get("GH_TIME_SCALE", "1"))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.2)
-for _ in range(75):
+while True:
     s.sendto(b"ask", (host, int(port)))
     try:
         s.recvfrom(100)
         break
     except OSError:
-        pass
-else:
-    sys.exit("no answer")
+        if time.monotonic() > deadline:
+            sys.exit("no answer")
 """
+
+# the clients' limits in a container scale as the test's
+SCALE_ENV = {"GH_TIME_SCALE": str(TIME_SCALE)}
 
 # both at once, in one container: "tcp PORT N" and "udp PORT"
 WEB = """
@@ -67,19 +71,22 @@ udp = subprocess.Popen([sys.executable, "-c", sys.argv[4], sys.argv[5]])
 sys.exit(tcp.wait() or udp.wait())
 """
 
+# a TCP client: connects to each HOST:PORT, retrying every 0.05 s while
+# the server is not up yet, for 15 s (times GH_TIME_SCALE) at most
 CLIENT = """
-import socket, sys, time
+import os, socket, sys, time
+scale = float(os.environ.get("GH_TIME_SCALE", "1"))
 for target in sys.argv[1:]:
     host, port = target.rsplit(":", 1)
-    deadline = time.time() + 15
+    deadline = time.monotonic() + 15 * scale
     while True:
         try:
-            c = socket.create_connection((host, int(port)), timeout=2)
+            c = socket.create_connection((host, int(port)), timeout=2 * scale)
             break
         except OSError:
-            if time.time() > deadline:
+            if time.monotonic() > deadline:
                 raise
-            time.sleep(0.05)
+            time.sleep(0.05)  # a poll: the server is not listening yet
     c.sendall(b"hi")
     c.close()
 """
@@ -124,19 +131,35 @@ class Lan:
 
 
 def pod_annotations(ns, pod, labels):
-    return {"io.kubernetes.pod.name": pod, "io.kubernetes.pod.namespace": ns,
-            "io.kubernetes.container.name": "main", "io.kubernetes.pod.uid": unique("uid"),
-            "io.kubernetes.cri-o.Labels": json.dumps(dict(labels, **{
-                "io.kubernetes.pod.name": pod})),
-            }
+    """a runc bundle's annotations that make it a pod's container, as CRI-O
+    writes them; labels None: none that says the pod's labels"""
+    a = {"io.kubernetes.pod.name": pod, "io.kubernetes.pod.namespace": ns,
+         "io.kubernetes.container.name": "main", "io.kubernetes.pod.uid": unique("uid")}
+    if labels is not None:
+        a["io.kubernetes.cri-o.Labels"] = json.dumps(dict(labels, **{
+            "io.kubernetes.pod.name": pod}))
+    return a
 
 
-def wait_stopped(r, name, timeout=30):
-    deadline = time.time() + timeout
-    while r.state(name).get("status") != "stopped":
-        check(time.time() < deadline, "container %s still running" % name,
-              "output: " + r.output(name))
-        time.sleep(0.05)
+UNKNOWN = "gadgethost.io/pod-labels-unknown"
+
+
+def policy(name, namespace, labels, ingress=None, egress=None):
+    """the NetworkPolicy the advisor writes for pod namespace/name (labels
+    None: not known, the policy selects no pod and says so)"""
+    spec = {"podSelector": {"matchLabels": labels}, "policyTypes": ["Ingress", "Egress"]}
+    metadata = {"name": name + "-network", "namespace": namespace}
+    if labels is None:
+        spec["podSelector"] = {"matchExpressions": [{"key": UNKNOWN, "operator": "Exists"}]}
+        metadata["annotations"] = {UNKNOWN: "the labels of pod %s are not known (its runtime "
+                                   "did not give them): this policy selects no pod; set "
+                                   "spec.podSelector to its labels" % name}
+    if ingress is not None:
+        spec["ingress"] = ingress
+    if egress is not None:
+        spec["egress"] = egress
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": metadata, "spec": spec}
 
 
 def parse_yaml(text):
@@ -145,6 +168,124 @@ def parse_yaml(text):
     except ImportError:
         raise containers.gh.Skip("python3-yaml is not installed (scripts/setup.sh installs it)")
     return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+# an echo server on ports PORT..PORT+N-1: every datagram back to its sender
+ECHO = """
+import select, socket, sys
+base, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for p in range(base, base + n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", p))
+    socks.append(s)
+print("ready", flush=True)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        data, peer = s.recvfrom(512)
+        s.sendto(data, peer)
+"""
+
+# datagrams to HOST:PORT and HOST:PORT+1 every 50 ms, until killed
+SENDER = """
+import socket, sys, time
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+while True:
+    for p in (port, port + 1):
+        s.sendto(b"hello", (host, p))
+    time.sleep(0.05)  # the workload's pace
+"""
+
+UDP_WAYS = 6        # udpways client: writev, send, sendmmsg, sendfile, splice, pwritev2
+
+
+def udpways_in(r, name):
+    """a bundle edit: the static helper tests/integration/udpways.c at
+    /udpways in bundle name's rootfs"""
+    built = os.environ.get("GH_UDPWAYS", "")
+    check(os.access(built, os.X_OK), "tests/integration/udpways is not built (GH_UDPWAYS)",
+          built)
+    return lambda cfg: shutil.copy2(built, os.path.join(r.bundles, name, "rootfs", "udpways"))
+
+
+def validated(text):
+    """the YAML documents after kubernetes-models validated each one (npm,
+    as test_k8s.py); in the kernels' VM (tests/kernels: no npm there) read
+    only, the schemas being checked on the build machine"""
+    if os.environ.get("GH_VM"):
+        return parse_yaml(text)
+    from test_k8s import validated as k8s_validated
+    return k8s_validated(text)
+
+
+def test_udp_every_way():
+    """UDP sent and received every way a pod can: a Go-like resolver
+    (connect(), write(), read()) asks a real dnsmasq outside; writev/readv,
+    send/recv, sendmmsg/recvmmsg, sendfile, splice, pwritev2/preadv2 each
+    to an echo server port of its own; a server pod receives with read()
+    on a socket not connected (the sender unknown: ingress from anywhere)
+    and with recvmmsg().  The policies, validated by kubernetes-models,
+    allow exactly those flows: one egress port per way, no rule for the
+    answers.  The server pod's runtime gave no labels: its policy selects
+    no pod (not every pod of its namespace) and says so."""
+    require_bpf()
+    u = unique("nu")[:8]
+    ns_cli, ns_srv = "gh-nu-%s-cli" % u, "gh-nu-%s-srv" % u
+    echo_port, serve_port = 7000, 8001
+    with Lan() as lan, containers.Runc() as r:
+        cli_net, cli_ip = lan.host("nu-cli", 2)
+        srv_net, srv_ip = lan.host("nu-srv", 4)
+        ext_net, ext_ip = lan.host("nu-ext", 3)
+        cli_name, srv_name = "cli-" + u, "srv-" + u
+        cli = r.bundle(cli_name, ["sh", "-c", "/udpways dns %s && /udpways client %s %d"
+                                  % (ext_ip, ext_ip, echo_port)],
+                       network=cli_net.path, hooks=HOOKS, edit=udpways_in(r, cli_name),
+                       annotations=pod_annotations(ns_cli, "client", {"app": "client"}))
+        srv = r.bundle(srv_name, ["/udpways", "serve", str(serve_port)],
+                       network=srv_net.path, hooks=HOOKS, edit=udpways_in(r, srv_name),
+                       annotations=pod_annotations(ns_srv, "server", None))
+        # the pods' mount namespaces held until the run stops (Runc.hold)
+        with contextlib.ExitStack() as held, Dnsmasq(ext_net, listen=ext_ip), \
+                Tracer("advise/network-policy.lua", "--k8s-namespace", "gh-nu-%s-*" % u,
+                       fmt=None, host=False) as t:
+            echo = ext_net.popen("python3", "-c", ECHO, echo_port, UDP_WAYS)
+            sender = None
+            try:
+                if echo.stdout.readline().strip() != b"ready":
+                    check(False, "the echo server did not start", echo.stderr.read())
+                for name, bundle in ((cli_name, cli), (srv_name, srv)):
+                    r.create(name, bundle)
+                    r.hold(name, held)
+                    r.start(name)
+                sender = ext_net.popen("python3", "-c", SENDER, srv_ip, serve_port)
+                r.wait_stopped(cli_name, 30)
+                r.wait_stopped(srv_name, 30)
+            finally:
+                for p in (echo, sender):
+                    if p:
+                        p.kill()
+                        p.wait(scaled(10))
+        t.check_clean_exit()
+        out = t.stdout
+        outputs = r.output(cli_name) + r.output(srv_name)
+    check(outputs == "", "udpways failed in a container", outputs)
+    docs = validated(out)
+    want = [
+        policy("client", ns_cli, {"app": "client"}, egress=[
+            {"to": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
+             "ports": [{"port": 53, "protocol": "UDP"}] +
+             [{"port": echo_port + i, "protocol": "UDP"} for i in range(UDP_WAYS)]}]),
+        policy("server", ns_srv, None, ingress=[
+            {"from": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
+             "ports": [{"port": serve_port + 1, "protocol": "UDP"}]},
+            {"ports": [{"port": serve_port, "protocol": "UDP"}]}]),
+    ]
+    check(docs == want, "the policies are not exactly the UDP flows made",
+          "got:\n" + out, "want: " + json.dumps(want, indent=1),
+          "containers' output: " + outputs, "stderr: " + excerpt(t.stderr))
+    check("the labels of pod %s/server are not known" % ns_srv in t.stderr,
+          "no warning of the server pod's unknown labels", excerpt(t.stderr))
 
 
 def test_policies_allow_exactly_what_was_seen():
@@ -156,58 +297,53 @@ def test_policies_allow_exactly_what_was_seen():
         cli_net, cli_ip = lan.host("np-cli", 2)
         ext_net, ext_ip = lan.host("np-ext", 3)
         web = r.bundle("web-" + u, ["python3", "-c", WEB, SERVER, "8080", "2", UDP_SERVER, "7777"],
-                       host_usr=True,
+                       host_usr=True, env=SCALE_ENV,
                        network=web_net.path, hooks=HOOKS,
                        annotations=pod_annotations(ns_web, "web", {"app": "web", "tier": "be"}))
         cli = r.bundle("cli-" + u, ["sh", "-c", 'python3 -c "$1" %s:8080 %s:9090 && '
                                     'python3 -c "$2" %s:5353' % (web_ip, ext_ip, ext_ip),
                                     "sh", CLIENT, UDP_CLIENT],
-                       host_usr=True, network=cli_net.path, hooks=HOOKS,
+                       host_usr=True, env=SCALE_ENV, network=cli_net.path, hooks=HOOKS,
                        annotations=pod_annotations(ns_cli, "client", {"app": "client"}))
-        with Tracer("advise/network-policy.lua", "--k8s-namespace", "gh-np-%s-*" % u,
-                    fmt=None, host=False) as t:
+        # the pods' mount namespaces held until the run stops (Runc.hold)
+        with contextlib.ExitStack() as held, \
+                Tracer("advise/network-policy.lua", "--k8s-namespace", "gh-np-%s-*" % u,
+                       fmt=None, host=False) as t:
             ext_server = ext_net.popen("python3", "-c", SERVER, "9090", "1")
             ext_udp = ext_net.popen("python3", "-c", UDP_SERVER, "5353")
-            r.run("web-" + u, web)
-            r.run("cli-" + u, cli)
-            wait_stopped(r, "cli-" + u)
+            for name, bundle in (("web-" + u, web), ("cli-" + u, cli)):
+                r.create(name, bundle)
+                r.hold(name, held)
+                r.start(name)
+            r.wait_stopped("cli-" + u, 30)
             # the outside host connects in, not traced (no container)
             p = ext_net.popen("python3", "-c", CLIENT, web_ip + ":8080")
-            check(p.wait(30) == 0, "the outside client failed", p.stderr.read())
-            check(ext_server.wait(30) == 0, "the outside server failed", ext_server.stderr.read())
-            check(ext_udp.wait(30) == 0, "the outside UDP server failed", ext_udp.stderr.read())
+            check(p.wait(scaled(30)) == 0, "the outside client failed", p.stderr.read())
+            check(ext_server.wait(scaled(30)) == 0, "the outside server failed",
+                  ext_server.stderr.read())
+            check(ext_udp.wait(scaled(30)) == 0, "the outside UDP server failed",
+                  ext_udp.stderr.read())
             p = ext_net.popen("python3", "-c", UDP_CLIENT, web_ip + ":7777")
-            check(p.wait(30) == 0, "the outside UDP client failed", p.stderr.read())
-            wait_stopped(r, "web-" + u)
-            time.sleep(0.3)
+            check(p.wait(scaled(30)) == 0, "the outside UDP client failed", p.stderr.read())
+            r.wait_stopped("web-" + u, 30)
         t.check_clean_exit()
         out = t.stdout
     docs = parse_yaml(out)
     check(out.startswith("---"), "YAML documents, --- before each", out[:500])
     ns_sel = lambda ns: {"matchLabels": {"kubernetes.io/metadata.name": ns}}
     want = [
-        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-         "metadata": {"name": "client-network", "namespace": ns_cli},
-         "spec": {"podSelector": {"matchLabels": {"app": "client"}},
-                  "policyTypes": ["Ingress", "Egress"],
-                  "egress": [
-                      {"to": [{"podSelector": {"matchLabels": {"app": "web", "tier": "be"}},
-                               "namespaceSelector": ns_sel(ns_web)}],
-                       "ports": [{"port": 8080, "protocol": "TCP"}]},
-                      {"to": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
-                       "ports": [{"port": 9090, "protocol": "TCP"},
-                                 {"port": 5353, "protocol": "UDP"}]}]}},
-        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-         "metadata": {"name": "web-network", "namespace": ns_web},
-         "spec": {"podSelector": {"matchLabels": {"app": "web", "tier": "be"}},
-                  "policyTypes": ["Ingress", "Egress"],
-                  "ingress": [
-                      {"from": [{"podSelector": {"matchLabels": {"app": "client"}},
-                                 "namespaceSelector": ns_sel(ns_cli)}],
-                       "ports": [{"port": 8080, "protocol": "TCP"}]},
-                      {"from": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
-                       "ports": [{"port": 8080, "protocol": "TCP"},
-                                 {"port": 7777, "protocol": "UDP"}]}]}},
+        policy("client", ns_cli, {"app": "client"}, egress=[
+            {"to": [{"podSelector": {"matchLabels": {"app": "web", "tier": "be"}},
+                     "namespaceSelector": ns_sel(ns_web)}],
+             "ports": [{"port": 8080, "protocol": "TCP"}]},
+            {"to": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
+             "ports": [{"port": 9090, "protocol": "TCP"}, {"port": 5353, "protocol": "UDP"}]}]),
+        policy("web", ns_web, {"app": "web", "tier": "be"}, ingress=[
+            {"from": [{"podSelector": {"matchLabels": {"app": "client"}},
+                       "namespaceSelector": ns_sel(ns_cli)}],
+             "ports": [{"port": 8080, "protocol": "TCP"}]},
+            {"from": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
+             "ports": [{"port": 8080, "protocol": "TCP"}, {"port": 7777, "protocol": "UDP"}]}]),
     ]
     check(docs == want, "the policies are not exactly the connections seen",
           "got:\n" + out, "want: " + json.dumps(want, indent=1), "stderr: " + excerpt(t.stderr))
@@ -216,4 +352,4 @@ def test_policies_allow_exactly_what_was_seen():
 
 
 if __name__ == "__main__":
-    main([test_policies_allow_exactly_what_was_seen], bpf=False)
+    main([test_policies_allow_exactly_what_was_seen, test_udp_every_way], bpf=False)

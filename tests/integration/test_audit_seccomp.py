@@ -37,11 +37,16 @@ def need_audit_logging():
 def test_seccomp_log_and_kill():
     require_bpf()
     need_audit_logging()
-    script = "cd /tmp; sync; echo synced; sleep 0.5"
+    # the audit records come later, through kauditd and a netlink socket:
+    # the shell stays (its workload: the host ties a record to the
+    # container by its process) until the test has seen both rows
+    script = "cd /tmp; sync; echo synced; exec sleep 60"
     # beside it, every process (--host): the kill's audit record, of a
     # process gone, must not double the SIGSYS row
     with Tracer("audit/seccomp.lua", "-F", "comm==sync", host=True) as th:
-        run = traced_container("audit/seccomp.lua", script, edit=profile)
+        run = traced_container("audit/seccomp.lua", script, edit=profile,
+                               until=lambda t, out: len(t.events_so_far()) >= 2 and
+                               "synced" in out)
     th.check_clean_exit()
     t, name, pid, output = run.tracer, run.name, run.pid, run.output
     # two sources (audit socket, ring buffer) reach the host in either

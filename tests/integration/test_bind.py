@@ -8,15 +8,12 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 
-import containers
-from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main, require_bpf,
-                run_host, scaled, unique)
+from ctrace import traced_container
+from gh import (Tracer, check, describe, events_received, excerpt, main, require_bpf,
+                run_host, scaled, wait_for)
 
 GADGET = "trace/bind.lua"
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 SO_BINDTODEVICE = 25
 
 
@@ -50,21 +47,25 @@ def need(program):
     return path
 
 
-def listening(port):
-    """a TCP socket listens on 127.0.0.1:port (from /proc/net/tcp)"""
-    with open("/proc/net/tcp") as f:
-        return any(l.split()[1] == "0100007F:%04X" % port and l.split()[3] == "0A"
-                   for l in f.readlines()[1:])
+def bound(proto, version, port):
+    """a socket is bound to port (UDP) or listens on it (TCP): /proc/net"""
+    with open("/proc/net/%s%s" % (proto, "6" if version == 6 else "")) as f:
+        return any(int(l.split()[1].rsplit(":", 1)[1], 16) == port and
+                   (proto == "udp" or l.split()[3] == "0A") for l in f.readlines()[1:])
 
 
-def brief(*argv, seconds=0.4):
-    """run argv (a server that would wait for a peer) for a moment; its pid"""
+def brief(*argv, binds=None):
+    """run argv (a server that would wait for a peer) until it is bound
+    (binds: (proto, version, port), see bound()) or has ended by itself (a
+    failed bind); then end it.  Its pid"""
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     try:
-        p.wait(scaled(seconds))
-    except subprocess.TimeoutExpired:
-        p.kill()
+        wait_for(lambda: p.poll() is not None or (binds and bound(*binds)), 10,
+                 "%s bound %s or ended" % (argv[0], binds))
+    finally:
+        if p.poll() is None:
+            p.kill()
         p.wait()
     return p.pid
 
@@ -81,19 +82,16 @@ def host_scene(ports):
     holder = subprocess.Popen([socat, "-u", "TCP4-LISTEN:%d,bind=127.0.0.1,reuseaddr" % p1,
                                "/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + scaled(5)
-        while not listening(p1) and time.time() < deadline:
-            time.sleep(0.02)
-        check(listening(p1), "socat does not listen on 127.0.0.1:%d" % p1)
+        wait_for(lambda: bound("tcp", 4, p1), 5, "socat listening on 127.0.0.1:%d" % p1)
         taken = brief(socat, "-u", "TCP4-LISTEN:%d,bind=127.0.0.1" % p1, "/dev/null")
     finally:
         holder.kill()
         holder.wait()
-    udp6 = brief(socat, "-u", "UDP6-RECV:%d,bind=[::1]" % p2, "/dev/null")
-    tcp6 = brief(nc, "-6", "-l", "::1", str(p3))
-    udp4 = brief(nc, "-u", "-l", "127.0.0.1", str(p4))
+    udp6 = brief(socat, "-u", "UDP6-RECV:%d,bind=[::1]" % p2, "/dev/null", binds=("udp", 6, p2))
+    tcp6 = brief(nc, "-6", "-l", "::1", str(p3), binds=("tcp", 6, p3))
+    udp4 = brief(nc, "-u", "-l", "127.0.0.1", str(p4), binds=("udp", 4, p4))
     dev = brief(socat, "-u", "TCP6-LISTEN:%d,bind=[::1],reuseport,so-bindtodevice=lo" % p5,
-                "/dev/null")
+                "/dev/null", binds=("tcp", 6, p5))
     return [("socat", holder.pid, "TCP", "127.0.0.1", p1, ".R...", "", 0),
             ("socat", taken, "TCP", "127.0.0.1", p1, ".....", "", 98),  # EADDRINUSE
             ("socat", udp6, "UDP", "::1", p2, ".....", "", 0),
@@ -104,12 +102,12 @@ def host_scene(ports):
 
 def test_bind_exact():
     """every bind of the scene, exactly: protocol, address, port, options,
-    interface, error (failed ones too with --ignore-errors=false)"""
+    interface, error (failed ones too with --ignore-errors false: a bool
+    takes its value as a separate word like every other param)"""
     require_bpf()
     ports = free_ports(5)
-    with Tracer(GADGET, "--ignore-errors=false", "--ports", ",".join(map(str, ports))) as t:
+    with Tracer(GADGET, "--ignore-errors", "false", "--ports", ",".join(map(str, ports))) as t:
         want = host_scene(ports)
-        time.sleep(0.2)
     t.check_clean_exit()
     evs = t.events()
     check([row(e) for e in evs] == want, "wanted exactly the scene's binds",
@@ -117,6 +115,7 @@ def test_bind_exact():
     host_mntns = os.stat("/proc/self/ns/mnt").st_ino
     for e in evs:
         check(e["tid"] == e["pid"] and e["uid"] == 0 and e["gid"] == 0, "tid/uid/gid", e)
+        check(e["ppid"] == os.getpid(), "ppid: the scene's processes are the test's", e)
         check(e["mountnsid"] == host_mntns, "mountnsid is not the host's", e)
         check(e["protoRaw"] == {"TCP": 6, "UDP": 17}[e["proto"]], "protoRaw", e)
     names = [(e["optsRaw"], e["optsNames"], e["ifindex"], e["ifname"]) for e in evs]
@@ -144,7 +143,7 @@ def test_bind_port_zero_and_options():
     with Tracer(GADGET, "--comm", "python3") as t:
         p = subprocess.Popen(["/usr/bin/python3", "-c", script], stdout=subprocess.PIPE,
                              text=True)
-        stdout = p.communicate(timeout=30)[0]
+        stdout = p.communicate(timeout=scaled(30))[0]
     t.check_clean_exit()
     out = stdout.split()
     check(p.returncode == 0 and len(out) == 3 and out[2] == "99", "python3 workload", stdout)
@@ -163,9 +162,10 @@ def test_bind_ports_filter_in_kernel():
     p1, p2 = free_ports(2)
     socat = need("socat")
     with Tracer(GADGET, "--ports", str(p1), "--comm", "socat", "--verbose") as t:
-        other = brief(socat, "-u", "UDP4-RECV:%d,bind=127.0.0.1" % p2, "/dev/null")
-        mine = brief(socat, "-u", "UDP4-RECV:%d,bind=127.0.0.1" % p1, "/dev/null")
-        time.sleep(0.2)
+        other = brief(socat, "-u", "UDP4-RECV:%d,bind=127.0.0.1" % p2, "/dev/null",
+                      binds=("udp", 4, p2))
+        mine = brief(socat, "-u", "UDP4-RECV:%d,bind=127.0.0.1" % p1, "/dev/null",
+                     binds=("udp", 4, p1))
     t.check_clean_exit()
     evs = t.events()
     check([(e["pid"], e["port"]) for e in evs] == [(mine, p1)],
@@ -194,7 +194,6 @@ def test_bind_in_container():
     the exact rows, with the container's fields"""
     require_bpf()
     p1, p2 = free_ports(2)
-    name = unique("bind")[:30]
     script = ("import socket\n"
               "t=socket.socket(); t.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
               "t.bind(('127.0.0.1',%d)); t.listen()\n"
@@ -203,19 +202,9 @@ def test_bind_in_container():
               "b=socket.socket()\n"
               "try: b.bind(('127.0.0.1',%d))\n"
               "except OSError as e: print(e.errno)\n" % (p1, SO_BINDTODEVICE, p2, p1))
-    with containers.Runc() as r:
-        b = r.bundle(name, ["/usr/bin/python3", "-c", script], hooks=HOOKS, host_usr=True,
-                     network="host")
-        with Tracer(GADGET, "-c", name, "--ignore-errors=false", "--verbose", host=False) as t:
-            r.create(name, b)
-            pid, mntns = r.pid(name), containers.mntns(r.pid(name))
-            r.start(name)
-            deadline = time.time() + 10
-            while r.state(name).get("status") != "stopped" and time.time() < deadline:
-                time.sleep(0.05)
-            time.sleep(0.3)
-        out = r.output(name, b)
-    t.check_clean_exit()
+    run = traced_container(GADGET, None, "--ignore-errors=false", "--verbose",
+                           argv=["/usr/bin/python3", "-c", script], network="host")
+    t, name, pid, mntns, out = run.tracer, run.name, run.pid, run.mntns, run.output
     check(out.split() == ["98"], "the container's python3 did not get EADDRINUSE", out)
     evs = t.events()
     want = [("python3", pid, "TCP", "127.0.0.1", p1, ".R...", "", 0),

@@ -11,10 +11,10 @@ import subprocess
 import tempfile
 
 from ctrace import check_container, traced_container
-from gh import Tracer, check, describe, main, run_host
+from gh import Tracer, check, describe, main, run_host, scaled
 
 GADGET = "trace/capabilities.lua"
-FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "capRaw", "cap",
+FIELDS = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid", "comm", "capRaw", "cap",
           "verdict", "audit", "insetid", "syscall", "capEffectiveRaw", "capEffective",
           "currentUserns", "targetUserns"}  # host processes: no container fields
 CAP_CHOWN, CAP_SETUID, CAP_SYS_ADMIN = 0, 7, 21
@@ -45,7 +45,7 @@ class Temp:
 def spawn(cmd):
     """run cmd to its end; (pid, returncode, stderr)"""
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, err = p.communicate(timeout=30)
+    _, err = p.communicate(timeout=scaled(30))
     return p.pid, p.returncode, err
 
 
@@ -65,6 +65,7 @@ def check_chown_event(e, pid):
     check(set(e) == FIELDS, "fields differ from the documented ones",
           "missing %s extra %s" % (sorted(FIELDS - set(e)), sorted(set(e) - FIELDS)), e)
     check(e["pid"] == pid and e["tid"] == pid and e["comm"] == "chown", "pid/tid/comm", e)
+    check(e["ppid"] == os.getpid(), "ppid is not the test's pid %d" % os.getpid(), e)
     check(e["uid"] == 0 and e["gid"] == 0, "uid/gid not 0", e)
     check(e["capRaw"] == CAP_CHOWN, "capRaw is not 0", e)
     check(e["currentUserns"] == e["targetUserns"] == os.stat("/proc/self/ns/user").st_ino,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Integration tests of `gadgethost check` and of variants (host/variants.h):
+"""Integration tests of `gadgethost check` and of variants (host/kernel/variants.h):
 what check reports about the running kernel (release, config, BTF,
 kprobes) against what this test reads itself; every built-in gadget
 supported, capabilities with the variant this kernel's hooks call for;
@@ -18,7 +18,8 @@ import shutil
 import subprocess
 import tempfile
 
-from gh import Tracer, check, excerpt, main, object_path, require_bpf, run_host, write_gadget
+from gh import (Tracer, check, excerpt, main, object_path, require_bpf, run_host, scaled,
+                write_gadget)
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRACEFS = "/sys/kernel/tracing"
@@ -68,7 +69,7 @@ def gadget_rows(out):
 
 def test_check_kernel_and_builtins():
     """check: the kernel release, the config options as this test reads
-    them, BTF, kprobes; every built-in gadget yes; capabilities with the
+    them, BTF, syscall names, kprobes; every built-in gadget yes; capabilities with the
     variant this kernel calls for; exit status 0"""
     require_bpf()
     res = run_host("check")
@@ -85,6 +86,10 @@ def test_check_kernel_and_builtins():
     else:
         check("config:        not exposed" in out, "no 'not exposed' config line", out)
     check("btf:           /sys/kernel/btf/vmlinux\n" in out, "no BTF line", out)
+    # the host's syscall table names every call this kernel traces (6.1
+    # and 6.18: fchmodat2, mseal, the *xattrat calls... are in it)
+    check("syscall names: every syscall tracepoint of this kernel is named\n" in out,
+          "the syscall table lacks a call of this kernel, or no syscall names line", out)
     check(("kprobes:       yes\n" if kprobes() else "kprobes:       no (") in out,
           "the kprobes line is wrong (kprobe_events %s)" % ("present" if kprobes() else
                                                             "missing"), out)
@@ -143,7 +148,7 @@ def test_variant_chosen():
               "list does not name the variants chosen", res.stdout)
         with Tracer(script, "--verbose") as t:
             p = subprocess.Popen(["python3", "-c", "import os; os.getppid()"])
-            p.wait(30)
+            p.wait(scaled(30))
         t.check_clean_exit()
         skipped = "tp_missing: this kernel has no %s; btf_missing: this kernel has no %s" % (
             NO_TP, NO_BTF_TP)

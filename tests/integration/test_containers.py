@@ -12,23 +12,25 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 
 import containers
+from containers import HOOKS
 from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main,
-                require_bpf, run_host)
+                require_bpf, run_host, scaled, unique, wait_for)
 
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
-CRI = {"io.kubernetes.cri.container-type": "container",
-       "io.kubernetes.cri.sandbox-name": "api-7d4b9",
-       "io.kubernetes.cri.sandbox-namespace": "shop",
-       "io.kubernetes.cri.sandbox-uid": "0b5f2a9e-1111-2222-3333-444455556666",
-       "io.kubernetes.cri.container-name": "api",
-       "io.kubernetes.cri.image-name": "localhost/bb:latest"}
+# Container names, k8s namespaces and runc ids are this test's own
+# (unique()): a runc container's cgroup is named after its id, and the
+# OCI hooks report every container to every host on the machine, so
+# another test's "web" would be selected by -c web here.
 
 
-
+def cri_annotations(namespace, app):
+    return {"io.kubernetes.cri.container-type": "container",
+            "io.kubernetes.cri.sandbox-name": "api-7d4b9",
+            "io.kubernetes.cri.sandbox-namespace": namespace,
+            "io.kubernetes.cri.sandbox-uid": "0b5f2a9e-1111-2222-3333-444455556666",
+            "io.kubernetes.cri.container-name": app,
+            "io.kubernetes.cri.image-name": "localhost/bb:latest"}
 
 def execs(evs, name):
     return [e for e in evs if (e.get("runtime") or {}).get("containerName") == name]
@@ -37,27 +39,30 @@ def execs(evs, name):
 def test_runc_discovered_from_first_exec():
     """-c web: a runc container created after the tracer started is traced
     from its first exec, with its runtime fields; another container's execs
-    never reach userspace"""
+    never reach userspace.  Without hooks the host finds a container when
+    it looks at runc's state, which needs the container alive: both sleep
+    (their workload) until the test has seen web's execs"""
     require_bpf()
+    web, other = unique("web")[:30], unique("other")[:30]
     with containers.Runc() as r:
-        web = r.bundle("web", ["sh", "-c", "/bin/echo first-exec; exec sleep 0.3"])
-        other = r.bundle("other", ["sh", "-c", "/bin/echo other; exec sleep 0.3"])
-        with Tracer("trace/exec.lua", "-c", "web", "--runc-root", r.root, "--verbose",
+        web_b = r.bundle(web, ["sh", "-c", "/bin/echo first-exec; exec sleep 60"])
+        other_b = r.bundle(other, ["sh", "-c", "/bin/echo other; exec sleep 60"])
+        with Tracer("trace/exec.lua", "-c", web, "--runc-root", r.root, "--verbose",
                     host=False) as t:
-            r.create("web", web)
-            r.start("web")
-            r.create("other", other)
-            r.start("other")
-            time.sleep(1.0)
+            r.create(web, web_b)
+            r.start(web)
+            r.create(other, other_b)
+            r.start(other)
+            t.wait_for(lambda: len(t.events_so_far()) >= 3, "web's 3 execs")
         t.check_clean_exit()
     evs = t.events()
-    want = [["sh", "-c", "/bin/echo first-exec; exec sleep 0.3"], ["/bin/echo", "first-exec"],
-            ["sleep", "0.3"]]
+    want = [["sh", "-c", "/bin/echo first-exec; exec sleep 60"], ["/bin/echo", "first-exec"],
+            ["sleep", "60"]]
     check([e["args"] for e in evs] == want,
           "wanted exactly the 3 execs of container web, the first one first", describe(evs))
     for e in evs:
-        check(e["runtime"] == {"runtimeName": "runc", "containerId": "web",
-                               "containerName": "web", "containerImageName": None},
+        check(e["runtime"] == {"runtimeName": "runc", "containerId": web,
+                               "containerName": web, "containerImageName": None},
               "runtime fields of web", e)
         check(e["k8s"]["podName"] is None, "a plain runc container has no pod", e)
     check(events_received(t.stderr) == 3, "the host received events of other containers or the host",
@@ -68,15 +73,21 @@ def test_runc_hook_only():
     """the container is in no watched runc root: only its prestart hook can
     report it, and its first exec is traced; CRI annotations give k8s.*"""
     require_bpf()
+    hooked, namespace, app = unique("hooked")[:30], unique("shop"), unique("api")
     empty = tempfile.mkdtemp(prefix="gh-noroot-")
     try:
         with containers.Runc() as r:
-            b = r.bundle("hooked", ["sh", "-c", "/bin/echo via-hook"], annotations=CRI,
-                         hooks=HOOKS)
-            with Tracer("trace/exec.lua", "--k8s-namespace", "shop", "--k8s-podname", "api-*",
-                        "--runc-root", empty, "--verbose", host=False) as t:
-                r.run("hooked", b)
-                time.sleep(1.0)
+            b = r.bundle(hooked, ["sh", "-c", "/bin/echo via-hook"],
+                         annotations=cri_annotations(namespace, app), hooks=HOOKS)
+            with Tracer("trace/exec.lua", "--k8s-namespace", namespace, "--k8s-podname",
+                        "api-*", "--runc-root", empty, "--verbose", host=False) as t:
+                r.create(hooked, b)
+                # held until the run stops: no other process gets the id
+                with containers.MountNamespace(r.pid(hooked)):
+                    r.start(hooked)
+                    t.wait_for(lambda: "container %s stopped" % app in t.stderr,
+                               "the container's end")
+                    t.stop()
             t.check_clean_exit()
     finally:
         os.rmdir(empty)
@@ -86,28 +97,29 @@ def test_runc_hook_only():
           "wanted the container's 2 execs from the hook alone", describe(evs),
           "stderr: " + excerpt(t.stderr))
     for e in evs:
-        check(e["k8s"] == {"namespace": "shop", "podName": "api-7d4b9", "containerName": "api",
+        check(e["k8s"] == {"namespace": namespace, "podName": "api-7d4b9", "containerName": app,
                            "podLabels": None}, "k8s fields from the CRI annotations", e)
-        check(e["runtime"]["containerName"] == "api" and
-              e["runtime"]["containerId"] == "hooked" and
+        check(e["runtime"]["containerName"] == app and
+              e["runtime"]["containerId"] == hooked and
               e["runtime"]["containerImageName"] == "localhost/bb:latest",
               "runtime fields of a CRI-annotated container", e)
-    check("container api started" in t.stderr and "container api stopped" in t.stderr,
+    check("container %s started" % app in t.stderr and "container %s stopped" % app in t.stderr,
           "the hooks' start and stop were not seen", excerpt(t.stderr))
 
 
 def test_list_containers():
     """list-containers agrees with runc list: ids, pids, mount namespaces"""
     require_bpf()
+    one, two = unique("one")[:30], unique("two")[:30]
     with containers.Runc() as r:
-        for name in ("one", "two"):
+        for name in (one, two):
             r.run(name, r.bundle(name, ["sleep", "30"]))
         res = run_host("list-containers", "-o", "json", "--runc-root", r.root)
         runc = r.cmd("list", "--format", "json").stdout
         check(res.returncode == 0, "list-containers failed", res.stderr)
-        got = {c["runtime"]["containerId"]: c for c in map(json.loads, res.stdout.splitlines())}
+        got = {c["runtime"]["containerId"]: c for c in json.loads(res.stdout)}
         ref = {c["id"]: c for c in json.loads(runc)}
-        check(set(got) == set(ref) == {"one", "two"}, "ids differ from runc list",
+        check(set(got) == set(ref) == {one, two}, "ids differ from runc list",
               res.stdout, runc)
         for cid, c in got.items():
             check(c["pid"] == ref[cid]["pid"], "pid of %s differs from runc list" % cid, c)
@@ -115,13 +127,23 @@ def test_list_containers():
                   c["runtime"]["containerName"] == cid, "runtime fields of %s" % cid, c)
             check(c["mntns"] == containers.mntns(ref[cid]["pid"]),
                   "mntns of %s differs from /proc" % cid, c)
+        # -o json is one JSON list, as a snapshot's: [] when there is none
+        empty = tempfile.mkdtemp(prefix="gh-noroot-")
+        try:
+            res = run_host("list-containers", "-o", "json", "--runc-root", empty,
+                           "--docker-socket", os.path.join(empty, "none.sock"))
+        finally:
+            shutil.rmtree(empty)
+        check(res.returncode == 0 and res.stdout == "[]\n", "no container: wanted []",
+              repr(res.stdout), res.stderr)
 
 
 def test_malformed_state_file():
     """a state.json that is not JSON: one warning naming it, the rest listed"""
     require_bpf()
+    good = unique("good")[:30]
     with containers.Runc() as r:
-        r.run("good", r.bundle("good", ["sleep", "30"]))
+        r.run(good, r.bundle(good, ["sleep", "30"]))
         bad = os.path.join(r.root, "bad")
         os.makedirs(bad)
         with open(os.path.join(bad, "state.json"), "w") as f:
@@ -131,7 +153,9 @@ def test_malformed_state_file():
     warnings = res.stderr.strip().splitlines()
     check(len(warnings) == 1 and "bad/state.json" in warnings[0],
           "wanted one warning naming bad/state.json", res.stderr)
-    check(re.search(r"^good\s", res.stdout, re.M), "the good container is not listed", res.stdout)
+    # ID is cut to 12 characters, NAME is whole
+    check(re.search(r"^%s\s+%s\s" % (good[:12], good), res.stdout, re.M),
+          "the good container is not listed", res.stdout)
 
 
 def mntns_map_entries(pid):
@@ -168,46 +192,50 @@ def test_churn_leaves_no_stale_entries():
     the host's entry afterwards (mount namespace ids get reused)"""
     require_bpf()
     n = 100
+    prefix = unique("churn")[:24]
+    host = containers.mntns(os.getpid())
     with containers.Runc() as r:
-        with Tracer("trace/exec.lua", "-c", "churn*", "--runc-root", r.root, "--verbose",
+        with Tracer("trace/exec.lua", "-c", prefix + "*", "--runc-root", r.root, "--verbose",
                     host=False) as t:
             for i in range(n):
-                name = "churn%d" % i
+                name = "%s-%d" % (prefix, i)
                 # half reported by hooks, half found on disk: the kernel
                 # passes their first events up until the host has judged
                 # (which needs the container alive when the host looks:
-                # one that is gone before has left nothing to find)
+                # one that is gone before has left nothing to find, so
+                # those sleep, their workload, until their echo is out)
                 if i % 2 == 0:
                     r.run(name, r.bundle(name, ["/bin/echo", name], hooks=HOOKS))
+                    r.wait_stopped(name)
                 else:
-                    r.run(name, r.bundle(name, ["sh", "-c", "/bin/echo %s; exec sleep 0.3" % name]))
-                deadline = time.time() + 10
-                while r.state(name).get("status") != "stopped" and time.time() < deadline:
-                    time.sleep(0.02)
+                    r.run(name, r.bundle(name, ["sh", "-c", "/bin/echo %s; exec sleep 60" % name]))
+                    t.wait_for(lambda: [e for e in t.events_so_far()
+                                        if e["args"] == ["/bin/echo", name]], "%s's echo" % name)
                 r.delete(name)
-            time.sleep(1.5)  # the host's once-a-second check notices the last ones
-            left = mntns_map_entries(t.proc.pid)
+            # the last ones leave the map when the host notices their end
+            wait_for(lambda: mntns_map_entries(t.proc.pid) == {host: 0}, 10,
+                     "the kernel filter map holding only the host's mount namespace "
+                     "(%d, value 0 = skip): no stale entries" % host,
+                     lambda: mntns_map_entries(t.proc.pid))
         t.check_clean_exit()
     evs = t.events()
     echoes = sorted(e["runtime"]["containerName"] for e in evs
                     if e["args"] == ["/bin/echo", e["runtime"]["containerName"]])
-    missing = sorted(set("churn%d" % i for i in range(n)) - set(echoes))
-    check(echoes == sorted("churn%d" % i for i in range(n)),
+    names = sorted("%s-%d" % (prefix, i) for i in range(n))
+    missing = sorted(set(names) - set(echoes))
+    check(echoes == names,
           "wanted the echo of each of the %d containers; missing: %s" % (n, missing),
           describe([e for e in evs if e["runtime"]["containerName"] in missing], 20),
           "stderr: " + excerpt(t.stderr))
-    check(all(e["runtime"]["containerName"].startswith("churn") for e in evs),
+    check(all(e["runtime"]["containerName"].startswith(prefix + "-") for e in evs),
           "events of other containers", describe(evs))
-    host = containers.mntns(os.getpid())
-    check(left == {host: 0}, "the kernel filter map should hold only the host's mount namespace "
-          "(%d, value 0 = skip): stale entries" % host, left)
 
 
 def test_hook_malformed_payload():
     """gadgethost hook with garbage on stdin: one warning, exit 0 (a hook
     must never fail the container)"""
     p = subprocess.run([GH_BIN, "hook", "prestart"], input="{not json", capture_output=True,
-                       text=True, timeout=10)
+                       text=True, timeout=scaled(10))
     check(p.returncode == 0, "hook exited %d" % p.returncode, p.stderr)
     lines = p.stderr.strip().splitlines()
     check(len(lines) == 1 and "malformed" in lines[0], "wanted one warning line", p.stderr)
@@ -217,6 +245,7 @@ def test_docker_api_malformed_answer():
     """a docker container (its bundle where containerd keeps moby's) whose
     Engine API answers garbage: one warning, listed all the same, by id"""
     require_bpf()
+    dk1 = unique("dk")[:30]
     d = tempfile.mkdtemp(prefix="gh-fakedocker-")
     sock_path = os.path.join(d, "docker.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -237,23 +266,24 @@ def test_docker_api_malformed_answer():
     threading.Thread(target=serve, daemon=True).start()
     try:
         with containers.Runc() as r:
-            b = r.bundle("io.containerd.runtime.v2.task/moby/dk1", ["sleep", "30"])
-            r.run("dk1", b)
+            b = r.bundle("io.containerd.runtime.v2.task/moby/" + dk1, ["sleep", "30"])
+            r.run(dk1, b)
             res = run_host("list-containers", "-o", "json", "--runc-root", r.root,
                            "--docker-socket", sock_path)
     finally:
         server.close()
         shutil.rmtree(d, ignore_errors=True)
     check(res.returncode == 0, "list-containers failed", res.stderr)
-    check(asked and asked[0].startswith("GET /containers/dk1/json HTTP/1.0"),
-          "the Engine API was not asked for dk1", asked)
+    check(asked and asked[0].startswith("GET /containers/%s/json HTTP/1.0" % dk1),
+          "the Engine API was not asked for %s" % dk1, asked)
     lines = res.stderr.strip().splitlines()
-    check(len(lines) == 1 and "dk1" in lines[0] and "Engine API" in lines[0],
+    check(len(lines) == 1 and "docker container %s:" % dk1[:12] in lines[0] and
+          "Engine API" in lines[0],
           "wanted one warning about the answer", res.stderr)
-    got = [json.loads(l) for l in res.stdout.splitlines()]
+    got = json.loads(res.stdout)
     check(len(got) == 1 and got[0]["runtime"]["runtimeName"] == "docker" and
-          got[0]["runtime"]["containerName"] == "dk1", "wanted dk1, a docker container named "
-          "by its id", res.stdout)
+          got[0]["runtime"]["containerName"] == dk1, "wanted %s, a docker container named "
+          "by its id" % dk1, res.stdout)
 
 
 if __name__ == "__main__":

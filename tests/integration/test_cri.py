@@ -4,13 +4,15 @@ kubelet makes one: RunPodSandbox (the pause container), CreateContainer,
 StartContainer, over the CRI gRPC API on containerd's socket.  gadgethost
 finds both under /run/containerd/runc/k8s.io (one of its default runc
 roots), gives the app container its k8s.* fields from the
-io.kubernetes.cri.* annotations the plugin writes, and never selects the
-sandbox.
+io.kubernetes.cri.* annotations the plugin writes and its pod's labels
+from the CRI API on the same socket (host/containers/cri_client.c), and never
+selects the sandbox; advise/network-policy selects the pod by those
+labels.
 
 The CRI client: Debian's python3-grpcio and python3-protobuf, with a
 minimal hand-written cri/api.proto (package runtime.v1, field numbers as in
-k8s.io/cri-api) compiled at test time by python3-grpc-tools into a
-temporary directory.  Those packages are installed for Debian's
+k8s.io/cri-api; it imports the host's own host/containers/cri.proto) compiled at test
+time by python3-grpc-tools into a temporary directory.  Those packages are installed for Debian's
 /usr/bin/python3; run by another python3 (pyenv's, say) that cannot import
 them, this file runs itself again with /usr/bin/python3.
 
@@ -23,7 +25,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 import uuid
 
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -49,22 +50,28 @@ if (__name__ == "__main__" and not _grpc_importable()
 
 import containers  # noqa: E402
 from gh import (Failure, Skip, Tracer, check, describe, events_received,  # noqa: E402
-                excerpt, main, require_bpf, run_host)
+                excerpt, main, require_bpf, run_host, scaled, unique, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_DIR = os.path.join(HERE, "cri")
+HOST_DIR = os.path.join(HERE, "..", "..", "host", "containers")  # cri.proto: the host's part
 K8S_NS = "k8s.io"          # the containerd namespace of the CRI plugin
 POD = "api-7d4b9"
-POD_NS = "shop"
+# the test's own namespace: the host finds every CRI container on the
+# machine, another test's pods too
+POD_NS = unique("shop")
 APP = "api"
-RPC_TIMEOUT = 60
+LABELS = {"app": "api", "tier": "backend"}   # the pod's; podLabels as gadgethost prints them:
+POD_LABELS = "app=api,tier=backend"          # sorted, the kubelet's io.kubernetes.* left out
+RPC_TIMEOUT = scaled(60)
 
 _API = None
 work = containers.images
 
 
 def cri_api():
-    """(api_pb2, api_pb2_grpc) compiled from cri/api.proto into work(), or Skip"""
+    """(api_pb2, api_pb2_grpc, cri_pb2) compiled from cri/api.proto and
+    host/containers/cri.proto into work(), or Skip"""
     global _API
     if _API is not None:
         return _API
@@ -74,13 +81,15 @@ def cri_api():
     from grpc_tools import protoc
     out = os.path.join(work(), "cri-py")
     os.makedirs(out, exist_ok=True)
-    rc = protoc.main(["grpc_tools.protoc", "-I" + PROTO_DIR, "--python_out=" + out,
-                      "--grpc_python_out=" + out, os.path.join(PROTO_DIR, "api.proto")])
-    check(rc == 0, "grpc_tools.protoc failed on %s/api.proto (status %r)" % (PROTO_DIR, rc))
+    for proto in (os.path.join(HOST_DIR, "cri.proto"), os.path.join(PROTO_DIR, "api.proto")):
+        rc = protoc.main(["grpc_tools.protoc", "-I" + PROTO_DIR, "-I" + HOST_DIR,
+                          "--python_out=" + out, "--grpc_python_out=" + out, proto])
+        check(rc == 0, "grpc_tools.protoc failed on %s (status %r)" % (proto, rc))
     sys.path.insert(0, out)
     import api_pb2
     import api_pb2_grpc
-    _API = (api_pb2, api_pb2_grpc)
+    import cri_pb2
+    _API = (api_pb2, api_pb2_grpc, cri_pb2)
     return _API
 
 
@@ -90,7 +99,7 @@ class Cri:
     def __init__(self, sock):
         import grpc
         self.grpc = grpc
-        self.pb, pbg = cri_api()
+        self.pb, pbg, self.cri_pb = cri_api()
         self.channel = grpc.insecure_channel("unix://" + sock)
         self.rt = pbg.RuntimeServiceStub(self.channel)
 
@@ -162,26 +171,32 @@ class Cri:
             filter=self.pb.ContainerFilter(pod_sandbox_id=sandbox_id))).containers)
 
     def pods(self):
-        return list(self.call("ListPodSandbox", self.pb.ListPodSandboxRequest()).items)
+        return list(self.call("ListPodSandbox", self.cri_pb.ListPodSandboxRequest()).items)
 
 
 class Pod:
     """a pod of one container, as the kubelet makes it: RunPodSandbox,
     CreateContainer, StartContainer; on exit StopContainer, RemoveContainer,
-    StopPodSandbox, RemovePodSandbox (and a check that none is left)"""
+    StopPodSandbox, RemovePodSandbox (and a check that none is left).  Its
+    sandbox has labels, and the kubelet's own io.kubernetes.pod.* ones."""
 
     def __init__(self, cri, command, name=POD, namespace=POD_NS, container=APP,
-                 image=containers.IMAGE_REF):
+                 image=containers.IMAGE_REF, labels=LABELS, kubelet_labels=True):
         self.cri = cri
         self.command = command
         self.name, self.namespace, self.container, self.image = name, namespace, container, image
         self.uid = str(uuid.uuid4())
+        self.labels = dict(labels)
+        if kubelet_labels:  # crictl runp and other clients may set none at all
+            self.labels.update({"io.kubernetes.pod.name": name,
+                                "io.kubernetes.pod.namespace": namespace,
+                                "io.kubernetes.pod.uid": self.uid})
         self.log_dir = tempfile.mkdtemp(prefix="pod-logs-", dir=work())
         self.sandbox_id = self.container_id = None
 
     def __enter__(self):
         self.config = self.cri.sandbox_config(self.name, self.namespace, self.uid,
-                                              self.log_dir)
+                                              self.log_dir, labels=self.labels)
         try:
             self.sandbox_id = self.cri.run_pod(self.config)
             self.container_id = self.cri.create(self.sandbox_id, self.config, self.container,
@@ -249,11 +264,17 @@ def test_cri_pod_k8s_fields():
         try:
             with Tracer("trace/exec.lua", "--k8s-namespace", POD_NS, "--verbose",
                         host=False) as t:
-                with Pod(cri, ["sh", "-c", "sleep 0.5; exec /bin/echo from-cri"]) as pod:
+                # found on disk: the host looks at containerd's state when
+                # the first event comes, so the container sleeps (its
+                # workload) until the test has seen the echo
+                with Pod(cri, ["sh", "-c", "/bin/echo from-cri; exec sleep 60"]) as pod:
                     where = k8s_of(pod.container_id) + "\n    sandbox " + \
                         k8s_of(pod.sandbox_id)
-                    time.sleep(2.0)
-                    output = pod.output()
+                    t.wait_for(lambda: [e for e in t.events_so_far()
+                                        if e["args"] == ["/bin/echo", "from-cri"]],
+                               "the pod container's echo")
+                    output = wait_for(lambda: "from-cri" in pod.output() and pod.output(), 10,
+                                      "the echo in the container's log", where)
         finally:
             cri.close()
         t.check_clean_exit()
@@ -262,7 +283,9 @@ def test_cri_pod_k8s_fields():
     echo = [e for e in evs if e["args"] == ["/bin/echo", "from-cri"]]
     check(len(echo) == 1, "wanted the pod container's echo once", describe(evs),
           where, "stderr: " + excerpt(t.stderr))
-    want_k8s = {"namespace": POD_NS, "podName": POD, "containerName": APP, "podLabels": None}
+    # the labels from the CRI API on containerd's socket (ListPodSandbox)
+    want_k8s = {"namespace": POD_NS, "podName": POD, "containerName": APP,
+                "podLabels": POD_LABELS}
     check(echo[0]["k8s"] == want_k8s, "k8s fields of the pod's container", echo[0], where)
     check(echo[0]["runtime"] == {"runtimeName": "containerd",
                                  "containerId": pod.container_id,
@@ -278,6 +301,41 @@ def test_cri_pod_k8s_fields():
               "an event of another container", e)
     check(events_received(t.stderr) == len(evs), "events of other processes reached userspace",
           excerpt(t.stderr))
+
+
+def test_cri_network_policy_selects_by_labels():
+    """advise/network-policy on a CRI pod: its podSelector is the pod's
+    labels as the CRI API gives them (not {}, every pod of the namespace),
+    and the manifest validates against the Kubernetes API (kubernetes-
+    models)"""
+    require_bpf()
+    cri_api()
+    from test_k8s import validated
+    with containers.Containerd(cri=True) as c:
+        cri = prepare(c)
+        try:
+            with Tracer("advise/network-policy.lua", "--k8s-namespace", POD_NS, fmt=None,
+                        host=False) as t:
+                # a DNS query to the node's loopback (no rule: loopback), so
+                # that the pod is seen; found on disk, the pod must be alive
+                # when the host looks: it sleeps (its workload) until the
+                # run stops
+                with Pod(cri, ["sh", "-c",
+                               "nslookup a.test 127.0.0.1; echo asked; exec sleep 60"]) as pod:
+                    where = k8s_of(pod.container_id)
+                    output = wait_for(lambda: "asked" in pod.output() and pod.output(), 30,
+                                      "the pod's nslookup", where)
+        finally:
+            cri.close()
+        t.check_clean_exit()
+    check("asked" in output, "the pod's nslookup did not run", output)
+    docs = validated(t.stdout)
+    want = [{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+             "metadata": {"name": POD + "-network", "namespace": POD_NS},
+             "spec": {"podSelector": {"matchLabels": LABELS},
+                      "policyTypes": ["Ingress", "Egress"]}}]
+    check(docs == want, "the pod's policy does not select it by its labels", t.stdout,
+          json.dumps(want), where, "stderr: " + excerpt(t.stderr))
 
 
 def test_cri_list_containers():
@@ -303,7 +361,7 @@ def test_cri_list_containers():
     ours = (pod.container_id, pod.sandbox_id)
 
     def mine(out):
-        got = [json.loads(l) for l in out.splitlines() if l.strip()]
+        got = json.loads(out)
         return {g["runtime"]["containerId"]: g for g in got
                 if g["runtime"]["containerId"] in ours}
 
@@ -311,7 +369,7 @@ def test_cri_list_containers():
     app = {"runtime": {"runtimeName": "containerd", "containerId": pod.container_id,
                        "containerName": APP, "containerImageName": containers.IMAGE_REF},
            "k8s": {"namespace": POD_NS, "podName": POD, "containerName": APP,
-                   "podUID": pod.uid}}
+                   "podUID": pod.uid, "podLabels": POD_LABELS}}
     check(list(listed) == [pod.container_id],
           "list-containers: wanted the pod's container and not its sandbox",
           res.stdout, where)
@@ -334,5 +392,28 @@ def test_cri_list_containers():
           "list-containers --all: the sandbox", sb, want_sb, pids, where)
 
 
+def test_cri_pod_without_labels():
+    """a pod whose sandbox has no label at all (crictl runp can make one):
+    the CRI API answers an empty list, the container is listed with its
+    namespace and pod from the annotations and no podLabels (the labels'
+    array is absent from such an answer: UBSan caught a sort of nothing)"""
+    require_bpf()
+    cri_api()
+    with containers.Containerd(cri=True) as c:
+        cri = prepare(c)
+        try:
+            with Pod(cri, ["sleep", "30"], labels={}, kubelet_labels=False) as pod:
+                res = run_host("list-containers", "-o", "json")
+        finally:
+            cri.close()
+    check(res.returncode == 0, "list-containers failed", res.stderr)
+    got = [g for g in json.loads(res.stdout) if g["runtime"]["containerId"] == pod.container_id]
+    check(len(got) == 1, "list-containers: wanted the pod's container once", res.stdout)
+    check(got[0]["k8s"] == {"namespace": POD_NS, "podName": POD, "containerName": APP,
+                            "podUID": pod.uid},
+          "list-containers: the k8s fields of a pod without labels", got[0], res.stderr)
+
+
 if __name__ == "__main__":
-    main([test_cri_pod_k8s_fields, test_cri_list_containers], bpf=False)
+    main([test_cri_pod_k8s_fields, test_cri_network_policy_selects_by_labels,
+          test_cri_list_containers, test_cri_pod_without_labels], bpf=False)

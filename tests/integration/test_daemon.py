@@ -13,8 +13,8 @@ import tempfile
 import time
 
 from gh import (GH_BIN, Failure, Tracer, check, describe, excerpt, main,
-                private_workload, run_host, unique, workload)
-from ghdaemon import Daemon, RemoteTracer, bpf_ids, bpf_objects_of, wait_for
+                private_workload, run_host, scaled, unique, wait_for, workload)
+from ghdaemon import Daemon, RemoteTracer, bpf_ids, bpf_objects_of, free_port
 
 GADGET = "trace/exec.lua"
 
@@ -33,13 +33,16 @@ def test_remote_output_identical():
         with Daemon(listen="127.0.0.1:%d" % free_port()) as d:
             for fmt in ("columns", "json", "yaml"):
                 prefix = unique("same")
-                args = ("--comm", comm)
+                args = ("-F", "pcomm==" + comm)  # the rows of its children
                 local = Tracer(GADGET, *args, fmt=fmt)
                 remote = RemoteTracer(d.url, GADGET, *args, fmt=fmt)
                 tcp = RemoteTracer(d.tcp_url, GADGET, *args, fmt=fmt, token_file=d.token_file)
+                # each has printed the execs before it is stopped (a client
+                # that gets SIGINT while busy with the last event waits on)
                 with local, remote, tcp:
                     workload("exec", 5, prefix, binary=wl)
-                    time.sleep(0.3)
+                    for t in (local, remote, tcp):
+                        t.wait_for(lambda: t.stdout.count(prefix) >= 5, "the 5 execs")
                 for t in (local, remote, tcp):
                     t.check_clean_exit()
                 check(local.stdout.count(prefix) == 5, "-o %s: the local run does not show "
@@ -68,14 +71,6 @@ def without_timestamps(text):
     return re.sub(r'("timestamp":|^timestamp: )[0-9]+', r"\1T", text, flags=re.M)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_ten_clients():
     """10 clients at once: each gets its own run and every event"""
     tmp = tempfile.mkdtemp(prefix="gh-ten-")
@@ -83,7 +78,7 @@ def test_ten_clients():
         wl, comm = private_workload(tmp)
         prefix = unique("ten")
         with Daemon() as d:
-            tracers = [RemoteTracer(d.url, GADGET, "--comm", comm) for _ in range(10)]
+            tracers = [RemoteTracer(d.url, GADGET, "-F", "pcomm==" + comm) for _ in range(10)]
             for t in tracers:
                 t.start()
             try:
@@ -91,7 +86,9 @@ def test_ten_clients():
                 check(len(runs) == 10 and len({r["pid"] for r in runs}) == 10,
                       "the daemon does not list 10 runs with 10 processes", runs)
                 workload("exec", 7, prefix, binary=wl)
-                time.sleep(0.5)
+                for t in tracers:
+                    t.wait_for(lambda: len(exec_events(t.events_so_far(), prefix)) >= 7,
+                               "the 7 execs")
             finally:
                 for t in tracers:
                     t.stop()
@@ -145,7 +142,7 @@ def test_ctrl_c_stops_after_last_event():
     tmp = tempfile.mkdtemp(prefix="gh-stop-")
     wl, comm = private_workload(tmp)
     with Daemon() as d:
-        t = RemoteTracer(d.url, GADGET, "--comm", comm)
+        t = RemoteTracer(d.url, GADGET, "-F", "pcomm==" + comm)
         with t:
             workload("exec", 3, prefix, binary=wl)
         t.check_clean_exit()
@@ -202,7 +199,7 @@ def test_bad_requests():
         idle.sendall(b"GET /v1/pi")
         t0 = time.monotonic()
         d.check_clean_exit()
-        check(time.monotonic() - t0 < 5, "the daemon waited for an idle client to stop")
+        check(time.monotonic() - t0 < scaled(5), "the daemon waited for an idle client to stop")
         idle.close()
 
 
@@ -238,6 +235,7 @@ def test_tcp_token():
         bad = os.path.join(d.dir, "bad")
         with open(bad, "w") as f:
             f.write("not-the-token-at-all\n")
+        os.chmod(bad, 0o600)
         r = run_host("--remote", d.tcp_url, "--token-file", bad, "ping")
         check(r.returncode == 1 and "bearer token" in r.stderr, "a wrong token got in",
               r.returncode, r.stdout, r.stderr)
@@ -296,7 +294,7 @@ def test_inline_lua():
         prefix = unique("inline")
         wl, comm = private_workload(tmp)
         with Daemon("--allow-inline-lua") as d:
-            t = RemoteTracer(d.url, mine, "--comm", comm)
+            t = RemoteTracer(d.url, mine, "-F", "pcomm==" + comm)
             with t:
                 workload("exec", 2, prefix, binary=wl)
             t.check_clean_exit()

@@ -12,9 +12,8 @@ import re
 import shutil
 import signal
 import tempfile
-import time
 
-from gh import Tracer, check, describe, excerpt, main, private_workload, workload
+from gh import Tracer, check, describe, excerpt, main, private_workload, wait_for, workload
 
 GADGET = "trace/open.lua"
 # the workload under a name of its own, so that --comm sees this test's
@@ -37,11 +36,17 @@ def summary(stderr):
     return tuple(int(x) for x in m.groups())
 
 
+def stopped(pid):
+    """the process is stopped (its state in /proc/PID/stat is T)"""
+    with open("/proc/%d/stat" % pid) as f:
+        stat = f.read()
+    return stat[stat.rindex(")") + 2] == "T"
+
+
 def startup_opens():
     """how many opens the workload makes before its storm (ld.so, libc)"""
     with Tracer(GADGET, "--comm", COMM) as t:
         workload("open-storm", 0, binary=WL)
-        time.sleep(0.3)
     t.check_clean_exit()
     evs = t.events()
     check(evs and all(e["path"] not in STORM_PATHS for e in evs),
@@ -57,10 +62,10 @@ def test_lost_events_counted_exactly():
     with Tracer(GADGET, "--comm", COMM) as t:
         t.proc.send_signal(signal.SIGSTOP)
         try:
+            wait_for(lambda: stopped(t.proc.pid), 10, "the host stopped (SIGSTOP)")
             workload("open-storm", n, binary=WL)
         finally:
             t.proc.send_signal(signal.SIGCONT)
-        time.sleep(0.5)
     t.check_clean_exit()
     evs = t.events()
     lost = lost_reported(t.stderr)
@@ -80,7 +85,6 @@ def test_storm_drained_in_batches():
     k = startup_opens()
     with Tracer(GADGET, "--comm", COMM, "--verbose") as t:
         w = workload("open-storm", n, binary=WL)
-        time.sleep(0.5)
     t.check_clean_exit()
     evs = t.events()
     lost = lost_reported(t.stderr)

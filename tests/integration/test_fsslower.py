@@ -11,10 +11,10 @@ import tempfile
 import time
 
 from ctrace import check_container, traced_container
-from gh import TIME_SCALE, Tracer, check, describe, main, run_host
+from gh import TIME_SCALE, Tracer, check, describe, main, run_host, scaled
 
 GADGET = "trace/fsslower.lua"
-FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "opRaw", "op",
+FIELDS = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid", "comm", "opRaw", "op",
           "syscall", "err", "bytes", "offset", "lat", "file"}  # host processes: no container fields
 PYTHON = "/usr/bin/python3"  # Debian's
 SIZES = [1000, 2000, 3000]
@@ -38,12 +38,22 @@ os.read(fd, 1 << 20)
 os.read(fd, 100)
 os.pread(fd, 7, 3)
 os.close(fd)
-# one slow fsync: 32 MiB of dirty pages, timed here too
+# one slow fsync: 32 MiB of dirty pages, timed here too; given a latency
+# (argv[3], ms), rewritten twice as big until an fsync takes that long (a
+# fast disk, or a VM's), up to 256 MiB
 fd = os.open(path + ".big", os.O_WRONLY | os.O_CREAT, 0o644)
-os.write(fd, b"z" * (32 << 20))
-t = time.monotonic()
-os.fsync(fd)
-print("%.3f" % ((time.monotonic() - t) * 1000))
+want_ms = float(sys.argv[3]) if len(sys.argv) > 3 else 0
+n = 32 << 20
+os.write(fd, b"z" * n)
+while True:
+    t = time.monotonic()
+    os.fsync(fd)
+    ms = (time.monotonic() - t) * 1000
+    if ms >= want_ms or n >= 256 << 20:
+        break
+    n *= 2
+    os.pwrite(fd, b"z" * n, 0)
+print("%.3f" % ms)
 os.close(fd)
 """
 
@@ -67,13 +77,14 @@ def ops(evs, pid, names):
             if e["pid"] == pid and e["file"] in names]
 
 
-def run_writer(d, *args):
-    """the writer under the tracer; (tracer, pid, the big fsync's ms)"""
+def run_writer(d, *args, big_ms=0):
+    """the writer under the tracer, its last fsync at least big_ms long
+    where the disk allows; (tracer, pid, the last fsync's ms)"""
     path = os.path.join(d, "data")
     with Tracer(GADGET, *args) as t:
-        p = subprocess.Popen([PYTHON, "-c", WRITER, path, ",".join(map(str, SIZES))],
+        p = subprocess.Popen([PYTHON, "-c", WRITER, path, ",".join(map(str, SIZES)), str(big_ms)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        out, err = p.communicate(timeout=60)
+        out, err = p.communicate(timeout=scaled(60))
         check(p.returncode == 0, "the writer failed", err)
     t.check_clean_exit()
     return t, p.pid, float(out)
@@ -99,6 +110,7 @@ def test_fsync_writer_all():
               "missing %s extra %s" % (sorted(FIELDS - set(e)), sorted(set(e) - FIELDS)), e)
         check(e["comm"] == "python3" and e["tid"] == pid and e["uid"] == 0 and e["err"] == 0,
               "comm/tid/uid/err", e)
+        check(e["ppid"] == os.getpid(), "ppid is not the test's pid %d" % os.getpid(), e)
         check(isinstance(e["lat"], int) and e["lat"] >= 0, "lat is not a count of us", e)
     big = mine[-1]
     check(big["lat"] <= big_ms * 1000 + 1000 and big["lat"] >= big_ms * 1000 * 0.5,
@@ -108,10 +120,11 @@ def test_fsync_writer_all():
 
 def test_min_hides_fast_ones():
     """--min 5 (MIN_MS): the page-cache writes and reads are gone, the
-    32 MiB fsync (measured by the writer) is there, nothing faster is"""
+    big fsync (32 MiB or more, 1.6 times MIN_MS as measured by the writer)
+    is there, nothing faster is"""
     d = tempfile.mkdtemp(prefix="gh-fsslower-")
     try:
-        t, pid, big_ms = run_writer(d, "--min", str(MIN_MS))
+        t, pid, big_ms = run_writer(d, "--min", str(MIN_MS), big_ms=MIN_MS * 1.6)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     check(big_ms >= MIN_MS * 1.6, "test bug: the big fsync took only %.1f ms here" % big_ms)

@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""The packet parsers under libFuzzer (tests/fuzz): each target runs for
-GH_FUZZ_SECONDS (default 20) from the checked-in seeds, on a scratch copy
-of the corpus; a crash, a hang (-timeout), a sanitizer report or a leak
-fails the test."""
+"""The parsers of untrusted input under libFuzzer (tests/fuzz): packets,
+JSON, OCI hook messages, runc state files, the daemon's run requests; each
+target runs for GH_FUZZ_SECONDS (default 20) from the checked-in seeds
+(and its dictionary, if it has one), on a scratch copy of the corpus; a
+crash, a hang (-timeout), a sanitizer report, a leak or a broken invariant
+(__builtin_trap in the target) fails the test."""
 
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+
+from gh import scaled
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECONDS = int(os.environ.get("GH_FUZZ_SECONDS", "20"))
@@ -19,10 +23,15 @@ def fuzz(target, corpus):
     try:
         scratch = os.path.join(work, "corpus")
         shutil.copytree(os.path.join(SOURCE_DIR, "tests", "fuzz", "corpus", corpus), scratch)
-        res = subprocess.run([target, "-max_total_time=%d" % SECONDS, "-timeout=5",
+        words = os.path.join(SOURCE_DIR, "tests", "fuzz", corpus + ".dict")
+        extra = ["-dict=" + words] if os.path.exists(words) else []
+        # -max_total_time: the workload; -timeout (a hang) and ours: limits
+        res = subprocess.run([target, "-max_total_time=%d" % SECONDS,
+                              "-timeout=%d" % round(scaled(5)),
                               "-rss_limit_mb=1024", "-max_len=4096",
-                              "-artifact_prefix=" + work + "/", scratch],
-                             capture_output=True, text=True, timeout=SECONDS + 60)
+                              "-artifact_prefix=" + work + "/"] + extra + [scratch],
+                             capture_output=True, text=True, errors="replace",
+                             timeout=SECONDS + scaled(60))
         stats = [l for l in res.stderr.splitlines() if l.startswith("Done ")]
         if res.returncode != 0:
             print("not ok - %s: exit %d\n%s" % (os.path.basename(target), res.returncode,
@@ -37,7 +46,9 @@ def fuzz(target, corpus):
 def main():
     build = os.environ["GH_BUILD_DIR"]
     ok = True
-    for target, corpus in [("fuzz_dns", "dns"), ("fuzz_tls", "tls")]:
+    for target, corpus in [("fuzz_dns", "dns"), ("fuzz_tls", "tls"), ("fuzz_json", "json"),
+                           ("fuzz_hook", "hook"), ("fuzz_runc_state", "runc_state"),
+                           ("fuzz_run_request", "run_request"), ("fuzz_http", "http")]:
         ok = fuzz(os.path.join(build, "tests", "fuzz", target), corpus) and ok
     sys.exit(0 if ok else 1)
 

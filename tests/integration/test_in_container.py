@@ -6,34 +6,20 @@ fields on each (the same assertions as on the host, plus runtime.*)."""
 import os
 import shutil
 import tempfile
-import time
 
-import containers
-from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main, require_bpf,
-                unique)
+from ctrace import traced_container
+from gh import check, describe, events_received, excerpt, main, require_bpf, unique
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 
 
 def run_traced(gadget, name, script, *args):
-    """run `sh -c script` in runc container name, traced with -c name
-    (unless args has --host);
+    """run `sh -c script` in runc container name (busybox only), traced
+    with -c name (unless args has --host);
     returns (tracer, container init pid, container mntns)"""
-    with containers.Runc() as r:
-        b = r.bundle(name, ["sh", "-c", script], hooks=HOOKS)
-        select = [] if "--host" in args else ["-c", name]
-        with Tracer(gadget, *select, "--verbose", *args, host=False) as t:
-            r.create(name, b)
-            pid, mntns = r.pid(name), containers.mntns(r.pid(name))
-            r.start(name)
-            deadline = time.time() + 10
-            while r.state(name).get("status") != "stopped" and time.time() < deadline:
-                time.sleep(0.05)
-            time.sleep(0.3)
-        t.check_clean_exit()
-    return t, pid, mntns
+    run = traced_container(gadget, script, "--verbose", *args, name=name,
+                           select="--host" not in args, host_usr=False)
+    return run.tracer, run.pid, run.mntns
 
 
 def check_container(e, name, mntns):
@@ -52,7 +38,7 @@ def test_exec_in_container():
     evs = t.events()
     got = [(e["args"], e["ret"]) for e in evs]
     want = [(["sh", "-c", script], 0), (["/bin/echo", "two words", "x"], 0),
-            (["/nonexistent/prog", "arg"], -2), (["/bin/true", "done"], 0)]
+            (["/nonexistent/prog", "arg"], 2), (["/bin/true", "done"], 0)]
     check(got == want, "wanted exactly the container's 4 execs", describe(evs),
           "stderr: " + excerpt(t.stderr))
     for e in evs:
@@ -87,7 +73,8 @@ def test_open_in_container():
 def test_lua_reads_container_fields():
     """a script's filter and enrich read runtime.containerName (enriched in
     C before Lua sees the event) and add a field from it; with --host the
-    filter keeps the container's events only"""
+    filter keeps the container's events only (by its name: other tests'
+    containers on the machine are containers too)"""
     require_bpf()
     name = unique("lua")[:30]
     d = tempfile.mkdtemp(prefix="gh-lua-ctr-")
@@ -96,9 +83,9 @@ def test_lua_reads_container_fields():
         f.write('local g = dofile(%r)\n'
                 'g.object = "trace/exec.bpf.o"\n'
                 'g.fields.where = { type = "string", description = "container, from Lua" }\n'
-                'g.filter = function(ev) return ev["runtime.containerName"] ~= nil end\n'
+                'g.filter = function(ev) return ev["runtime.containerName"] == %r end\n'
                 'g.enrich = function(ev) ev.where = "in " .. ev["runtime.containerName"] end\n'
-                'return g\n' % os.path.join(SOURCE_DIR, "gadgets", "trace", "exec.lua"))
+                'return g\n' % (os.path.join(SOURCE_DIR, "gadgets", "trace", "exec.lua"), name))
     try:
         t, pid, mntns = run_traced(script, name, "exec /bin/echo lua", "--host")
     finally:

@@ -2,7 +2,8 @@
 """Kubernetes: the manifests `gadgethost deploy` prints, validated against
 the API's schemas (npm's kubernetes-models, offline), and `gadgethost k8s
 run` fanning out for real to several daemons, each in a network namespace
-of its own, reached over TCP through veth links and merged by the client."""
+of its own, reached over TLS through veth links (certificates of a CA the
+test makes) and merged by the client."""
 
 import json
 import os
@@ -13,11 +14,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 from gh import (BUILD_DIR, GH_BIN, Failure, check, describe, excerpt, main,
-                private_workload, run_host, unique, workload)
-from ghdaemon import Daemon, K8sRun, wait_for
+                private_workload, run_host, scaled, unique, wait_for, workload)
+from ghdaemon import Daemon, K8sRun
+from ghtls import Pki
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NPM_DIR = os.path.join(BUILD_DIR, "npm")
@@ -32,7 +33,7 @@ def npm_modules():
     if not all(os.path.isdir(os.path.join(mods, p.rsplit("@", 1)[0])) for p in NPM_PACKAGES):
         r = subprocess.run(["npm", "install", "--prefix", NPM_DIR, "--no-audit", "--no-fund"]
                            + NPM_PACKAGES, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=600)
+                           text=True, timeout=scaled(600))
         check(r.returncode == 0, "npm install %s failed" % " ".join(NPM_PACKAGES),
               excerpt(r.stdout))
     return mods
@@ -42,7 +43,7 @@ def validated(yaml_text):
     """the documents, after kubernetes-models validated every one"""
     r = subprocess.run(["node", os.path.join(HERE, "k8s", "validate.mjs"), npm_modules()],
                        input=yaml_text, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=120)
+                       text=True, timeout=scaled(120))
     check(r.returncode == 0, "the manifests do not validate against the Kubernetes API",
           r.stderr)
     return json.loads(r.stdout)
@@ -105,6 +106,10 @@ def test_deploy_manifests():
               vols)
     check(mounts["/sys/kernel/btf"]["readOnly"] is True, "BTF should be read only")
     check(mounts["/run"]["readOnly"] is False, "/run must be writable (the socket)")
+    # tests/package/test_image.py: a netns made after the pod started is
+    # an empty file in it otherwise
+    check(mounts["/run"].get("mountPropagation") == "HostToContainer",
+          "/run does not see the node's later mounts (mountPropagation)", mounts["/run"])
     # the probe command works against a real daemon
     with Daemon() as d:
         r = run_host("--remote", d.url, "ping")
@@ -131,9 +136,11 @@ def test_undeploy_manifests():
 
 class Nodes:
     """n daemons, each in a network namespace of its own behind a veth link,
-    listening on TCP there with one shared token"""
+    listening with TLS there (one certificate naming every node's address),
+    with one shared token; daemon_args(i): node i's own daemon options"""
 
-    def __init__(self, n):
+    def __init__(self, n, daemon_args=None):
+        self.daemon_args = daemon_args or (lambda i: [])
         self.tag = secrets.token_hex(3)
         self.net = "10.%d.%d" % (100 + secrets.randbelow(150), secrets.randbelow(250))
         self.n = n
@@ -141,10 +148,16 @@ class Nodes:
         self.token_file = os.path.join(self.dir, "token")
         with open(self.token_file, "w") as f:
             f.write(secrets.token_hex(24) + "\n")
+        os.chmod(self.token_file, 0o600)
         self.names = ["node-%s-%d" % (self.tag, i) for i in range(n)]
         self.netns = ["ghk8s%s%d" % (self.tag, i) for i in range(n)]
         self.daemons = []
         self.addrs = []
+        self.pki = Pki(ips=["%s.%d" % (self.net, 4 * i + 2) for i in range(n)], names=())
+
+    def client_args(self):
+        """k8s run's options to reach the nodes: the token, the CA"""
+        return ["--token-file", self.token_file] + self.pki.client_args()
 
     def __enter__(self):
         try:
@@ -163,8 +176,8 @@ class Nodes:
                                        text=True)
                     check(r.returncode == 0, "%s failed" % " ".join(cmd), r.stdout)
                 addr = "%s:%d" % (there, 7000 + i)
-                d = Daemon(prefix=["ip", "netns", "exec", ns], listen=addr,
-                           token_file=self.token_file)
+                d = Daemon(*self.daemon_args(i), prefix=["ip", "netns", "exec", ns],
+                           listen=addr, token_file=self.token_file, pki=self.pki)
                 d.start()
                 self.daemons.append(d)
                 self.addrs.append(addr)
@@ -174,7 +187,7 @@ class Nodes:
         return self
 
     def endpoints(self, names=None):
-        return ",".join("%s=tcp://%s" % (n, a) for n, a in zip(self.names, self.addrs)
+        return ",".join("%s=tls://%s" % (n, a) for n, a in zip(self.names, self.addrs)
                         if names is None or n in names)
 
     def __exit__(self, exc_type, exc, tb):
@@ -189,6 +202,7 @@ class Nodes:
                            stderr=subprocess.DEVNULL)
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
         shutil.rmtree(self.dir, ignore_errors=True)
+        self.pki.cleanup()
         if errors and exc_type is None:
             raise errors[0]
         return False
@@ -205,13 +219,14 @@ def test_fanout_json():
         wl, comm = private_workload(tmp)
         prefix = unique("fan")
         with Nodes(3) as nodes:
-            t = K8sRun(GADGET, "--comm", comm, k8s_args=["--endpoints", nodes.endpoints(),
-                                                         "--token-file", nodes.token_file])
+            t = K8sRun(GADGET, "-F", "pcomm==" + comm,
+                       k8s_args=["--endpoints", nodes.endpoints()] + nodes.client_args())
             with t:
                 for d in nodes.daemons:
                     check(len(d.runs()) == 1, "a node has no run", d.log)
                 workload("exec", 4, prefix, binary=wl)
-                time.sleep(0.5)
+                t.wait_for(lambda: len(trues(t.events_so_far(), prefix)) >= 12,
+                           "4 execs from each of 3 nodes")
             t.check_clean_exit()
             evs = trues(t.events(), prefix)
             by_node = {}
@@ -244,12 +259,11 @@ def test_fanout_columns_and_node():
         wl, comm = private_workload(tmp)
         prefix = unique("col")
         with Nodes(2) as nodes:
-            t = K8sRun(GADGET, "--comm", comm, fmt="columns",
-                       k8s_args=["--endpoints", nodes.endpoints(), "--token-file",
-                                 nodes.token_file])
+            t = K8sRun(GADGET, "-F", "pcomm==" + comm, fmt="columns",
+                       k8s_args=["--endpoints", nodes.endpoints()] + nodes.client_args())
             with t:
                 workload("exec", 3, prefix, binary=wl)
-                time.sleep(0.5)
+                t.wait_for(lambda: t.stdout.count(prefix) >= 6, "3 rows from each of 2 nodes")
             t.check_clean_exit()
             lines = t.stdout.splitlines()
             check(len(lines) == 7, "wanted a header and 3 rows per node", t.stdout)
@@ -263,31 +277,45 @@ def test_fanout_columns_and_node():
             check(all(len(l.split(" ")[0]) == width for l in lines[1:]), "column not aligned",
                   t.stdout)
             # local columns of the same gadget: the merged rows are those, after K8S.NODE
-            local = run_host("run", GADGET, "--host", "--comm", comm, "--timeout", "0.5")
+            local = run_host("run", GADGET, "--host", "-F", "pcomm==" + comm, "--timeout", "0.5")
             check(lines[0][width + 1:] == local.stdout.splitlines()[0],
                   "the header after K8S.NODE is not run's", lines[0], local.stdout)
 
-            t = K8sRun(GADGET, "--comm", comm, k8s_args=["--endpoints", nodes.endpoints(),
-                                                         "--token-file", nodes.token_file,
-                                                         "--node", nodes.names[1]])
+            t = K8sRun(GADGET, "-F", "pcomm==" + comm,
+                       k8s_args=["--endpoints", nodes.endpoints(), "--node", nodes.names[1]] +
+                       nodes.client_args())
             with t:
                 workload("exec", 2, prefix + "n", binary=wl)
-                time.sleep(0.5)
+                t.wait_for(lambda: len(trues(t.events_so_far(), prefix + "n")) >= 2,
+                           "the node's 2 execs")
             t.check_clean_exit()
             got = trues(t.events(), prefix + "n")
             check(len(got) == 2 and {e["k8s"]["node"] for e in got} == {nodes.names[1]},
                   "--node did not pick the one node", describe(got))
 
-            dead = nodes.endpoints() + ",gone=tcp://%s.250:9" % nodes.net
-            t = K8sRun(GADGET, "--comm", comm, k8s_args=["--endpoints", dead, "--token-file",
-                                                         nodes.token_file])
+            dead = nodes.endpoints() + ",gone=tls://%s.250:9" % nodes.net
+            t = K8sRun(GADGET, "-F", "pcomm==" + comm,
+                       k8s_args=["--endpoints", dead] + nodes.client_args())
             with t:
                 workload("exec", 1, prefix + "d", binary=wl)
-                time.sleep(0.5)
+                t.wait_for(lambda: len(trues(t.events_so_far(), prefix + "d")) >= 2,
+                           "the exec from each reachable node")
             check(t.returncode == 1 and "node gone" in t.stderr,
                   "the unreachable node is not reported (exit 1)", t.returncode, t.stderr)
             check(len(trues(t.events(), prefix + "d")) == 2, "the reachable nodes did not stream",
                   t.stdout)
+
+            # plain TCP to a node: the client does not send the token in clear
+            plain = nodes.endpoints().replace("tls://", "tcp://")
+            r = run_host("k8s", "run", GADGET, "--endpoints", plain, *nodes.client_args()[:2])
+            check(r.returncode == 1 and "plain TCP goes to a loopback address only" in r.stderr,
+                  "k8s run sent a token over plain TCP to a node", r.returncode, r.stderr)
+            # a client that trusts another CA: refused, node by node
+            with Pki(ca_name="other", ips=(), names=("x",)) as other:
+                r = run_host("k8s", "run", GADGET, "--endpoints", nodes.endpoints(),
+                             *nodes.client_args()[:2], *other.client_args())
+            check(r.returncode == 1 and r.stderr.count("the server's certificate is refused")
+                  == 2, "a client trusting another CA reached the nodes", r.returncode, r.stderr)
     finally:
         shutil.rmtree(tmp)
 
@@ -343,13 +371,14 @@ def test_kubectl_discovery():
                                          "socket": "/nonexistent"}}
             env = dict(os.environ, GH_FAKE_PODS=json.dumps(pods),
                        GH_FAKE_LOG=os.path.join(tmp, "log"))
-            t = K8sRun(GADGET, "--comm", comm, k8s_args=["--kubectl", kubectl], env=env)
+            t = K8sRun(GADGET, "-F", "pcomm==" + comm, k8s_args=["--kubectl", kubectl], env=env)
             with t:
                 for d in nodes.daemons:
                     wait_for(lambda: d.runs() and d.runs()[0]["started"], 10,
                              "a node's run did not start", lambda: excerpt(d.log))
                 workload("exec", 2, prefix, binary=wl)
-                time.sleep(0.5)
+                t.wait_for(lambda: len(trues(t.events_so_far(), prefix)) >= 4,
+                           "2 execs from each running pod's node")
             t.check_clean_exit()
             got = trues(t.events(), prefix)
             check(sorted(e["k8s"]["node"] for e in got) == sorted(nodes.names * 2),

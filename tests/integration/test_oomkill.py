@@ -6,31 +6,29 @@ killer, which kills the python3.  Then the same in a runc container with a
 memory limit."""
 
 import os
-import shutil
 import signal
 import subprocess
-import time
 
-import containers
-from gh import (GH_BIN, Tracer, check, describe, excerpt, main, require_bpf, unique)
+from ctrace import traced_container
+from gh import (Failure, Tracer, check, describe, excerpt, main, require_bpf, scaled, unique,
+                wait_for)
 
 GADGET = "trace/oomkill.lua"
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 LIMIT = 64 << 20
 HOLD_MB = 40
 PYTHON = "/usr/bin/python3"
 # holds HOLD_MB MiB (touched), makes itself the OOM killer's first choice,
-# says so, and waits to be killed
+# says so, and waits to be killed (its sleep is the workload: it must stay
+# alive, holding the memory, until the kill)
 HOG = ("import os, sys, time\n"
        "b = bytearray(%d << 20)\n"
        "for i in range(0, len(b), 4096): b[i] = 1\n"
        "open('/proc/self/oom_score_adj', 'w').write('1000')\n"
        "print('ready', flush=True)\n"
-       "time.sleep(60)\n" % HOLD_MB)
+       "time.sleep(60)\n" % HOLD_MB)  # the workload
 DD = ["dd", "if=/dev/zero", "of=/dev/null", "bs=%dM" % HOLD_MB, "count=1"]
-FIELDS = {"timestamp", "mountnsid", "kpid", "ktid", "kuid", "kcomm", "pages", "tpid", "ttid",
-          "tcomm", "uid", "gid"}
+FIELDS = {"timestamp", "mountnsid", "kpid", "ktid", "kppid", "kuid", "kgid", "kcomm", "pages",
+          "tpid", "ttid", "tcomm", "uid", "gid"}
 
 
 class MemoryCgroup:
@@ -67,12 +65,18 @@ class MemoryCgroup:
         self._write("cgroup.procs", 0)
 
     def remove(self):
-        for _ in range(50):
+        """rmdir, retried while the killed processes still leave it (what
+        stays after 5 s, scaled, is left)"""
+        def removed():
             try:
                 os.rmdir(self.path)
-                return
+                return True
             except OSError:
-                time.sleep(0.1)
+                return False
+        try:
+            wait_for(removed, 5, "cgroup %s removed" % self.path)
+        except Failure:
+            pass
 
 
 def unkillable():
@@ -111,23 +115,22 @@ def test_oomkill_in_cgroup():
             # comes back slowly (6.1 under TCG), the kernel would kill dd too
             dd = subprocess.Popen(DD, preexec_fn=lambda: (cg.enter(), unkillable()),
                                   stderr=subprocess.DEVNULL)
-            check(dd.wait(30) == 0, "dd did not finish after the kill")
-            check(hog.wait(10) == -signal.SIGKILL, "the python3 was not killed")
-            time.sleep(0.3)
+            check(dd.wait(scaled(30)) == 0, "dd did not finish after the kill")
+            check(hog.wait(scaled(10)) == -signal.SIGKILL, "the python3 was not killed")
         t.check_clean_exit()
     finally:
         cg.remove()
     evs = [e for e in t.events() if e["kpid"] == hog.pid or e["tpid"] == dd.pid]
     check(len(evs) == 1, "wanted one OOM kill", describe(evs), "stderr: " + excerpt(t.stderr))
     check_event(evs[0], hog.pid, "python3", dd.pid, "dd")
-    check((evs[0]["uid"], evs[0]["gid"], evs[0]["kuid"]) == (0, 0, 0), "uids", evs[0])
+    check((evs[0]["uid"], evs[0]["gid"], evs[0]["kuid"], evs[0]["kgid"]) == (0, 0, 0, 0),
+          "uids", evs[0])
+    check(evs[0]["kppid"] == os.getpid(), "the killed python3's parent is the test", evs[0])
 
 
 def test_oomkill_in_container():
     """the same inside a runc container with a 64 MiB memory limit, traced
     with -c: busybox's dd triggers the kill of the python3"""
-    require_bpf()
-    name = unique("oom")[:30]
     script = ("%s -c \"$HOG\" > /tmp/hog.out & pid=$!; "
               "while ! grep -q ready /tmp/hog.out; do sleep 0.05; done; "
               "echo hog $pid; /bin/dd if=/dev/zero of=/dev/null bs=%dM count=1 2>/dev/null; "
@@ -136,18 +139,9 @@ def test_oomkill_in_container():
     def limit(cfg):
         cfg["linux"].setdefault("resources", {})["memory"] = {"limit": LIMIT, "swap": LIMIT}
 
-    with containers.Runc() as r:
-        b = r.bundle(name, ["sh", "-c", script], hooks=HOOKS, host_usr=True, env={"HOG": HOG},
-                     edit=limit)
-        with Tracer(GADGET, "-c", name, host=False) as t:
-            r.create(name, b)
-            mntns = containers.mntns(r.pid(name))
-            r.start(name)
-            containers.wait_until(lambda: r.state(name).get("status") == "stopped", 30,
-                                  "the container to stop", lambda: r.output(name))
-            time.sleep(0.3)
-        t.check_clean_exit()
-        out = r.output(name)
+    run = traced_container(GADGET, script, name=unique("oom")[:30], timeout=30,
+                           env={"HOG": HOG}, edit=limit)
+    t, name, mntns, out = run.tracer, run.name, run.mntns, run.output
     check("dd 0" in out and "hog 137" in out, "dd did not succeed or the python3 was "
           "not killed", out)
     evs = t.events()

@@ -8,13 +8,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 
 from gh import (WORKLOAD, Tracer, check, describe, excerpt,
-                main, workload)
+                main, scaled, workload)
 
 GADGET = "trace/open.lua"
-FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "fd", "err",
+FIELDS = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid", "comm", "fd", "err",
           "flagsRaw", "modeRaw", "path", "flags", "mode"}  # host processes: no container fields
 N = 20
 
@@ -70,6 +69,8 @@ def check_successes(s, evs, full=True):
             check(set(e) == FIELDS, "fields differ from the documented ones",
                   "missing: %s extra: %s" % (sorted(FIELDS - set(e)), sorted(set(e) - FIELDS)), e)
             check(e["tid"] == e["pid"], "tid != pid", e)
+            check(e["ppid"] == os.getpid(), "ppid %r is not the test's pid %d"
+                  % (e["ppid"], os.getpid()), e)
             check(e["uid"] == 0 and e["gid"] == 0, "uid/gid not 0", e)
             check(flags_text(e["flags"]) == "O_RDONLY", "flags %r, wanted \"O_RDONLY\"" % e["flags"], e)
             check(e["flagsRaw"] & 3 == 0, "flagsRaw is not O_RDONLY", e)
@@ -271,9 +272,8 @@ def test_open_kernel_mntns_filter():
             workload("open-storm", 20000)
             p.stdin.write("go\n")
             p.stdin.flush()
-            check(p.wait(30) == 0, "the process in the new mount namespace failed",
+            check(p.wait(scaled(30)) == 0, "the process in the new mount namespace failed",
                   p.stderr.read())
-            time.sleep(0.3)
         t.check_clean_exit()
     finally:
         if p.poll() is None:
@@ -295,9 +295,45 @@ def test_open_kernel_mntns_filter():
     check(m and int(m.group(1)) == len(evs),
           "the host received %s events for %d printed: the kernel let the storm through"
           % (m.group(1) if m else "?", len(evs)), excerpt(t.stderr))
+def test_open_leaves_itself_out():
+    """the tracer's own opens (its container runtimes' state, every second)
+    are left out in the kernel; --trace-self shows them.  Two runs at once:
+    the --trace-self one sees both runs' opens, the other one none of its
+    own while they happen."""
+    def mine(t, pid):
+        return [e for e in t.events_so_far() if e["pid"] == pid]
+
+    with Tracer(GADGET) as plain, Tracer(GADGET, "--trace-self") as traced:
+        traced.wait_for(lambda: len(mine(traced, plain.proc.pid)) >= 3 and
+                        mine(traced, traced.proc.pid),
+                        "3 opens of the other run and one of its own", timeout=20)
+    for t in (plain, traced):
+        t.check_clean_exit()
+    own = mine(plain, plain.proc.pid)
+    check(not own, "the run reported its own opens", describe(own))
+
+
+def test_open_non_utf8_path_recoverable():
+    """a path that is not UTF-8: JSON writes each bad byte as \\udcXX
+    (surrogateescape), so the exact bytes come back, not U+FFFD"""
+    tmp = tempfile.mkdtemp(prefix="gh-bytes-")
+    try:
+        raw = os.fsencode(tmp) + b"/gh-\xff\xfe-\xe2\x82-\xc3\xa9"
+        with Tracer(GADGET, "--pid", str(os.getpid())) as t:
+            os.close(os.open(raw, os.O_CREAT | os.O_WRONLY, 0o600))
+        t.check_clean_exit()
+        got = [e["path"].encode("utf-8", "surrogateescape") for e in t.events()
+               if e["path"].startswith(tmp)]
+        check(got == [raw], "the path's bytes do not come back", got, raw)
+        check("\\udcff\\udcfe-\\udce2\\udc82-\u00e9" in t.stdout,
+              "the bad bytes are not \\udcXX (and the good é is kept)", excerpt(t.stdout))
+    finally:
+        shutil.rmtree(tmp)
+
 
 if __name__ == "__main__":
     main([test_open_exact, test_open_create_mode, test_open_filter_expr, test_open_fields,
           test_open_filter_old_syntax, test_open_failed_param, test_open_yaml,
           test_open_jsonpretty, test_open_kernel_pid_filter, test_open_kernel_uid_filter,
-          test_open_kernel_mntns_filter])
+          test_open_kernel_mntns_filter, test_open_leaves_itself_out,
+          test_open_non_utf8_path_recoverable])

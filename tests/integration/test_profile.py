@@ -9,14 +9,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 
 import containers
-from gh import (GH_BIN, Skip, Tracer, check, excerpt, main, object_path, require_bpf,
+from containers import HOOKS
+from gh import (GH_BIN, Skip, Tracer, check, excerpt, main, object_path, require_bpf, scaled,
                 unique)
-
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 
 N_IOS = 64
 SPIN_SECONDS = 2.0
@@ -47,7 +44,7 @@ class LoopDevice:
         """n direct 4 KiB writes: n requests, none merged (each waits)"""
         p = subprocess.run(["dd", "if=/dev/zero", "of=" + self.dev, "bs=4k", "count=%d" % n,
                             "oflag=direct"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+                           text=True, timeout=scaled(60))
         check(p.returncode == 0, "dd failed", p.stderr)
 
     def close(self):
@@ -146,15 +143,17 @@ def test_block_io_chart():
 
 
 def test_block_io_interval():
-    """--interval: each interval starts anew (the writes are counted once)"""
+    """--interval: each interval starts anew (the writes are counted once):
+    half the writes, an interval printed with them, the other half, then
+    the last interval printed when the run stops"""
     require_bpf()
     loop = LoopDevice()
     try:
         with Tracer("profile/block-io.lua", "--disks", "--interval", "1") as t:
             loop.write(N_IOS // 2)
-            time.sleep(1.5)
+            t.wait_for(lambda: loop_histograms(t.events_so_far(), loop),
+                       "an interval's histogram of %s" % loop.dev)
             loop.write(N_IOS // 2)
-            time.sleep(1.2)
         t.check_clean_exit()
     finally:
         loop.close()
@@ -181,7 +180,7 @@ class Spinner:
 
     def run(self, secs=SPIN_SECONDS):
         p = subprocess.Popen([self.path, str(secs)])
-        p.wait(60)
+        p.wait(scaled(60))
         return p.pid
 
     def close(self):
@@ -287,13 +286,13 @@ def test_cpu_kernel_only():
 
 def test_cpu_interval():
     """--interval 1: a report each second, each starting anew (the samples
-    over all of them are the spinner's CPU time once)"""
+    over all of them are the spinner's CPU time once; it spins 3 s of CPU
+    time, so at least 3 s: two reports while it runs, the rest at the end)"""
     require_bpf()
     s = Spinner()
     try:
         with Tracer("profile/cpu.lua", "--comm", s.comm, "--interval", "1") as t:
             s.run(3)
-            time.sleep(0.5)
         t.check_clean_exit()
     finally:
         s.close()
@@ -308,20 +307,22 @@ def test_cpu_interval():
 def test_cpu_in_container():
     """a static spinner inside a runc container, profiled with -c: its
     stack symbolized from the container's own binary (/proc/PID/root), the
-    container's name on it, nothing of the host"""
+    container's name on it, nothing of the host.  The container then
+    sleeps (its workload: alive while the stacks are printed) and says so"""
     require_bpf()
     s = Spinner(static=True)
     name = unique("pc")[:30]
     try:
         with containers.Runc() as r:
-            b = r.bundle(name, ["sh", "-c", "/%s %g; sleep 30" % (s.comm, SPIN_SECONDS)],
+            b = r.bundle(name, ["sh", "-c", "/%s %g; echo spun; sleep 30" % (s.comm, SPIN_SECONDS)],
                          hooks=HOOKS)
             # only inside the container: the host's copy is deleted first
             shutil.copy2(s.path, os.path.join(b, "rootfs", s.comm))
             s.close()
             with Tracer("profile/cpu.lua", "-c", name, host=False) as t:
                 r.run(name, b)
-                time.sleep(SPIN_SECONDS + 1.5)
+                t.wait_for(lambda: "spun" in r.output(name), "the spinner's end",
+                           timeout=SPIN_SECONDS + 30)
             t.check_clean_exit()
     finally:
         s.close()
@@ -368,12 +369,14 @@ def test_bad_output():
     """-o yaml is no format of a profile: one line, exit 1"""
     require_bpf()
     p = subprocess.run([GH_BIN, "run", "profile/cpu.lua", "-o", "yaml", "--host"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=scaled(30))
     check(p.returncode == 1 and p.stdout == "", "exit status", p)
     check(p.stderr.strip() == 'gadgethost: -o: profile cpu prints a stack report (default), '
           'folded or json, not "yaml"', "the message", p.stderr)
     p = subprocess.run([GH_BIN, "run", "profile/block-io.lua", "-o", "folded"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=scaled(30))
     check(p.returncode == 1 and "histogram chart (default) or json" in p.stderr, "block-io -o folded",
           p)
 

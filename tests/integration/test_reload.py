@@ -3,17 +3,21 @@
 pace (every one of the N events comes out, the first ones tagged by the old
 script, the rest by the new one; a broken script in the middle changes
 nothing); a --lua-file edited: reloaded too; the .bpf.c edited: rebuilt, re-attached, the new code seen; a
-.bpf.c that does not compile: the old programs stay."""
+.bpf.c that does not compile: the old programs stay; a rebuilt object's
+old minimal BTF removed."""
 
 import os
+import shutil
 import subprocess
 import sys
-import time
+import tempfile
 
-from gh import Tracer, check, describe, excerpt, main
-from sdkwork import Project, make_rejected, rm, wait_for
+from gh import Tracer, check, describe, excerpt, main, object_path, scaled, unique
+from sdkwork import Project, make_rejected, rm
+from test_core_btf import SOURCE_DIR, minimal_btf
 
 N = 300
+GATED = 50  # the deleter's last deletions, made once the test says so
 
 SCRIPT = '''return {
   object = "mytool.bpf.o",
@@ -22,32 +26,39 @@ SCRIPT = '''return {
 }
 '''
 
-# a separate process deleting N files, one every 5 ms
+# a separate process deleting N files, one every 5 ms (the pace is the
+# workload: deletions keep coming while the script is swapped); before the
+# last `gated` it waits for a line on stdin
 DELETER = '''
 import os, sys, time
-d, n = sys.argv[1], int(sys.argv[2])
+d, n, gated = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 for i in range(n):
+    if i == n - gated:
+        sys.stdin.readline()
     os.unlink(os.path.join(d, "f-%04d" % i))
-    time.sleep(0.005)
+    time.sleep(0.005)  # the workload's pace
 '''
 
 
 def test_script_swap_loses_nothing():
+    """the swap once the old script has tagged a deletion; the last GATED
+    deletions after the failed reload: old tags, then new ones, for sure"""
     p = Project()
     try:
         p.write(p.lua, SCRIPT % "old")
         for i in range(N):
             open(p.victim("f-%04d" % i), "w").close()
         with Tracer(p.lua, "--watch") as t:
-            w = subprocess.Popen([sys.executable, "-c", DELETER, p.victims, str(N)])
-            time.sleep(0.5)
+            w = subprocess.Popen([sys.executable, "-c", DELETER, p.victims, str(N), str(GATED)],
+                                 stdin=subprocess.PIPE)
+            t.wait_for(lambda: [e for e in p.ours(t.events_so_far()) if e["pid"] == w.pid],
+                       "a deletion tagged by the old script")
             p.write(p.lua, SCRIPT % "new")
-            wait_for(lambda: "reloaded" in t.stderr, what="the reload")
-            time.sleep(0.3)
+            t.wait_for(lambda: "reloaded" in t.stderr, "the reload")
             p.write(p.lua, "return {\n  object = \n")  # broken: the new one stays
-            wait_for(lambda: "reload failed" in t.stderr, what="the failed reload")
-            check(w.wait(60) == 0, "the deleter failed")
-            time.sleep(0.5)
+            t.wait_for(lambda: "reload failed" in t.stderr, "the failed reload")
+            w.communicate(b"go\n", timeout=scaled(60))
+            check(w.returncode == 0, "the deleter failed")
         t.check_clean_exit()
         evs = [e for e in p.ours(t.events()) if e["pid"] == w.pid]
         names = [os.path.basename(e["path"]) for e in evs]
@@ -70,23 +81,21 @@ def test_bpf_edit_rebuilds_and_reattaches():
     p = Project()
     try:
         p.write(p.lua, SCRIPT % "x")
+        # a re-attach drains what the old programs sent first: no wait
+        # after a deletion
         with Tracer(p.lua, "--watch", "--comm", "rm") as t:
             rm(p.victim("before"))
-            time.sleep(0.3)
             os.unlink(t.ready_file)
             p.edit(p.c, "\tgadget_process_fill(e);\n", "\tgadget_process_fill(e);\n\te->ppid = 4242;\n")
-            wait_for(lambda: os.path.exists(t.ready_file), timeout=60, what="re-attaching")
+            t.wait_for(lambda: os.path.exists(t.ready_file), "re-attaching", timeout=60)
             rm(p.victim("after"))
-            time.sleep(0.3)
             p.edit(p.c, "\te->ppid = 4242;\n", "\te->ppid = 4242\n")
-            wait_for(lambda: "did not compile" in t.stderr, timeout=60, what="the failed build")
+            t.wait_for(lambda: "did not compile" in t.stderr, "the failed build", timeout=60)
             rm(p.victim("after-error"))
-            time.sleep(0.3)
             p.edit(p.c, "\te->ppid = 4242\n", "\te->ppid = 4242;\n")
             make_rejected(p)
-            wait_for(lambda: "was not loaded" in t.stderr, timeout=60, what="the rejection")
+            t.wait_for(lambda: "was not loaded" in t.stderr, "the rejection", timeout=60)
             rm(p.victim("after-rejection"))
-            time.sleep(0.3)
         t.check_clean_exit()
         got = [(os.path.basename(e["path"]), e["ppid"] == 4242) for e in p.ours(t.events())]
         check(got == [("before", False), ("after", True), ("after-error", True),
@@ -112,12 +121,12 @@ def test_lua_file_is_watched_too():
         p.write(extra, 'enrich = function(ev) ev.tag = "layer-1" end\n')
         with Tracer(p.lua, "--watch", "--comm", "rm", "--lua-file", extra) as t:
             rm(p.victim("one"))
-            time.sleep(0.3)
+            # enriched by the first layer: printed before the edit
+            t.wait_for(lambda: p.ours(t.events_so_far()), "the first deletion")
             p.write(extra, 'local base = enrich\n'
                            'enrich = function(ev) base(ev); ev.tag = ev.tag .. "+2" end\n')
-            wait_for(lambda: "%s changed: reloaded" % extra in t.stderr, what="the reload")
+            t.wait_for(lambda: "%s changed: reloaded" % extra in t.stderr, "the reload")
             rm(p.victim("two"))
-            time.sleep(0.3)
         t.check_clean_exit()
         got = [(os.path.basename(e["path"]), e["tag"]) for e in p.ours(t.events())]
         check(got == [("one", "layer-1"), ("two", "script+2")],
@@ -126,6 +135,40 @@ def test_lua_file_is_watched_too():
         p.cleanup()
 
 
+def test_watch_rebuild_drops_the_old_minimal_btf():
+    """run --watch rebuilds an object that has a minimal BTF beside it: that
+    BTF, made from the old object, is removed, and the new object traces"""
+    top = tempfile.mkdtemp(prefix="gh-core-btf-")
+    try:
+        d = os.path.join(top, "trace")
+        os.makedirs(d)
+        shutil.copy(os.path.join(SOURCE_DIR, "gadgets", "trace", "open.lua"), d)
+        shutil.copy(os.path.join(SOURCE_DIR, "bpf", "trace", "open.bpf.c"), d)
+        obj = shutil.copy(object_path("trace/open"), d)
+        btf = shutil.copy(minimal_btf(object_path("trace/open")), minimal_btf(obj))
+        with Tracer(os.path.join(d, "open.lua"), "--watch") as t:
+            os.unlink(t.ready_file)
+            with open(os.path.join(d, "open.bpf.c"), "a") as f:
+                f.write("\n/* edited */\n")
+            t.wait_for(lambda: os.path.exists(t.ready_file), "re-attaching", timeout=60)
+            check("rebuilt %s: re-attaching" % obj in t.stderr, "no rebuild said", t.stderr)
+            check(not os.path.exists(btf), "the old object's minimal BTF is still there", btf)
+            marker = os.path.join(top, unique("after-rebuild"))
+            t.wait_for(lambda: open_and_seen(t, marker), "an open after the rebuild")
+        t.check_clean_exit()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def open_and_seen(t, path):
+    """open path (missing); whether the tracer reported it yet"""
+    try:
+        open(path).close()
+    except FileNotFoundError:
+        pass
+    return any(e.get("path") == path for e in t.events_so_far())
+
+
 if __name__ == "__main__":
     main([test_script_swap_loses_nothing, test_bpf_edit_rebuilds_and_reattaches,
-          test_lua_file_is_watched_too])
+          test_lua_file_is_watched_too, test_watch_rebuild_drops_the_old_minimal_btf])

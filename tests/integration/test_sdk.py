@@ -9,7 +9,7 @@ import re
 import subprocess
 import time
 
-from gh import GH_BIN, Tracer, check, describe, excerpt, main, run_host
+from gh import GH_BIN, Tracer, check, describe, excerpt, main, run_host, scaled
 from sdkwork import (BUILD_DIR_SDK, SRC_DIR, TUTORIAL, Project, make_rejected, rm,
                      tutorial_edits, tutorial_output)
 
@@ -77,8 +77,7 @@ def test_tutorial():
         paths = [p.victim(n) for n in ("a.txt", ".a.txt.swp", "missing.txt")]
         with Tracer(p.lua, "--comm", "rm") as t:
             pid = subprocess.Popen(["rm", "-f"] + paths)
-            pid.wait(30)
-            time.sleep(0.3)
+            pid.wait(scaled(30))
         t.check_clean_exit()
         evs = p.ours(t.events())
         got = [(e["comm"], e["pcomm"], e["pid"], e["err"], e["file"], e["path"]) for e in evs]
@@ -90,7 +89,6 @@ def test_tutorial():
         open(p.victim("b.txt"), "w").close()
         with Tracer(p.lua, "--comm", "rm", fmt=None) as t:
             rm(p.victim("b.txt"))
-            time.sleep(0.3)
         t.check_clean_exit()
         lines = t.stdout.splitlines()
         doc_lines = tutorial_output(doc)
@@ -106,8 +104,9 @@ def test_tutorial():
 def test_compile_error_shows_file_line():
     p = Project(build=False)
     try:
-        p.edit(p.c, "\te->err = ret < 0 ? -ret : 0;\n", "\te->err = ret < 0 ? -ret : 0\n")
-        line = p.read(p.c).splitlines().index("\te->err = ret < 0 ? -ret : 0") + 1
+        p.edit(p.c, "\te->err = gadget_errno_of(ret);", "\te->err = gadget_errno_of(ret)")
+        line = next(i for i, l in enumerate(p.read(p.c).splitlines(), 1)
+                    if l.startswith("\te->err = gadget_errno_of(ret) "))
         r = p.build(expect_rc=1)
         check(re.search(r"%s:%d:\d+: error: expected ';'" % (re.escape(p.c), line), r.stderr),
               "clang's file:line: error", r.stderr)
@@ -144,12 +143,17 @@ def test_verifier_rejection_shows_the_tail():
 
 
 def run_script(p, script, *args, deletes=("loop-1", "ok-1")):
-    """the gadget with script as its .lua, the deletions made in order"""
+    """the gadget with script as its .lua, the deletions made in order; the
+    run stops once the last one (kept by every script here) is printed: a
+    stop cuts a script's work short, and the slow ones (a loop to its
+    limit, under ASan) must have ended as they would"""
     p.write(p.lua, script)
-    with Tracer(p.lua, "--comm", "rm", *args) as t:
+    last = p.victim(deletes[-1])
+    with Tracer(p.lua, "--comm", p.rm_comm, *args) as t:
         for name in deletes:
-            rm(p.victim(name))
-        time.sleep(0.3)
+            p.rm(name)
+        t.wait_for(lambda: [e for e in t.events_so_far() if e.get("path") == last],
+                   "the last deletion's event")
     t.check_clean_exit()
     return t
 
@@ -220,11 +224,14 @@ def test_enrich_errors_once_a_second():
                   '    if ev.path:match("boom") then error("boom: " .. ev.path) end\n'
                   '  end,\n}\n')
         p.write(p.lua, script)
-        with Tracer(p.lua, "--comm", "rm") as t:
-            rm(*[p.victim("boom-%d" % i) for i in range(100)])
-            time.sleep(1.3)
-            rm(p.victim("boom-last"), p.victim("fine"))
-            time.sleep(0.3)
+        with Tracer(p.lua, "--comm", p.rm_comm) as t:
+            p.rm(*["boom-%d" % i for i in range(100)])
+            t.wait_for(lambda: "boom: " in t.stderr, "the first report")
+            # the once-a-second limit must pass (a least time on the host's
+            # clock, measured from after its first report)
+            time.sleep(1.3)  # the workload
+            p.rm("boom-last", "fine")
+            t.wait_for(lambda: p.ours(t.events_so_far()), "the event without an error")
         t.check_clean_exit()
         reports = [l for l in t.stderr.splitlines() if "boom: " in l]
         check(len(reports) == 2, "two reports", t.stderr)
@@ -261,7 +268,7 @@ def test_lua_layers():
               [("keep-1", "layered:mytool")], "--lua-file", describe(evs))
         r = run_host("run", p.lua, "--host", "--lua", "filter = function(ev) return ev.uid ~= 0")
         check(r.returncode == 1 and r.stderr.strip() ==
-              "gadgethost: --lua:1: 'end' expected near <eof>", "a bad --lua", r.stderr)
+              "gadgethost: --lua #1:1: 'end' expected near <eof>", "a bad --lua", r.stderr)
         r = run_host("run", p.lua, "--host", "--lua-memory-limit", "1K")
         check(r.returncode == 1 and "--lua-memory-limit: at least 1M" in r.stderr,
               "a memory limit too small to start", r.stderr)

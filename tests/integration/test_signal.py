@@ -3,44 +3,91 @@
 to a sleep the test started, so every signal about those processes is
 known: the kill's own, and the SIGCHLDs the sleep and the kill send the
 test when they stop, continue or end.  Then the same with busybox's kill
-inside a runc container."""
+inside a runc container.
 
+The result of a SIGCHLD is the kernel's verdict at that moment: ignored
+while the test leaves SIGCHLD at SIG_DFL and unblocked; while the test
+blocks it, queued (delivered), or dropped behind the one already queued
+(already_pending).  The test therefore never blocks SIGCHLD by accident
+(see child_setup), and blocks it on purpose in test_blocked_sigchld."""
+
+import atexit
 import os
+import re
 import resource
 import signal
 import subprocess
-import time
 
-import containers
-from gh import (GH_BIN, Tracer, check, describe, excerpt, main, require_bpf, run_host, unique)
+from ctrace import traced_container
+from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host, scaled
 
 GADGET = "trace/signal.lua"
 KILL = "/bin/kill"
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
-FIELDS = {"timestamp", "mountnsid", "pid", "tid", "uid", "gid", "comm", "tpid", "signal",
+FIELDS = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid", "comm", "tpid", "signal",
           "signalRaw", "code", "ret", "resultRaw", "result", "group"}
 SI_USER, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED = 0, 1, 2, 5, 6
 ESRCH, EPERM = 3, 1
 NOBODY = 65534
+CAUGHT = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
+          signal.SIGTERM, signal.SIGCONT, signal.SIGCHLD)
+# the verdicts below are those of a test that leaves SIGCHLD at SIG_DFL:
+# not what it inherited (ignored, the kernel would send no SIGCHLD at all)
+signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
 
-def no_core():
-    """the sleep's SIGQUIT must not dump core (CLD_KILLED, not CLD_DUMPED)"""
+def child_setup():
+    """in each child of the test, before its exec: the signals at their
+    defaults and none blocked (a test started under nohup, or as a
+    shell's background job, has SIGHUP, SIGINT or SIGQUIT ignored, and an
+    exec keeps what is ignored: the sleep would not die), and no core
+    dump (the sleep's SIGQUIT must end in CLD_KILLED, not CLD_DUMPED).
+
+    Giving Popen a preexec_fn also makes it fork() rather than vfork().
+    Around a vfork() CPython blocks every signal in the parent until the
+    parent runs again after the child's exec; on a busy machine that can
+    be after the child has already sent its signal, and the sleep's or the
+    kill's SIGCHLD then comes out delivered or already_pending instead of
+    ignored.  fork() leaves the test's signal mask alone."""
+    for sig in CAUGHT:
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def spawn(cmd, **kw):
+    check(signal.SIGCHLD not in signal.pthread_sigmask(signal.SIG_BLOCK, []),
+          "the test blocks SIGCHLD: its children's SIGCHLDs would not be ignored")
+    return subprocess.Popen(cmd, preexec_fn=child_setup, **kw)
+
+
+SLEEPS = []  # every sleep started: a failed test's are killed at exit
+
+
+@atexit.register
+def _kill_sleeps():
+    for p in SLEEPS:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def start_sleep():
-    return subprocess.Popen(["sleep", "1000"], preexec_fn=no_core)
+    SLEEPS.append(spawn(["sleep", "1000"]))
+    return SLEEPS[-1]
 
 
 def kill(sig, pid, as_nobody=False, expect_rc=0):
-    """/bin/kill -s SIG PID, run to its end; returns its pid"""
+    """/bin/kill -s SIG PID, run to its end; returns its pid.  A real-time
+    signal's name (RTMIN+3) goes as its number: busybox's kill (the VMs')
+    knows no such names, and the names under test are gadgethost's"""
+    m = re.fullmatch(r"RT(MIN|MAX)([+-]\d+)", sig)
+    if m:
+        sig = str((signal.SIGRTMIN if m.group(1) == "MIN" else signal.SIGRTMAX) + int(m.group(2)))
     cmd = [KILL, "-s", sig, str(pid)]
     if as_nobody:
         cmd = ["setpriv", "--reuid", str(NOBODY), "--regid", str(NOBODY), "--clear-groups"] + cmd
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, err = p.communicate(timeout=30)
+    p = spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = p.communicate(timeout=scaled(30))
     check(p.returncode == expect_rc, "%s exited %d" % (" ".join(cmd), p.returncode), err)
     return p.pid
 
@@ -59,10 +106,22 @@ def ours(evs, pids):
     return [e for e in evs if e["pid"] in pids or e["tpid"] in pids]
 
 
-def sigchld(pid, comm, code):
+def sigchld(pid, comm, code, result="ignored"):
     """what a child of the test sends it when it stops, continues or ends:
-    the test leaves SIGCHLD at SIG_DFL, so the kernel ignores it"""
-    return (pid, comm, os.getpid(), "SIGCHLD", code, 0, "ignored")
+    the test leaves SIGCHLD at SIG_DFL and unblocked, so the kernel
+    ignores it"""
+    return (pid, comm, os.getpid(), "SIGCHLD", code, 0, result)
+
+
+def wait_sigchld(t, pid, code):
+    """the SIGCHLD of a stopped or continued child is generated by the
+    child itself once it runs, which can be after waitpid() has seen it
+    stopped or continued: wait for its event before the next kill, or a
+    SIGKILL can come first (a fatal signal clears the pending
+    CLD_CONTINUED notice: no SIGCHLD at all)"""
+    t.wait_for(lambda: [e for e in t.events_so_far() if e["pid"] == pid and
+                        e["signal"] == "SIGCHLD" and e["code"] == code],
+               "the SIGCHLD (code %d) of pid %d" % (code, pid))
 
 
 def sent(kill_pid, target, sig):
@@ -76,14 +135,16 @@ def test_each_signal():
     """SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 and SIGTERM each end a sleep;
     SIGSTOP, SIGCONT and SIGKILL stop, continue and end another: exactly
     the kill's signal, the sleep's SIGCHLD (CLD_KILLED, CLD_STOPPED,
-    CLD_CONTINUED) and each kill's own SIGCHLD (CLD_EXITED)"""
+    CLD_CONTINUED) and each kill's own SIGCHLD (CLD_EXITED).  Every one
+    is sent before a wait of the test returns (the sleep's and the kill's
+    exit, the CLD_CONTINUED seen), so stopping the tracer then loses none."""
     require_bpf()
     want, pids = [], set()
     with Tracer(GADGET) as t:
         for sig in ("SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGTERM"):
             s = start_sleep()
             k = kill(sig, s.pid)
-            check(s.wait(10) == -signal.Signals[sig], "sleep did not die of %s" % sig)
+            check(s.wait(scaled(10)) == -signal.Signals[sig], "sleep did not die of %s" % sig)
             pids |= {s.pid, k}
             want += [sent(k, s.pid, sig), sigchld(s.pid, "sleep", CLD_KILLED),
                      sigchld(k, "kill", CLD_EXITED)]
@@ -93,15 +154,15 @@ def test_each_signal():
                                 ("SIGCONT", CLD_CONTINUED, os.WCONTINUED)):
             k = kill(sig, s.pid)
             os.waitpid(s.pid, flag)
+            wait_sigchld(t, s.pid, code)
             pids.add(k)
             want += [sent(k, s.pid, sig), sigchld(s.pid, "sleep", code),
                      sigchld(k, "kill", CLD_EXITED)]
         k = kill("SIGKILL", s.pid)
-        check(s.wait(10) == -signal.SIGKILL, "sleep did not die of SIGKILL")
+        check(s.wait(scaled(10)) == -signal.SIGKILL, "sleep did not die of SIGKILL")
         pids.add(k)
         want += [sent(k, s.pid, "SIGKILL"), sigchld(s.pid, "sleep", CLD_KILLED),
                  sigchld(k, "kill", CLD_EXITED)]
-        time.sleep(0.2)
     t.check_clean_exit()
     evs = ours(t.events(), pids)
     check(sorted(map(row, evs)) == sorted(want), "wanted exactly the kills' signals and "
@@ -110,8 +171,58 @@ def test_each_signal():
     for e in evs:
         check(FIELDS <= set(e), "fields missing: %s" % sorted(FIELDS - set(e)), e)
         check(e["tid"] == e["pid"] and e["uid"] == 0 and e["gid"] == 0, "tid/uid/gid", e)
+        check(e["ppid"] == os.getpid(), "the sender's ppid is not the test's pid", e)
         check(e["signalRaw"] == signal.Signals[e["signal"]], "signalRaw", e)
         check(e["group"] is True, "kill() and SIGCHLD go to the whole process", e)
+
+
+def test_blocked_sigchld():
+    """while SIGCHLD is blocked the kernel does not ignore it, SIG_DFL or
+    not: the first is queued (delivered), the next dropped while that one
+    is still pending (already_pending); unblocked, the queued one is
+    discarded and the next is ignored again.  The verdict looks at the
+    parent thread's mask only; any other thread of the test that does not
+    block SIGCHLD would take the queued one at once (then the next is
+    delivered too), so the tracer's reader threads start with it blocked.
+    The test kills each sleep itself (no other child, no other SIGCHLD)."""
+    require_bpf()
+
+    def end_sleep():
+        s = start_sleep()
+        os.kill(s.pid, signal.SIGKILL)
+        check(s.wait(scaled(10)) == -signal.SIGKILL, "sleep did not die of SIGKILL")
+        return s.pid
+
+    t = Tracer(GADGET, "--signal", "SIGCHLD")
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    try:
+        t.start()  # its threads keep the mask they start with
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    try:
+        before = end_sleep()
+        first, second = start_sleep(), start_sleep()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        try:
+            # setting SIG_DFL again discards a SIGCHLD pending from before
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            for s in (first, second):
+                os.kill(s.pid, signal.SIGKILL)
+                check(s.wait(scaled(10)) == -signal.SIGKILL, "sleep did not die of SIGKILL")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        after = end_sleep()
+    finally:
+        t.__exit__(None, None, None)
+    t.check_clean_exit()
+    pids = {before, first.pid, second.pid, after}
+    evs = [e for e in t.events() if e["pid"] in pids]
+    want = [sigchld(before, "sleep", CLD_KILLED),
+            sigchld(first.pid, "sleep", CLD_KILLED, "delivered"),
+            sigchld(second.pid, "sleep", CLD_KILLED, "already_pending"),
+            sigchld(after, "sleep", CLD_KILLED)]
+    check(list(map(row, evs)) == want, "wanted ignored, delivered, already_pending, ignored",
+          describe(evs), "want: %s" % want)
 
 
 def test_failed_only():
@@ -127,15 +238,14 @@ def test_failed_only():
             k2 = kill("SIGTERM", s.pid, as_nobody=True, expect_rc=1)
             k3 = kill("SIGCONT", s.pid)
             k4 = kill("SIGKILL", s.pid)
-            s.wait(10)
-            time.sleep(0.2)
+            s.wait(scaled(10))
     finally:
         s.kill()
         s.wait()
     t.check_clean_exit()
     evs = ours(t.events(), {s.pid, k1, k2, k3, k4})
-    want = [(k1, "kill", gone, "SIGTERM", SI_USER, -ESRCH, "not_sent"),
-            (k2, "kill", s.pid, "SIGTERM", SI_USER, -EPERM, "not_sent")]
+    want = [(k1, "kill", gone, "SIGTERM", SI_USER, ESRCH, "not_sent"),
+            (k2, "kill", s.pid, "SIGTERM", SI_USER, EPERM, "not_sent")]
     check(list(map(row, evs)) == want, "wanted exactly the 2 failed kills", describe(evs),
           "stderr: " + excerpt(t.stderr))
     check((evs[0]["uid"], evs[0]["gid"]) == (0, 0), "uid/gid of root's kill", evs[0])
@@ -148,7 +258,6 @@ def test_failed_only_columns():
     gone = missing_pid()
     with Tracer(GADGET, "--failed-only", fmt="columns") as t:
         k = kill("SIGUSR2", gone, expect_rc=1)
-        time.sleep(0.2)
     t.check_clean_exit()
     lines = t.stdout.splitlines()
     check(lines and lines[0].split() == ["RUNTIME.CONTAINERNAME", "PID", "COMM", "SIGNAL",
@@ -158,22 +267,37 @@ def test_failed_only_columns():
           t.stdout)
 
 
+def only_signal(value, other, kept, name):
+    """--signal VALUE: a kill of signal other is left out, one of kept is
+    reported, by name"""
+    a, b = start_sleep(), start_sleep()
+    with Tracer(GADGET, "--signal", value) as t:
+        ka = kill(other, a.pid)
+        kb = kill(kept, b.pid)
+        a.wait(scaled(10))
+        b.wait(scaled(10))
+    t.check_clean_exit()
+    evs = ours(t.events(), {a.pid, b.pid, ka, kb})
+    check(list(map(row, evs)) == [sent(kb, b.pid, name)],
+          "--signal %s: wanted the %s only" % (value, name), describe(evs))
+
+
 def test_signal_filter():
     """--signal keeps one signal, given by name, without SIG, or by number:
     a SIGUSR2 and the SIGCHLDs are left out, the SIGUSR1 is kept"""
     require_bpf()
     for value in ("SIGUSR1", "usr1", "10"):
-        a, b = start_sleep(), start_sleep()
-        with Tracer(GADGET, "--signal", value) as t:
-            ka = kill("SIGUSR2", a.pid)
-            kb = kill("SIGUSR1", b.pid)
-            a.wait(10)
-            b.wait(10)
-            time.sleep(0.2)
-        t.check_clean_exit()
-        evs = ours(t.events(), {a.pid, b.pid, ka, kb})
-        check(list(map(row, evs)) == [sent(kb, b.pid, "SIGUSR1")],
-              "--signal %s: wanted the SIGUSR1 only" % value, describe(evs))
+        only_signal(value, "SIGUSR2", "SIGUSR1", "SIGUSR1")
+
+
+def test_realtime_names():
+    """real-time signals by bash's names: --signal takes SIGRTMIN+3, rtmin+3
+    or 37; the row says SIGRTMIN+3 (and SIGRTMAX-1 for 63), as kill -l does
+    (procps kill misreads RTMAX-1: it is sent as 63)"""
+    require_bpf()
+    for value in ("SIGRTMIN+3", "rtmin+3", "37", "SIGRTMAX-27"):
+        only_signal(value, "63", "RTMIN+3", "SIGRTMIN+3")
+    only_signal("SIGRTMAX-1", "RTMIN+3", "63", "SIGRTMAX-1")
 
 
 def test_kill_only():
@@ -184,13 +308,12 @@ def test_kill_only():
     s = start_sleep()
     with Tracer(GADGET, "--kill-only") as t:
         k1 = kill("SIGTERM", s.pid)
-        s.wait(10)
+        s.wait(scaled(10))
         k2 = kill("SIGHUP", gone, expect_rc=1)
-        time.sleep(0.2)
     t.check_clean_exit()
     evs = ours(t.events(), {s.pid, k1, k2})
     want = [(k1, "kill", s.pid, "SIGTERM", SI_USER, 0, "sent"),
-            (k2, "kill", gone, "SIGHUP", SI_USER, -ESRCH, "not_sent")]
+            (k2, "kill", gone, "SIGHUP", SI_USER, ESRCH, "not_sent")]
     check(list(map(row, evs)) == want, "wanted the 2 kill syscalls only", describe(evs))
 
 
@@ -210,30 +333,19 @@ def test_in_container():
     failed kill of a pid that does not exist, with the container's fields.
     (The SIGCHLDs of exiting children carry no mount namespace: the child
     left it before it notifies its parent, so -c does not select them.)"""
-    require_bpf()
-    name = unique("sig")[:30]
     script = ("trap '' USR1; trap 'echo usr2' USR2; /bin/kill -USR1 $$; /bin/kill -USR2 $$; "
               "sleep 100 & /bin/kill -KILL $!; wait; /bin/kill -TERM 99999; exit 0")
-    with containers.Runc() as r:
-        b = r.bundle(name, ["sh", "-c", script], hooks=HOOKS)
-        with Tracer(GADGET, "-c", name, host=False) as t:
-            r.create(name, b)
-            init, mntns = r.pid(name), containers.mntns(r.pid(name))
-            r.start(name)
-            containers.wait_until(lambda: r.state(name).get("status") == "stopped", 10,
-                                  "the container to stop")
-            time.sleep(0.3)
-        t.check_clean_exit()
-        check("usr2" in r.output(name), "the init's USR2 trap did not run", r.output(name))
-    evs = t.events()
+    run = traced_container(GADGET, script, host_usr=False)
+    name, init, mntns, evs = run.name, run.pid, run.mntns, run.events
+    check("usr2" in run.output, "the init's USR2 trap did not run", run.output)
     kills = [e for e in evs if e["comm"] == "kill"]
     got = [(e["tpid"] if e["tpid"] == 99999 or e["tpid"] == init else "sleep", e["signal"],
             e["code"], e["ret"], e["result"]) for e in kills]
     want = [(init, "SIGUSR1", SI_USER, 0, "ignored"), (init, "SIGUSR2", SI_USER, 0, "delivered"),
             ("sleep", "SIGKILL", SI_USER, 0, "delivered"),
-            (99999, "SIGTERM", SI_USER, -ESRCH, "not_sent")]
+            (99999, "SIGTERM", SI_USER, ESRCH, "not_sent")]
     check(got == want, "wanted the container's 4 kills", describe(evs),
-          "stderr: " + excerpt(t.stderr))
+          "stderr: " + excerpt(run.tracer.stderr))
     check(len({e["pid"] for e in kills}) == 4, "4 kill processes", describe(kills))
     for e in kills:
         check(e["mountnsid"] == mntns, "mountnsid is not the container's %d" % mntns, e)
@@ -244,5 +356,6 @@ def test_in_container():
 
 
 if __name__ == "__main__":
-    main([test_each_signal, test_failed_only, test_failed_only_columns, test_signal_filter,
-          test_kill_only, test_bad_signal, test_in_container])
+    main([test_each_signal, test_blocked_sigchld, test_failed_only, test_failed_only_columns,
+          test_signal_filter, test_realtime_names, test_kill_only, test_bad_signal,
+          test_in_container])

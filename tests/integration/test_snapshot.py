@@ -6,13 +6,16 @@ container (-c NAME); --sort and --max-rows through real runs."""
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
-import time
+import tempfile
 
 import containers
-from gh import check, describe, excerpt, main, require_bpf, run_host, unique
+from gh import (Tracer, check, describe, excerpt, main, require_bpf, run_host, scaled, unique,
+                wait_for)
+from tables import blocks, wait_blocks
 
 
 def snapshot(gadget, *args, host=True):
@@ -66,7 +69,7 @@ def test_process_ppid_and_threads():
     finally:
         p.stdin.write("x\n")
         p.stdin.close()
-        p.wait(10)
+        p.wait(scaled(10))
 
 
 def test_process_sort_and_max_rows():
@@ -92,13 +95,14 @@ def test_process_in_container():
         b = r.bundle(name, ["sh", "-c", "sleep 30 & wait"])
         r.run(name, b)
         init = r.pid(name)
-        deadline = time.time() + 10
-        kids = []
-        while time.time() < deadline and not kids:
+
+        def sleeping():
+            """the init's child, once it is the sleep (a fork is sh until its exec)"""
             with open("/proc/%d/task/%d/children" % (init, init)) as f:
                 kids = [int(x) for x in f.read().split()]
-            time.sleep(0.05)
-        check(len(kids) == 1, "the container's sleep did not start")
+            return kids if len(kids) == 1 and containers._read(
+                "/proc/%d/comm" % kids[0], "").strip() == "sleep" else None
+        kids = wait_for(sleeping, 10, "the container's sleep")
         rows = snapshot("snapshot/process.lua", "-c", name, "--runc-root", r.root, host=False)
         got = sorted((x["pid"], x["ppid"], x["comm"]) for x in rows)
         want = sorted([(init, got[0][1] if got else -1, "sh"), (kids[0], init, "sleep")])
@@ -113,6 +117,43 @@ def test_process_in_container():
         check(sorted(x["pid"] for x in named) == sorted([init, kids[0]]),
               "--host: the container's processes not named", describe(named))
         check(any(x["pid"] == os.getpid() for x in host_rows), "--host misses the test")
+
+
+def test_process_every_interval():
+    """--interval on a snapshot: a look at once, then a new one every
+    interval, each its own block; a process is in the looks made while it
+    lives, and only in those"""
+    require_bpf()
+    d = tempfile.mkdtemp(prefix="gh-snap-")
+    comm = unique("iv")[:15]
+    os.symlink(shutil.which("sleep"), os.path.join(d, comm))
+    p = None
+    try:
+        with Tracer("snapshot/process.lua", "--comm", comm, "--interval", "0.2") as t:
+            wait_blocks(t, lambda a: len(a) >= 1, 10, "the first look")
+            p = subprocess.Popen([os.path.join(d, comm), "60"])
+            wait_blocks(t, lambda a: any(b for b in a), 10, "a look with the process")
+            p.kill()
+            p.wait(scaled(10))
+            wait_blocks(t, lambda a: a and not a[-1] and any(b for b in a), 10,
+                        "a look after the process ended")
+        t.check_clean_exit()
+    finally:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait(scaled(10))
+        shutil.rmtree(d, ignore_errors=True)
+    arrays = blocks(t.stdout)
+    check(arrays[0] == [], "the first look (before the process started) is not empty",
+          arrays[0])
+    seen = [bool(b) for b in arrays]
+    first, last = seen.index(True), len(seen) - 1 - seen[::-1].index(True)
+    check(all(seen[first:last + 1]), "the process is missing from a look while it lived",
+          seen)
+    rows = [r for b in arrays for r in b]
+    check(all(r["pid"] == p.pid and r["comm"] == comm for r in rows),
+          "a row that is not the process", describe(rows))
+    check(all(len(b) <= 1 for b in arrays), "a look lists the process twice")
 
 
 def socket_inode(pid, fd):
@@ -167,9 +208,10 @@ def test_socket_listener_and_udp():
         udp.close()
 
 
+# listens, says so, and stays (its sleep is the workload: a live listener)
 LISTENER = ("import socket, time\n"
             "s = socket.socket(); s.bind(('0.0.0.0', 7777)); s.listen(1)\n"
-            "open('/tmp/listening', 'w').close(); time.sleep(60)\n")
+            "open('/tmp/listening', 'w').close(); time.sleep(60)\n")  # the workload
 
 
 def test_socket_in_container():
@@ -183,8 +225,8 @@ def test_socket_in_container():
         r.run(name, b)
         pid = r.pid(name)
         flag = os.path.join(b, "rootfs", "tmp", "listening")
-        containers.wait_until(lambda: os.path.exists(flag), 20, "the listener in the container",
-                              lambda: r.output(name))
+        wait_for(lambda: os.path.exists(flag), 20, "the listener in the container",
+                 lambda: r.output(name))
         netns = os.stat("/proc/%d/ns/net" % pid).st_ino
         check(netns != os.stat("/proc/self/ns/net").st_ino, "the container shares our netns")
         rows = snapshot("snapshot/socket.lua", "-c", name, "--runc-root", r.root, host=False)
@@ -206,4 +248,5 @@ def test_socket_in_container():
 
 if __name__ == "__main__":
     main([test_process_ppid_and_threads, test_process_sort_and_max_rows,
-          test_process_in_container, test_socket_listener_and_udp, test_socket_in_container])
+          test_process_in_container, test_process_every_interval, test_socket_listener_and_udp,
+          test_socket_in_container])

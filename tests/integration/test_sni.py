@@ -8,14 +8,11 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 
-import containers
-from gh import GH_BIN, Tracer, check, describe, excerpt, main, require_bpf, unique
-from netns_dns import Netns
+from ctrace import traced_container
+from gh import Tracer, check, describe, excerpt, main, require_bpf, scaled
+from netns_dns import Netns, serving
 
-HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
-         "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 PORT = 4433
 
 
@@ -34,18 +31,14 @@ class TlsServer:
                         "-subj", "/CN=gh-test", "-days", "1"], check=True, capture_output=True)
         self.proc = self.ns.popen("openssl", "s_server", "-accept", "127.0.0.1:%d" % PORT,
                                   "-cert", cert, "-key", key, "-www", "-quiet")
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            _, rc, out = self.ns.run("ss", "-Htln", "sport = :%d" % PORT)
-            if str(PORT) in out:
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("s_server did not listen")
+        return serving(self, lambda: str(PORT) in self.ns.run("ss", "-Htln",
+                                                              "sport = :%d" % PORT)[2],
+                       "s_server listening on %d" % PORT)
 
     def __exit__(self, *exc):
         if self.proc:
             self.proc.terminate()
-            self.proc.wait(10)
+            self.proc.wait(scaled(10))
         shutil.rmtree(self.dir, ignore_errors=True)
         return False
 
@@ -53,7 +46,7 @@ class TlsServer:
 def s_client(ns, servername):
     p = ns.popen("openssl", "s_client", "-servername", servername, "-connect",
                  "127.0.0.1:%d" % PORT, stdin=subprocess.DEVNULL)
-    p.communicate(timeout=20)
+    p.communicate(timeout=scaled(20))
     return p.pid
 
 
@@ -66,7 +59,6 @@ def test_sni():
             with TlsServer(ns) as srv:
                 one = s_client(ns, "www.example.test")
                 two = s_client(ns, "api.gh-test.example")
-                time.sleep(0.3)
         t.check_clean_exit()
     evs = t.events()
     got = [(e["pktType"], e["pid"], e["comm"], e["name"], e["dst"]["port"]) for e in evs]
@@ -79,29 +71,19 @@ def test_sni():
     for e in evs:
         check(e["src"]["addr"] == "127.0.0.1" and e["dst"]["addr"] == "127.0.0.1" and
               e["src"]["proto"] == 6 and e["error"] is None, "addresses, TCP, no error", e)
+        check(e["ppid"] == os.getpid(), "ppid of s_client and s_server: the test", e)
     check(evs[0]["src"]["port"] == evs[1]["src"]["port"], "one connection, two copies", evs[:2])
 
 
 def test_sni_in_container():
     """s_client in a runc container joined to the test's netns, traced
     with -c: its ClientHello only (s_server is a host process)"""
-    require_bpf()
-    name = unique("sc")[:30]
-    with Netns("sc") as ns, TlsServer(ns), containers.Runc() as r:
-        b = r.bundle(name, ["/bin/sh", "-c",
-                            "exec /usr/bin/openssl s_client -servername in.container.test "
-                            "-connect 127.0.0.1:%d </dev/null >/dev/null 2>&1" % PORT],
-                     hooks=HOOKS, host_usr=True, network=ns.path)
-        with Tracer("trace/sni.lua", "-c", name, host=False) as t:
-            r.create(name, b)
-            pid, mntns = r.pid(name), containers.mntns(r.pid(name))
-            r.start(name)
-            deadline = time.time() + 15
-            while r.state(name).get("status") != "stopped" and time.time() < deadline:
-                time.sleep(0.05)
-            time.sleep(0.3)
-        t.check_clean_exit()
-    evs = t.events()
+    with Netns("sc") as ns, TlsServer(ns):
+        run = traced_container("trace/sni.lua",
+                               "exec /usr/bin/openssl s_client -servername in.container.test "
+                               "-connect 127.0.0.1:%d </dev/null >/dev/null 2>&1" % PORT,
+                               network=ns.path)
+    t, name, pid, mntns, evs = run.tracer, run.name, run.pid, run.mntns, run.events
     got = [(e["pktType"], e["pid"], e["comm"], e["name"]) for e in evs]
     check(got == [("OUTGOING", pid, "openssl", "in.container.test")],
           "wanted the container's ClientHello only", describe(evs), "stderr: " + excerpt(t.stderr))

@@ -4,15 +4,14 @@
 direct I/O to a loop device) and the exact sums that come out, over every
 interval of the run; --sort and --max-rows through real runs."""
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-from gh import Tracer, check, describe, excerpt, main, unique
+from gh import Tracer, check, describe, main, scaled
+from tables import blocks as table_blocks, wait_blocks
 
 N = 123457
 
@@ -64,23 +63,13 @@ class Writer:
             self.p.stdin.close()
         except OSError:
             pass
-        self.p.wait(10)
+        self.p.wait(scaled(10))
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def blocks(t):
     """-o json: one array per interval"""
-    out = t.stdout
-    check(out.endswith("\n"), "output does not end with a newline", out[-300:])
-    arrays = []
-    for n, line in enumerate(out.splitlines(), 1):
-        try:
-            a = json.loads(line)
-        except ValueError as e:
-            raise AssertionError("stdout line %d is not JSON: %s: %s" % (n, e, line[:300]))
-        check(isinstance(a, list), "stdout line %d is not a JSON array" % n, line[:300])
-        arrays.append(a)
-    return arrays
+    return table_blocks(t.stdout)
 
 
 def test_file_exact_bytes():
@@ -88,7 +77,10 @@ def test_file_exact_bytes():
     try:
         with Tracer("top/file.lua", "--pid", str(w.p.pid), "--interval", "0.3") as t:
             w.go()
-            time.sleep(0.8)  # a few intervals, some with nothing
+            # a few intervals, some with nothing: two printed after the I/O
+            printed = len(table_blocks(t.stdout, complete=False))
+            wait_blocks(t, lambda a: len(a) >= printed + 2, 10,
+                        "two intervals printed after the writes")
         t.check_clean_exit()
     finally:
         w.close()
@@ -182,11 +174,10 @@ def test_tcp_exact_bytes():
             line = p.stdout.readline().split()
             check(line[:1] == ["done"], "the TCP pair failed")
             cport, sport = int(line[1]), int(line[2])
-            time.sleep(0.4)
         t.check_clean_exit()
     finally:
         p.stdin.close()
-        p.wait(10)
+        p.wait(scaled(10))
     rows = [r for a in blocks(t) for r in a]
     check(all(r["pid"] == p.pid and r["ip"] == 4 and r["saddr"] == "127.0.0.1" and
               r["daddr"] == "127.0.0.1" for r in rows), "a row not of the pair", describe(rows))
@@ -221,9 +212,8 @@ def test_block_io_exact_bytes():
                                 "oflag=direct", "status=none"])
             r = subprocess.Popen(["dd", "if=" + dev, "of=/dev/null", "bs=8192", "count=10",
                                   "iflag=direct", "status=none"])
-            r.wait(30)
+            r.wait(scaled(30))
             check(w.returncode == 0 and r.returncode == 0, "dd failed")
-            time.sleep(0.6)
         t.check_clean_exit()
     finally:
         if dev:
@@ -279,24 +269,13 @@ def test_file_lua_rows():
 
 
 def test_file_in_container():
-    """-c NAME: only the container's rows, with its name; exact bytes"""
-    import containers
-    from ctrace import HOOKS
-    from gh import require_bpf
-    require_bpf()
-    name = unique("top")[:30]
-    with containers.Runc() as r:
-        b = r.bundle(name, ["sh", "-c", "dd if=/dev/zero of=/tmp/out bs=1000 count=7"],
-                     hooks=HOOKS)
-        with Tracer("top/file.lua", "-c", name, "--interval", "0.3", host=False) as t:
-            r.create(name, b)
-            pid = r.pid(name)
-            mntns = containers.mntns(pid)
-            r.start(name)
-            containers.wait_until(lambda: r.state(name).get("status") == "stopped", 20,
-                                  "the container's end", lambda: r.output(name))
-            time.sleep(0.4)
-        t.check_clean_exit()
+    """-c NAME: only the container's rows, with its name; exact bytes (the
+    last interval's are printed when the run stops)"""
+    from ctrace import traced_container
+    # busybox's dd
+    run = traced_container("top/file.lua", "dd if=/dev/zero of=/tmp/out bs=1000 count=7",
+                           "--interval", "0.3", host_usr=False)
+    t, name, mntns = run.tracer, run.name, run.mntns
     rows = [x for a in blocks(t) for x in a]
     check(rows, "no rows", t.stdout[:300])
     check(all(x.get("runtime", {}).get("containerName") == name and x["mountnsid"] == mntns

@@ -5,10 +5,10 @@ definite leaks.  Run by scripts/test.sh in the plain build (suite valgrind)."""
 
 import os
 import re
-import time
 
 import gh
-from gh import Skip, Tracer, bpf_skip_reason, check, excerpt, main, run_host, unique, workload
+from gh import (Skip, Tracer, bpf_skip_reason, check, excerpt, main, run_host, scaled, unique,
+                workload)
 
 VALGRIND = os.environ.get("GH_VALGRIND", "valgrind")
 SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "valgrind.supp")
@@ -47,7 +47,8 @@ def test_valgrind_trace_exec():
     gh.READY_TIMEOUT = 120.0
     log = os.path.join("/tmp", unique("gh-valgrind-") + ".log")
     prefix = unique("vg")
-    t = Tracer("trace/exec.lua", "--timeout", "4", prefix=vg_prefix(log))
+    # the run ends by itself (--timeout), the workload's execs well before
+    t = Tracer("trace/exec.lua", "--timeout", str(scaled(4)), prefix=vg_prefix(log))
     t.start()
     try:
         w = workload("exec", 5, prefix)
@@ -91,25 +92,32 @@ def test_valgrind_containers():
     import containers
     gh.READY_TIMEOUT = 120.0
     log = os.path.join("/tmp", unique("gh-valgrind-") + ".log")
-    hooks = {k: [{"path": gh.GH_BIN, "args": ["gadgethost", "hook", k]}]
-             for k in ("prestart", "poststop")}
     n = 12
+    prefix = unique("vg")[:24]  # hooks report containers to every host: our own names
+    names = ["%s-%d" % (prefix, i) for i in range(n)]
     with containers.Runc() as r:
-        t = Tracer("trace/exec.lua", "-c", "vg*", "--runc-root", r.root, "--timeout", "30",
+        t = Tracer("trace/exec.lua", "-c", prefix + "*", "--runc-root", r.root, "--verbose",
                    prefix=vg_prefix(log), host=False)
         t.start()
         try:
-            for i in range(n):
-                name = "vg%d" % i
+            for i, name in enumerate(names):
                 # hooked ones exec at once (the hook makes that safe); found
-                # ones on disk get a second, as valgrind slows the host down
-                args = ["/bin/echo", name] if i % 2 else ["sh", "-c", "sleep 1; exec /bin/echo " + name]
-                r.run(name, r.bundle(name, args, hooks=hooks if i % 2 else None))
-                deadline = time.time() + 20
-                while r.state(name).get("status") != "stopped" and time.time() < deadline:
-                    time.sleep(0.05)
+                # ones on disk must be alive when the host, slowed down by
+                # valgrind, looks at runc's state: they sleep (their
+                # workload) until their echo is out
+                if i % 2:
+                    r.run(name, r.bundle(name, ["/bin/echo", name], hooks=containers.HOOKS))
+                    r.wait_stopped(name)
+                else:
+                    r.run(name, r.bundle(name, ["sh", "-c", "/bin/echo %s; exec sleep 600"
+                                                % name]))
+                    t.wait_for(lambda: [e for e in t.events_so_far()
+                                        if e["args"] == ["/bin/echo", name]],
+                               "%s's echo" % name, timeout=60)
                 r.delete(name)
-            time.sleep(2)
+            # the host has removed every one: the removals ran under valgrind too
+            t.wait_for(lambda: all("container %s stopped" % x in t.stderr for x in names),
+                       "the host's removal of the %d containers" % n, timeout=60)
             rc = t.stop()
         finally:
             t.__exit__(None, None, None)
@@ -118,7 +126,7 @@ def test_valgrind_containers():
     check(rc == 0, "exit status %d, wanted 0" % rc, "stderr: " + excerpt(t.stderr))
     echoes = sorted(e["runtime"]["containerName"] for e in t.events()
                     if e["args"] == ["/bin/echo", e["runtime"]["containerName"]])
-    check(echoes == sorted("vg%d" % i for i in range(n)),
+    check(echoes == sorted(names),
           "wanted the echo of each of %d containers under valgrind" % n, echoes)
 
 
@@ -130,7 +138,7 @@ def test_valgrind_profile_cpu():
         raise Skip(reason)
     gh.READY_TIMEOUT = 120.0
     log = os.path.join("/tmp", unique("gh-valgrind-") + ".log")
-    t = Tracer("profile/cpu.lua", "--timeout", "4", prefix=vg_prefix(log))
+    t = Tracer("profile/cpu.lua", "--timeout", str(scaled(4)), prefix=vg_prefix(log))
     t.start()
     try:
         workload("exec", 50, unique("vgp"))

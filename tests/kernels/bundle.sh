@@ -4,7 +4,9 @@
 # the dynamic loader included), so that it runs there as it does here.
 # Symbolic links on the way are copied as links; their targets too.
 # Files that are not dynamic ELF objects (scripts, static binaries) are
-# copied alone.  Used by tests/kernels/run-vm.sh to make the VM's root
+# copied alone.  A FILE without a slash is a library's soname
+# (libcurl.so.4), found as the dynamic loader finds it (ldconfig -p): what
+# a program dlopen()s, which ldd does not list.  Used by tests/kernels/run-vm.sh to make the VM's root
 # filesystem self-contained: gadgethost, python3, the tests' tools.
 set -euo pipefail
 
@@ -53,6 +55,12 @@ copy_dir() {
 }
 
 for f in "$@"; do
+	case $f in
+	*/*) ;;
+	*) # (awk reads to the end: ldconfig must not die of SIGPIPE)
+		f=$(PATH=$PATH:/sbin:/usr/sbin ldconfig -p |
+			awk -v lib="$f" '$1 == lib && /x86-64/ && !p {p = $NF} END {print p ? p : lib}') ;;
+	esac
 	if [ ! -e "$f" ]; then
 		echo "bundle.sh: $f: no such file" >&2
 		exit 1

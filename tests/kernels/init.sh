@@ -54,14 +54,21 @@ while read -r ko; do
 	insmod "$ko" 2>&1 | grep -v "File exists" || true
 done < /vm/modules
 
-# an ext4 temp dir on a loop device (tmpfs fsyncs cost nothing, and
-# trace/fsslower's tests need real ones)
-if truncate -s 1G /run/gh-disk.img && dev=$(losetup -f) && losetup "$dev" /run/gh-disk.img &&
-	mkfs.ext4 -q "$dev" && mkdir -p /mnt/gh-ext4 && mount -t ext4 "$dev" /mnt/gh-ext4; then
+# an ext4 temp dir on the virtio disk run-vm.sh gives (tmpfs fsyncs cost
+# nothing, and trace/fsslower's tests need real ones)
+dev=/dev/vda
+i=0
+while [ ! -b $dev ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if mkfs.ext4 -q "$dev" && mkdir -p /mnt/gh-ext4 && mount -t ext4 "$dev" /mnt/gh-ext4; then
 	mkdir -p /mnt/gh-ext4/tmp
 	chmod 1777 /mnt/gh-ext4/tmp
 	export TMPDIR=/mnt/gh-ext4/tmp
 	echo "GHVM-TMPDIR $TMPDIR (ext4 on $dev)"
+else
+	echo "GHVM-TMPDIR none: no ext4 on $dev (virtio_blk and its transport loaded?)"
 fi
 
 . /vm/env

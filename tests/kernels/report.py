@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""report.py CONSOLE_LOG KERNEL SOURCE_DIR [TESTLOG] - the per-gadget table of a VM run.
+"""report.py - the per-gadget tables of VM runs (tests/kernels/run-vm.sh).
 
-Reads the serial console of a tests/kernels/run-vm.sh run (the GHVM-*
-markers init.sh prints around each test file, and the gh.py lines
-"ok - NAME", "not ok - NAME: why", "skip - NAME: why" between them) and
-prints a Markdown table: one row per test file, the gadget it tests
-(gadgets/CAT/NAME.lua for test_NAME.py), PASS / FAIL / SKIP, the counts,
-the time, and the reason of every test function that did not pass.
-A test file without its GHVM-END line (the VM died or timed out) FAILs.
-With TESTLOG (build/meson-logs/testlog.json of the run on this machine's
-kernel), a first table puts both kernels side by side, gadget by gadget.
-Standard library only.
+    report.py CONSOLE_LOG KERNEL SOURCE_DIR [TESTLOG]
+    report.py --matrix SOURCE_DIR TESTLOG CONSOLE_LOG...
+
+Reads the serial console of a VM run (the GHVM-* markers init.sh prints
+around each test file, and the gh.py lines "ok - NAME", "not ok - NAME:
+why", "skip - NAME: why" between them) and prints a Markdown table: one
+row per test file, the gadget it tests (gadgets/CAT/NAME.lua for
+test_NAME.py), PASS / FAIL / SKIP / KNOWN-FAIL, the counts, the time, and
+the reason of every test function that did not pass.  A test file without
+its GHVM-END line (the VM died or timed out) FAILs.  With TESTLOG
+(build/meson-logs/testlog.json of the run on this machine's kernel), a
+first table puts both kernels side by side, gadget by gadget.
+
+--matrix: that first table alone, for several VM runs (CI: 6.12 and 6.1):
+this machine's kernel, then one column per console, newest kernel first.
+A run of another kind (a kernel without BTF) is one more console, one
+more column.  Standard library only.
 """
 
 import glob
@@ -108,13 +115,21 @@ def cell(v, results):
     return "%s (%d/%d)" % (v, n["ok"], len(results)) if results else v
 
 
-def side_by_side(src, here, vm, vm_kernel):
-    print("| gadget | %s (here) | %s (qemu) |" % (os.uname().release, vm_kernel))
-    print("|---|---|---|")
-    for test, rc, _, results in vm:
+def side_by_side(src, here, vms):
+    """here: meson_results(); vms: [(kernel, runs)], one column each"""
+    print("| gadget | %s (here) | %s |" % (os.uname().release,
+                                          " | ".join("%s (qemu)" % k for k, _ in vms)))
+    print("|---|---|%s" % ("---|" * len(vms)))
+    tests = []
+    for _, runs in vms:
+        tests += [r[0] for r in runs if r[0] not in tests]
+    for test in tests:
         h = here.get(test)
-        print("| %s | %s | %s |" % (gadget_of(src, test), cell(*h) if h else "not run",
-                                    cell(verdict(rc, results), results)))
+        cells = [cell(*h) if h else "not run"]
+        for _, runs in vms:
+            r = next((r for r in runs if r[0] == test), None)
+            cells.append(cell(verdict(r[1], r[3]), r[3]) if r else "not run")
+        print("| %s | %s |" % (gadget_of(src, test), " | ".join(cells)))
     print()
 
 
@@ -127,7 +142,9 @@ def known_failures(kernel):
             if not line.strip() or line.startswith("#"):
                 continue
             prefix, test, fn, why = line.split(None, 3)
-            if kernel.startswith(prefix):
+            # 6.1 is 6.1.0-57-amd64, not 6.12.118+deb12-amd64
+            if kernel == prefix or (kernel.startswith(prefix) and
+                                    kernel[len(prefix)] in ".-+"):
                 known[(test, fn)] = why.strip()
     return known
 
@@ -149,16 +166,41 @@ def apply_known(runs, known):
     return out
 
 
+def load(console, kernel=None):
+    """(kernel, runs with the known failures marked, check lines) of a
+    console; the kernel from its GHVM-KERNEL line unless given"""
+    with open(console, errors="replace") as f:
+        lines = f.readlines()
+    if kernel is None:
+        m = next((m for m in (re.match(r"GHVM-KERNEL (\S+)", l) for l in lines) if m), None)
+        kernel = m.group(1) if m else re.sub(r"^console-|\.log$", "", os.path.basename(console))
+    runs, check = parse(lines)
+    return kernel, apply_known(runs, known_failures(kernel)), check
+
+
+def version(kernel):
+    return [int(n) for n in re.findall(r"\d+", kernel.split("+")[0].split("-")[0])]
+
+
+def matrix(src, testlog, consoles):
+    vms = sorted((load(c)[:2] for c in consoles), key=lambda v: version(v[0]), reverse=True)
+    print("### Every gadget's test, per kernel (ok test functions / all)\n")
+    side_by_side(src, meson_results(testlog), vms)
+
+
 def main():
+    if sys.argv[1:2] == ["--matrix"] and len(sys.argv) >= 5:
+        matrix(sys.argv[2], sys.argv[3], sys.argv[4:])
+        return
+    if len(sys.argv) < 4:
+        sys.exit(__doc__.strip())
     console, kernel, src = sys.argv[1:4]
     testlog = sys.argv[4] if len(sys.argv) > 4 else None
-    with open(console, errors="replace") as f:
-        runs, check = parse(f)
-    runs = apply_known(runs, known_failures(kernel))
+    kernel, runs, check = load(console, kernel)
     here = meson_results(testlog)
     if here:
         print("### Every gadget's test, per kernel (ok test functions / all)\n")
-        side_by_side(src, here, runs, kernel)
+        side_by_side(src, here, [(kernel, runs)])
     print("### Kernel %s\n" % kernel)
     print("| gadget | test | result | ok / not ok / skipped | seconds | notes |")
     print("|---|---|---|---|---|---|")

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_record.h"
-#include "audit_source.h"
+#include "decode/audit_record.h"
+#include "run/audit_source.h"
 
 static const char seccomp_log[] =
 	"audit(1796188615.412:6): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=18681 "

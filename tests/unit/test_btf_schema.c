@@ -12,8 +12,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "btf_schema.h"
-#include "field.h"
+#include "schema/btf_schema.h"
+#include "schema/field.h"
 
 static struct btf *load_btf(const char *obj)
 {
@@ -51,9 +51,10 @@ static void test_exec_tracer_and_layout(void **state)
 	assert_int_equal(gh_btf_schema(btf, tracers[0].struct_id, &s, err, sizeof(err)), 0);
 	assert_string_equal(s.struct_name, "event");
 
-	/* the member order and types of struct event in bpf/trace/exec.bpf.c */
+	/* the member order and types of struct event in bpf/trace/exec.bpf.c:
+	 * GADGET_PROCESS_FIELDS (gadget/process.h), then its own */
 	const char *names[] = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid",
-			       "ret", "comm", "pcomm", "argsTruncated", "args"};
+			       "comm", "ret", "pcomm", "argsTruncated", "args"};
 	assert_int_equal(s.n_fields, sizeof(names) / sizeof(names[0]));
 	for (size_t i = 0; i < s.n_fields; i++)
 		assert_string_equal(s.fields[i].name, names[i]);
@@ -111,6 +112,41 @@ static void test_open_layout_and_rodata(void **state)
 }
 
 /* A hand-made BTF with nested structs, enums, arrays and special types. */
+/* trace/tcpdrop's reason is enum skb_drop_reason: its names are the
+ * running kernel's (the SDK's vmlinux.h numbers it otherwise), so a value
+ * the kernel produces prints as the kernel names it */
+static void test_kernel_enum_names(void **state)
+{
+	struct btf *btf = load_btf("trace/tcpdrop.bpf.o"), *vmlinux = btf__load_vmlinux_btf();
+	struct gh_btf_tracer *tracers;
+	struct gh_schema s;
+	size_t n;
+	char err[256] = "";
+	int id;
+
+	if (libbpf_get_error(vmlinux)) {
+		btf__free(btf);
+		skip(); /* no kernel BTF here */
+	}
+	assert_int_equal(gh_btf_find_tracers(btf, &tracers, &n), 0);
+	assert_int_equal(gh_btf_schema(btf, tracers[0].struct_id, &s, err, sizeof(err)), 0);
+	const struct gh_field *f = field(&s, "reason");
+	id = btf__find_by_name_kind(vmlinux, "skb_drop_reason", BTF_KIND_ENUM);
+	assert_true(id > 0);
+	const struct btf_type *kt = btf__type_by_id(vmlinux, id);
+	assert_int_equal(f->kind, GH_KIND_ENUM);
+	assert_int_equal(f->n_enum_names, btf_vlen(kt));
+	for (__u16 i = 0; i < btf_vlen(kt); i++) {
+		assert_string_equal(f->enum_names[i].name,
+				    btf__name_by_offset(vmlinux, btf_enum(kt)[i].name_off));
+		assert_int_equal(f->enum_names[i].value, btf_enum(kt)[i].val);
+	}
+	gh_schema_free(&s);
+	gh_btf_tracers_free(tracers, n);
+	btf__free(vmlinux);
+	btf__free(btf);
+}
+
 static void test_synthetic_nested(void **state)
 {
 	struct btf *btf = btf__new_empty();
@@ -209,13 +245,53 @@ static void test_bitfields_rejected(void **state)
 	btf__free(btf);
 }
 
+/* A short array of arrays or structs: a field per element (NAME.0, ...);
+ * a long one is refused. */
+static void test_arrays_split(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct gh_schema s;
+	char err[256] = "";
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int chr = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	int str = btf__add_array(btf, u32, chr, 8);
+	int strs = btf__add_array(btf, u32, str, 2);
+	int pt = btf__add_struct(btf, "pt", 8);
+	int pts, many, st, bad;
+
+	btf__add_field(btf, "x", u32, 0, 0);
+	btf__add_field(btf, "y", u32, 32, 0);
+	pts = btf__add_array(btf, u32, pt, 2);
+	many = btf__add_array(btf, u32, str, 17);
+	st = btf__add_struct(btf, "rec", 32);
+	btf__add_field(btf, "data", strs, 0, 0);
+	btf__add_field(btf, "at", pts, 128, 0);
+	bad = btf__add_struct(btf, "big", 136);
+	btf__add_field(btf, "data", many, 0, 0);
+
+	assert_int_equal(gh_btf_schema(btf, st, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n_fields, 6);
+	assert_int_equal(field(&s, "data.0")->kind, GH_KIND_STRING);
+	assert_int_equal(field(&s, "data.1")->offset, 8);
+	assert_int_equal(field(&s, "data.1")->size, 8);
+	assert_int_equal(field(&s, "at.0.x")->offset, 16);
+	assert_int_equal(field(&s, "at.1.y")->offset, 28);
+	gh_schema_free(&s);
+	assert_int_equal(gh_btf_schema(btf, bad, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "\"data\": arrays of this type are not supported (only up "
+				    "to 16 elements)"));
+	btf__free(btf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_tracer_and_layout),
 		cmocka_unit_test(test_open_layout_and_rodata),
 		cmocka_unit_test(test_synthetic_nested),
+		cmocka_unit_test(test_kernel_enum_names),
 		cmocka_unit_test(test_bitfields_rejected),
+		cmocka_unit_test(test_arrays_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

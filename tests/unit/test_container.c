@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container.h"
-#include "container_fields.h"
-#include "container_labels.h"
-#include "container_meta.h"
-#include "container_select.h"
-#include "json.h"
+#include "containers/container.h"
+#include "containers/container_fields.h"
+#include "containers/container_labels.h"
+#include "containers/container_meta.h"
+#include "containers/container_select.h"
+#include "base/json.h"
 
 static struct gh_container *mk(const char *id, uint64_t mntns, pid_t pid)
 {
@@ -187,7 +187,7 @@ static void test_fields(void **state)
 	assert_int_equal(gh_field_value(&s, name, &ev, &v), 0);
 	assert_int_equal(v.type, GH_V_NULL);
 	assert_int_equal(gh_containers_new(&cc), 0);
-	s.containers = cc;
+	gh_container_fields_bind(&s, cc);
 	assert_int_equal(gh_field_value(&s, name, &ev, &v), 0);
 	assert_int_equal(v.type, GH_V_NULL); /* a host process */
 	c->netns = 88;

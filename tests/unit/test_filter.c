@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "filter.h"
+#include "schema/filter.h"
 
 struct rec {
 	uint32_t pid;
@@ -63,6 +63,15 @@ static int add_error(const char *spec, char *err, size_t errlen)
 	return ret;
 }
 
+/* spec is refused with exactly this line */
+static void refused(const char *spec, const char *want)
+{
+	char err[512];
+
+	assert_int_equal(add_error(spec, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+}
+
 static void test_numbers(void **state)
 {
 	assert_true(matches("pid==42", &cat));
@@ -74,10 +83,7 @@ static void test_numbers(void **state)
 	assert_true(matches("pid<=7", &ls));
 	assert_true(matches("pid<8", &ls));
 	assert_true(matches("pid==0x2a", &cat));
-	/* signed field against negative numbers; unsigned against negative */
-	assert_true(matches("ret<0", &cat));
-	assert_false(matches("ret<0", &ls));
-	assert_true(matches("ret==-2", &cat));
+	/* an unsigned field against a negative number */
 	assert_true(matches("uid>-1", &ls));
 	assert_true(matches("ok==true", &cat));
 	assert_true(matches("ok==0", &ls));
@@ -96,12 +102,24 @@ static void test_strings_and_regex(void **state)
 	assert_true(matches("pid~^4", &cat)); /* a regex on a number reads its text */
 }
 
+/* an errno field is a positive errno whichever sign the record has (cat's
+ * is -2): a number or a name, nothing else */
 static void test_errno_names(void **state)
 {
 	assert_true(matches("ret==ENOENT", &cat));
 	assert_false(matches("ret==ENOENT", &ls));
 	assert_true(matches("ret!=ENOENT", &ls));
 	assert_true(matches("ret:ENOENT", &cat));
+	assert_true(matches("ret==2", &cat));
+	assert_true(matches("ret>0", &cat));
+	assert_false(matches("ret>0", &ls));
+	assert_true(matches("ret==0", &ls));
+	assert_true(matches("ret~^ENO", &cat)); /* a regex reads the name */
+	refused("ret==-2", "filter \"ret==-2\": ret is an errno: a positive number or a name "
+				 "(2 or ENOENT), not \"-2\"");
+	refused("ret==ENOENTT", "filter \"ret==ENOENTT\": ret is an errno: a positive number or a "
+				 "name (2 or ENOENT), not \"ENOENTT\"");
+	assert_false(matches("ret<0", &cat)); /* no errno is negative */
 }
 
 static void test_old_syntax(void **state)
@@ -113,6 +131,25 @@ static void test_old_syntax(void **state)
 	assert_true(matches("pid:<=7", &ls));
 	assert_true(matches("pid:<8", &ls));
 	assert_true(matches("comm:~^l", &ls));
+}
+
+/* spaces around names, operators and values are no part of them; an
+ * operator glued to another is refused, not read as part of the value */
+static void test_spaces_and_glued_operators(void **state)
+{
+	assert_true(matches("comm == cat", &cat));
+	assert_true(matches(" comm==cat ", &cat));
+	assert_true(matches("comm: cat", &cat));
+	assert_true(matches("comm: !cat", &ls));
+	assert_true(matches("pid: >=42", &cat));
+	assert_true(matches("pid > 41", &cat));
+	assert_true(matches("comm ~ ^c", &cat));
+	refused("comm=~c", "filter \"comm=~c\": unknown operator \"=~\" "
+				 "(use ==, !=, >=, >, <=, <, ~)");
+	refused("comm== =cat", "filter \"comm== =cat\": unknown operator \"== =\" "
+				 "(use ==, !=, >=, >, <=, <, ~)");
+	refused("pid=>3", "filter \"pid=>3\": unknown operator \"=>\" "
+				 "(use ==, !=, >=, >, <=, <, ~)");
 }
 
 static void test_and(void **state)
@@ -130,10 +167,20 @@ static void test_and(void **state)
 	assert_int_equal(gh_filter_add(f, &schema, "ret==0", err, sizeof(err)), 0);
 	assert_false(gh_filter_match(f, &schema, &ev));
 	assert_false(gh_filter_empty(f));
-	assert_false(gh_filter_needs_enrich(f, &schema));
+	assert_true(gh_filter_has_stage(f, GH_FILTER_BEFORE_SCRIPT));
+	assert_false(gh_filter_has_stage(f, GH_FILTER_AFTER_ENRICH));
+	/* a field only enrich sets: judged after it, the others before */
 	assert_int_equal(gh_filter_add(f, &schema, "verdict==x", err, sizeof(err)), 0);
-	assert_true(gh_filter_needs_enrich(f, &schema));
+	assert_true(gh_filter_has_stage(f, GH_FILTER_AFTER_ENRICH));
+	assert_false(gh_filter_match_stage(f, &schema, &ev, GH_FILTER_BEFORE_SCRIPT));
+	assert_true(gh_filter_match_stage(f, &schema, &ev, GH_FILTER_AFTER_ENRICH) ==
+		    matches("verdict==x", &cat));
 	gh_filter_free(f);
+	f = gh_filter_new();
+	assert_int_equal(gh_filter_add(f, &schema, "comm==cat,verdict!=x", err, sizeof(err)), 0);
+	assert_true(gh_filter_match_stage(f, &schema, &ev, GH_FILTER_BEFORE_SCRIPT));
+	gh_filter_free(f);
+	assert_false(gh_filter_has_stage(NULL, GH_FILTER_BEFORE_SCRIPT));
 	/* an escaped comma is part of the value */
 	assert_true(matches("args~cat|x\\,y", &cat));
 }
@@ -142,20 +189,46 @@ static void test_errors(void **state)
 {
 	char err[512];
 
-	assert_int_equal(add_error("foo==1", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "unknown field \"foo\" in filter (known: pid, ret, comm, uid, ok, "
+	refused("foo==1", "unknown field \"foo\" in filter (known: pid, ret, comm, uid, ok, "
 				 "args, verdict)");
-	assert_int_equal(add_error("comm", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "filter \"comm\": no operator (use ==, !=, >=, >, <=, <, ~)");
-	assert_int_equal(add_error("==1", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "filter condition with no field name before \"1\"");
+	refused("comm", "filter \"comm\": no operator (use ==, !=, >=, >, <=, <, ~)");
+	refused("==1", "filter condition with no field name before \"1\"");
 	assert_int_equal(add_error("comm~(", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "filter on \"comm\": bad regular expression \"(\""));
-	assert_int_equal(add_error("pid==abc", err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "filter \"pid==abc\": field \"pid\" is a number, \"abc\" is not");
+	refused("pid==abc", "filter \"pid==abc\": field \"pid\" is a number, \"abc\" is not");
 	assert_int_equal(add_error("", err, sizeof(err)), -EINVAL);
 	assert_int_equal(add_error("pid==1,,comm==x", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "empty condition"));
+}
+
+/* an enum field: a name must be one of its names; a regular expression is
+ * taken as it is */
+static void test_enum_names(void **state)
+{
+	struct gh_enum_name names[] = {{2, "NOT_SPECIFIED"}, {3, "NO_SOCKET"}};
+	struct gh_field enum_fields[] = {
+		{.name = "reason", .kind = GH_KIND_ENUM, .offset = 0, .size = 4,
+		 .enum_names = names, .n_enum_names = 2},
+	};
+	struct gh_schema es = {.struct_name = "drop", .fields = enum_fields, .n_fields = 1};
+	uint32_t no_socket = 3;
+	struct gh_event ev = {.data = (const uint8_t *)&no_socket, .len = 4};
+	const char *ok[] = {"reason==NO_SOCKET", "reason!=NOT_SPECIFIED", "reason~SOCK"};
+	char err[512] = "";
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct gh_filter *f = gh_filter_new();
+
+		if (gh_filter_add(f, &es, ok[i], err, sizeof(err)))
+			fail_msg("%s: %s", ok[i], err);
+		assert_true(gh_filter_match(f, &es, &ev));
+		gh_filter_free(f);
+	}
+	struct gh_filter *f = gh_filter_new();
+	assert_int_equal(gh_filter_add(f, &es, "reason==NO_SOCKETS", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "filter \"reason==NO_SOCKETS\": \"NO_SOCKETS\" is not a value of "
+				 "reason (NOT_SPECIFIED, NO_SOCKET)");
+	gh_filter_free(f);
 }
 
 static void test_fields_select(void **state)
@@ -198,8 +271,10 @@ int main(void)
 		cmocka_unit_test(test_strings_and_regex),
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_old_syntax),
+		cmocka_unit_test(test_spaces_and_glued_operators),
 		cmocka_unit_test(test_and),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_enum_names),
 		cmocka_unit_test(test_fields_select),
 	};
 

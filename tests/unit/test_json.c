@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "base/json.h"
 
 /* Parse from an exact-size heap copy, so reading past len trips ASan. */
 static int parse_copy(const char *text, size_t len, struct gh_json **out, char *err,

@@ -15,7 +15,7 @@
 
 #include <zlib.h>
 
-#include "kconfig.h"
+#include "kernel/kconfig.h"
 
 static const char sample[] =
 	"#\n"

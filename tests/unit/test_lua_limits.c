@@ -12,9 +12,9 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "lua_alloc.h"
-#include "lua_guard.h"
-#include "rate_limit.h"
+#include "script/lua_alloc.h"
+#include "script/lua_guard.h"
+#include "base/rate_limit.h"
 
 /* run code in a guarded state; the status, the message in msg */
 static int run(lua_State *L, struct gh_lua_guard *g, const char *code, char *msg, size_t len)
@@ -142,21 +142,46 @@ static void test_layers_see_the_gadget_table(void **state)
 	free(g);
 }
 
-static void test_layer_error_names_the_layer(void **state)
+/* layers on an empty gadget table: their status, the message in msg */
+static int run_layers(struct gh_lua_layer *layers, size_t n, char *msg, size_t len)
 {
-	struct gh_lua_layer layers[] = {{.code = "filter = function(ev) return ev.uid ~= 0"}};
-	struct gh_lua_config c = {.layers = layers, .n_layers = 1};
+	struct gh_lua_config c = {.layers = layers, .n_layers = n};
 	struct gh_lua_guard *g;
 	lua_State *L;
+	int status;
 
 	gh_lua_set_config(&c);
 	L = gh_lua_guard_newstate("t.lua", &g);
 	luaL_openlibs(L);
 	lua_newtable(L);
-	assert_int_equal(gh_lua_guard_layers(L, g), LUA_ERRSYNTAX);
-	assert_string_equal(lua_tostring(L, -1), "--lua:1: 'end' expected near <eof>");
+	status = gh_lua_guard_layers(L, g);
+	snprintf(msg, len, "%s", status == LUA_OK ? "" : lua_tostring(L, -1));
 	lua_close(L);
 	free(g);
+	return status;
+}
+
+/* "--lua #N" is the Nth --lua; a wrong type a layer leaves is its error */
+static void test_layer_error_names_the_layer(void **state)
+{
+	struct gh_lua_layer syntax[] = {{.code = "local x = 1"},
+					{.code = "filter = function(ev) return ev.uid ~= 0"}};
+	struct gh_lua_layer width[] = {{.code = "fields = { comm = { width = 8 } }"},
+				       {.code = "fields.comm.width = 'wide'"}};
+	struct gh_lua_layer not_table[] = {{.code = "fields = { comm = 3 }"}};
+	struct gh_lua_layer filter[] = {{.code = "filter = 3"}};
+	char msg[256];
+
+	assert_int_equal(run_layers(syntax, 2, msg, sizeof(msg)), LUA_ERRSYNTAX);
+	assert_string_equal(msg, "--lua #2:1: 'end' expected near <eof>");
+	assert_int_equal(run_layers(width, 2, msg, sizeof(msg)), LUA_ERRRUN);
+	assert_string_equal(msg, "--lua #2: fields.comm.width must be a positive integer (it is a "
+				 "string)");
+	assert_int_equal(run_layers(not_table, 1, msg, sizeof(msg)), LUA_ERRRUN);
+	assert_string_equal(msg, "--lua #1: fields.comm must be a table (it is a number)");
+	assert_int_equal(run_layers(filter, 1, msg, sizeof(msg)), LUA_ERRRUN);
+	assert_string_equal(msg, "--lua #1: filter must be a function (it is 3)");
+	assert_int_equal(run_layers(width, 1, msg, sizeof(msg)), LUA_OK);
 }
 
 static void test_rate_limit(void **state)

@@ -17,8 +17,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "lua_btf.h"
-#include "lua_host.h"
+#include "script/lua_btf.h"
+#include "script/lua_host.h"
 
 static struct bpf_object *open_obj(const char *name)
 {
@@ -67,14 +67,15 @@ static void test_codec(void **state)
 
 	(void)state;
 	assert_true(size <= sizeof(bytes));
-	/* struct gadget_tcp_owner: u64 mntns, netns, start_ns; u32 pid...; char comm[16] */
-	run(L, "v = {mntns = 4026531840, pid = 42, uid = 0xffffffff, comm = 'sh'}");
+	/* struct gadget_tcp_owner: u64 mountnsid; u32 pid...; char comm[16]; u32 pad;
+	 * u64 netns, start_ns */
+	run(L, "v = {mountnsid = 4026531840, pid = 42, uid = 0xffffffff, comm = 'sh'}");
 	lua_getglobal(L, "v");
 	gh_lua_btf_encode(L, -1, btf, id, bytes, size, "value");
 	lua_pop(L, 1);
 	gh_lua_btf_push(L, btf, id, bytes, size);
 	lua_setglobal(L, "w");
-	run(L, "assert(w.mntns == 4026531840 and w.pid == 42 and w.netns == 0)");
+	run(L, "assert(w.mountnsid == 4026531840 and w.pid == 42 and w.netns == 0)");
 	run(L, "assert(w.uid == 0xffffffff, 'a u32 reads back unsigned')");
 	run(L, "assert(w.comm == 'sh' .. string.rep('\\0', 14), 'a char array is its bytes')");
 	lua_getglobal(L, "w");

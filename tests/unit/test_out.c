@@ -17,8 +17,8 @@
 
 #include <yaml.h>
 
-#include "field.h"
-#include "out.h"
+#include "schema/field.h"
+#include "output/out.h"
 
 /* The test event: what an eBPF program would write. */
 struct rec {
@@ -96,7 +96,7 @@ static void fixture_init(struct fixture *fx)
 	fx->schema.n_fields = N_FIELDS;
 
 	fx->rec.pid = 1234;
-	fx->rec.ret = -2;
+	fx->rec.ret = -2; /* an errno stored negative: printed as 2, ENOENT */
 	strcpy(fx->rec.comm, "bash");
 	fx->rec.big = UINT64_MAX;
 	fx->rec.neg = -5;
@@ -266,7 +266,7 @@ static void test_columns_header_and_rows(void **state)
 	 * 16); args: last, unbounded */
 	assert_render(&fx, GH_OUT_COLUMNS, fields, N(fields), true,
 		      "       PID COMM             RET      RUNTIME.CONTAINERNAME ARGS\n"
-		      "      1234 bash             ENOENT   web                   ls -l  /tmp\n");
+		      "      1234 bash             ENOENT   web                   ls -l \"\" /tmp\n");
 }
 
 static void test_columns_no_trailing_spaces(void **state)
@@ -339,10 +339,14 @@ static void test_col_put(void **state)
 	COL("héllo", 5, 0, "héllo");
 	COL("héllo", 7, 1, "  héllo");
 	COL("héllo wörld", 8, 0, "héllo w…");
-	COL("日本語テキスト", 4, 0, "日本語…");
-	COL("日本語", 4, 0, "日本語 ");
+	/* terminal cells: a wide character takes 2, a combining mark 0 */
+	COL("日本語テキスト", 4, 0, "日… ");
+	COL("日本語テキスト", 7, 0, "日本語…");
+	COL("日本語", 6, 0, "日本語");
+	COL("日本語", 8, 1, "  日本語");
 	COL("aé€😀b", 4, 0, "aé€…");
-	COL("aé€😀b", 5, 0, "aé€😀b");
+	COL("aé€😀b", 6, 0, "aé€😀b");
+	COL("e\xcc\x81" "e\xcc\x81", 4, 0, "e\xcc\x81" "e\xcc\x81  ");
 	/* control characters escaped: one row is one line */
 	COL("a\nb\tc\rd", 0, 0, "a\\nb\\tc\\rd");
 	COL("x\x01y\x7fz\x1b", 0, 0, "x\\x01y\\x7fz\\x1b");
@@ -462,7 +466,7 @@ static void test_json_all_types(void **state)
 
 	fixture_init(&fx);
 	assert_render(&fx, GH_OUT_JSON, all_fields, N(all_fields), true,
-		      "{\"pid\":1234,\"ret\":-2,\"comm\":\"bash\",\"big\":18446744073709551615,"
+		      "{\"pid\":1234,\"ret\":2,\"comm\":\"bash\",\"big\":18446744073709551615,"
 		      "\"neg\":-5,\"ok\":true,\"d\":1.5,\"arr\":[-1,2,300],"
 		      "\"runtime\":{\"containerName\":\"web\",\"containerId\":\"abc123\"},"
 		      "\"flags\":65,\"args\":[\"ls\",\"-l\",\"\",\"/tmp\"],"
@@ -534,19 +538,19 @@ static void test_json_escaping(void **state)
 	JSTR("é€😀", "\"é€😀\"");
 	JSTR("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""); /* U+10FFFF */
 	JSTR("\xed\x9f\xbf", "\"\xed\x9f\xbf\"");         /* U+D7FF */
-	/* invalid: each bad byte becomes \ufffd */
-	JSTR("\xff", "\"\\ufffd\"");
-	JSTR("a\x80z", "\"a\\ufffdz\"");                        /* lone continuation */
-	JSTR("\xe2\x82", "\"\\ufffd\\ufffd\"");                 /* truncated at end */
-	JSTR("\xe2\x82" "A", "\"\\ufffd\\ufffdA\"");            /* truncated */
-	JSTR("\xc0\xaf", "\"\\ufffd\\ufffd\"");                 /* overlong '/' */
-	JSTR("\xc1\xbf", "\"\\ufffd\\ufffd\"");                 /* overlong */
-	JSTR("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");      /* overlong, 3 bytes */
-	JSTR("\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* overlong, 4 */
-	JSTR("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");      /* surrogate D800 */
-	JSTR("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
-	JSTR("\xf5\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
-	JSTR("\xc3\xa9\xc3", "\"\xc3\xa9\\ufffd\"");            /* good, then cut */
+	/* invalid: each bad byte 0xXX becomes \udcXX (surrogateescape) */
+	JSTR("\xff", "\"\\udcff\"");
+	JSTR("a\x80z", "\"a\\udc80z\"");                        /* lone continuation */
+	JSTR("\xe2\x82", "\"\\udce2\\udc82\"");                 /* truncated at end */
+	JSTR("\xe2\x82" "A", "\"\\udce2\\udc82A\"");            /* truncated */
+	JSTR("\xc0\xaf", "\"\\udcc0\\udcaf\"");                 /* overlong '/' */
+	JSTR("\xc1\xbf", "\"\\udcc1\\udcbf\"");                 /* overlong */
+	JSTR("\xe0\x80\xaf", "\"\\udce0\\udc80\\udcaf\"");      /* overlong, 3 bytes */
+	JSTR("\xf0\x80\x80\xaf", "\"\\udcf0\\udc80\\udc80\\udcaf\""); /* overlong, 4 */
+	JSTR("\xed\xa0\x80", "\"\\udced\\udca0\\udc80\"");      /* surrogate D800 */
+	JSTR("\xf4\x90\x80\x80", "\"\\udcf4\\udc90\\udc80\\udc80\""); /* > U+10FFFF */
+	JSTR("\xf5\x80\x80\x80", "\"\\udcf5\\udc80\\udc80\\udc80\"");
+	JSTR("\xc3\xa9\xc3", "\"\xc3\xa9\\udcc3\"");            /* good, then cut */
 }
 
 static void test_json_escaping_in_event(void **state)
@@ -558,8 +562,8 @@ static void test_json_escaping_in_event(void **state)
 	strcpy(fx.rec.comm, "a\"\n\x01\xff");
 	strcpy(fx.rec.cid, "\xe2\x82\xac\xe2\x82");
 	assert_render(&fx, GH_OUT_JSON, fields, N(fields), false,
-		      "{\"comm\":\"a\\\"\\n\\u0001\\ufffd\",\"runtime\":"
-		      "{\"containerId\":\"\xe2\x82\xac\\ufffd\\ufffd\"}}\n");
+		      "{\"comm\":\"a\\\"\\n\\u0001\\udcff\",\"runtime\":"
+		      "{\"containerId\":\"\xe2\x82\xac\\udce2\\udc82\"}}\n");
 }
 
 /* An overlay (the Lua enrich() values) supplying a strlist. */
@@ -602,7 +606,7 @@ static void test_json_strlist(void **state)
 	assert_strlist(&fx, "a\0\0", 3, "{\"args\":[\"a\",\"\"]}\n");
 	assert_strlist(&fx, "\0", 1, "{\"args\":[\"\"]}\n");
 	assert_strlist(&fx, "", 0, "{\"args\":[]}\n");
-	assert_strlist(&fx, "x\0\xff\n", 4, "{\"args\":[\"x\",\"\\ufffd\\n\"]}\n");
+	assert_strlist(&fx, "x\0\xff\n", 4, "{\"args\":[\"x\",\"\\udcff\\n\"]}\n");
 
 	/* from the record: trailing NULs are padding, inner ones are args */
 	assert_render(&fx, GH_OUT_JSON, fields, 1, false,
@@ -813,7 +817,7 @@ static void test_yaml_round_trip(void **state)
 	assert_string_equal(flat,
 			    "---\n"
 			    "pid=1234(p)\n"
-			    "ret=-2(p)\n"
+			    "ret=2(p)\n"
 			    "comm=bash(p)\n"
 			    "big=18446744073709551615(p)\n"
 			    "neg=-5(p)\n"
@@ -835,7 +839,7 @@ static void test_yaml_round_trip(void **state)
 			    "nothing=null(p)\n"
 			    "---\n"
 			    "pid=1234(p)\n"
-			    "ret=-2(p)\n"
+			    "ret=2(p)\n"
 			    "comm=true(q)\n"
 			    "big=18446744073709551615(p)\n"
 			    "neg=-5(p)\n"
@@ -902,6 +906,88 @@ static void test_yaml_nested_and_empty(void **state)
 	assert_render(&fx, GH_OUT_YAML, NULL, 0, false, "--- {}\n");
 }
 
+/* ---- a field source ---------------------------------------------------- */
+
+/* A source of one field, "src.pidx2": pid * 2, present for even pids. */
+static int src_value(void *ctx, const struct gh_schema *s, const struct gh_field *f,
+		     const struct gh_event *ev, struct gh_value *v)
+{
+	const struct rec *r = (const struct rec *)ev->data;
+
+	assert_ptr_equal(ctx, &field_tmpl);
+	assert_int_equal(f->source_attr, 7);
+	v->type = GH_V_NULL;
+	if (r->pid % 2 == 0) {
+		v->type = GH_V_UINT;
+		v->u = (uint64_t)r->pid * 2;
+	}
+	return 0;
+}
+
+static bool src_present(void *ctx, const struct gh_schema *s, const struct gh_event *ev)
+{
+	return ((const struct rec *)ev->data)->pid % 2 == 0;
+}
+
+static const struct gh_field_source_ops test_source = {
+	.name = "test", .value = src_value, .present = src_present,
+};
+
+static void test_field_source(void **state)
+{
+	struct fixture fx;
+	struct gh_field fields[N_FIELDS + 1];
+	struct gh_value v;
+	int id, idx = N_FIELDS;
+	int sel[] = {FLD_PID, N_FIELDS, FLD_COMM};
+	struct gh_event evs[2];
+	struct rec odd;
+	char *got;
+
+	(void)state;
+	fixture_init(&fx);
+	memcpy(fields, fx.fields, sizeof(fx.fields));
+	fx.schema.fields = fields;
+	id = gh_schema_add_source(&fx.schema, &test_source, NULL);
+	assert_int_equal(id, 1);
+	assert_int_equal(gh_schema_add_source(&fx.schema, &test_source, NULL), 1);
+	assert_int_equal(gh_schema_source_id(&fx.schema, &test_source), 1);
+	fields[idx] = (struct gh_field){.name = (char *)"src.pidx2", .kind = GH_KIND_VIRTUAL,
+					.map_source = -1, .lua_format_ref = -1, .source = id,
+					.source_attr = 7};
+	fx.schema.n_fields = N_FIELDS + 1;
+	gh_schema_set_source_ctx(&fx.schema, &test_source, (void *)&field_tmpl);
+	assert_ptr_equal(gh_schema_source_ctx(&fx.schema, &test_source), &field_tmpl);
+	assert_true(gh_field_is_sourced(&fx.schema, idx));
+	assert_false(gh_field_is_sourced(&fx.schema, FLD_PID));
+	/* a source's field is no enriched one; a Lua-only field is */
+	assert_false(gh_field_needs_enrich(&fx.schema, idx));
+	assert_false(gh_field_needs_enrich(&fx.schema, FLD_FLAGS_STR));
+	assert_true(gh_field_needs_enrich(&fx.schema, FLD_NOTHING));
+	assert_int_equal(gh_field_value(&fx.schema, idx, &fx.ev, &v), 0);
+	assert_int_equal(v.type, GH_V_UINT);
+	assert_int_equal(v.u, 2468);
+
+	/* JSON leaves the source's fields out of the events without them */
+	odd = fx.rec;
+	odd.pid = 7;
+	evs[0] = fx.ev;
+	evs[1] = (struct gh_event){.data = (const uint8_t *)&odd, .len = sizeof(odd)};
+	{
+		struct render r = {.fmt = GH_OUT_JSON, .fields = sel, .n_fields = N(sel)};
+
+		got = render_events(&fx, &r, evs, 2);
+		assert_string_equal(got, "{\"pid\":1234,\"src\":{\"pidx2\":2468},\"comm\":\"bash\"}\n"
+					 "{\"pid\":7,\"comm\":\"bash\"}\n");
+		free(got);
+		r.fmt = GH_OUT_YAML;
+		got = render_events(&fx, &r, evs, 2);
+		assert_string_equal(got, "---\npid: 1234\nsrc:\n  pidx2: 2468\ncomm: bash\n"
+					 "---\npid: 7\ncomm: bash\n");
+		free(got);
+	}
+}
+
 /* ---- flushing --------------------------------------------------------- */
 
 static void test_flush_pipe(void **state)
@@ -966,7 +1052,7 @@ static void test_flush_partial_writes(void **state)
 	struct gh_buf expect = GH_BUF_INIT;
 	pthread_t th;
 	int p[2];
-	const char *row = "      1234 bash             ls -l  /tmp\n";
+	const char *row = "      1234 bash             ls -l \"\" /tmp\n";
 
 	fixture_init(&fx);
 	assert_int_equal(pipe(p), 0);
@@ -1017,8 +1103,8 @@ static void test_flush_file_exact_bytes(void **state)
 	fclose(tmp);
 	assert_int_equal(len, 2 * 55);
 	assert_memory_equal(got,
-			    "{\"comm\":\"\xc3\xa9\\ufffd\",\"runtime\":{\"containerId\":\"abc123\"}}\n"
-			    "{\"comm\":\"\xc3\xa9\\ufffd\",\"runtime\":{\"containerId\":\"abc123\"}}\n",
+			    "{\"comm\":\"\xc3\xa9\\udcff\",\"runtime\":{\"containerId\":\"abc123\"}}\n"
+			    "{\"comm\":\"\xc3\xa9\\udcff\",\"runtime\":{\"containerId\":\"abc123\"}}\n",
 			    len);
 	free(got);
 }
@@ -1047,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_round_trip),
 		cmocka_unit_test(test_yaml_quoting),
 		cmocka_unit_test(test_yaml_nested_and_empty),
+		cmocka_unit_test(test_field_source),
 		cmocka_unit_test(test_flush_pipe),
 		cmocka_unit_test(test_flush_partial_writes),
 		cmocka_unit_test(test_flush_file_exact_bytes),

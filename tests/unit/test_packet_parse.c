@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "dns_parse.h"
-#include "tls_parse.h"
+#include "decode/dns_parse.h"
+#include "decode/tls_parse.h"
 
 static struct gh_dns_msg m;
 

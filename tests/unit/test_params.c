@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "params.h"
+#include "gadget/params.h"
 
 static void test_bool(void **state)
 {

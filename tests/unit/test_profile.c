@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elf_syms.h"
-#include "hist_render.h"
-#include "ksyms.h"
-#include "usyms.h"
+#include "symbols/elf_syms.h"
+#include "output/hist_render.h"
+#include "symbols/ksyms.h"
+#include "symbols/usyms.h"
 
 static void test_slot_ranges(void **state)
 {

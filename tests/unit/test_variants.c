@@ -14,7 +14,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "variants.h"
+#include "kernel/variants.h"
 
 /* the gadget table `return { ... }` evaluated; variants read from it */
 static int read_table(const char *lua_src, struct gh_variants **v, char *err, size_t errlen)

@@ -23,6 +23,9 @@ const volatile bool gadget_filter_gid_on = false;
 const volatile __u32 gadget_filter_gid = 0;
 const volatile bool gadget_filter_comm_on = false;
 const volatile char gadget_filter_comm[16] = {};
+/* the tracer's own process (its opens, sockets, execs): left out unless
+ * --trace-self */
+const volatile __u32 gadget_filter_self_pid = 0;
 const volatile bool gadget_filter_by_mntns = false;
 /* a mount namespace the map does not know: pass it, for the host to judge
  * (a container that started a moment ago), or drop it (--mntnsid) */
@@ -79,12 +82,18 @@ static __always_inline bool gadget_mntns_discard(__u64 mntns_id)
 	return !*trace;
 }
 
-static __always_inline bool gadget_should_discard(void)
+/* gadget_should_discard() but --comm: for a gadget whose event's comm is
+ * not the current one yet (exec: the new program's name, known only when
+ * the call returns), which checks gadget_comm_differs() then. --comm
+ * always means the comm of the event, the row's COMM. */
+static __always_inline bool gadget_should_discard_but_comm(void)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
 	if (gadget_filter_pid && (__u32)(pid_tgid >> 32) != gadget_filter_pid)
+		return true;
+	if (gadget_filter_self_pid && (__u32)(pid_tgid >> 32) == gadget_filter_self_pid)
 		return true;
 	if (gadget_filter_tid && (__u32)pid_tgid != gadget_filter_tid)
 		return true;
@@ -92,11 +101,16 @@ static __always_inline bool gadget_should_discard(void)
 		return true;
 	if (gadget_filter_gid_on && (__u32)(uid_gid >> 32) != gadget_filter_gid)
 		return true;
-	if (gadget_filter_comm_on && gadget_comm_differs())
-		return true;
 	if (gadget_filter_by_mntns && gadget_mntns_discard(gadget_get_mntns_id()))
 		return true;
 	return false;
+}
+
+static __always_inline bool gadget_should_discard(void)
+{
+	if (gadget_filter_comm_on && gadget_comm_differs())
+		return true;
+	return gadget_should_discard_but_comm();
 }
 
 /* gadget_should_discard() for another task than the current one: what a

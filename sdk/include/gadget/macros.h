@@ -13,6 +13,12 @@
  *                                              histograms (gadget/histogram.h)
  *   GADGET_STACKS(cpu, counts, stacks);        map "counts" counts stack
  *                                              samples (gadget/stacks.h)
+ *   GADGET_STACKS_SUM(offcpu, times, stacks, usecs);
+ *                                              map "times" sums usecs by
+ *                                              stack
+ *   GADGET_TRACELOOP(syscalls, rings, heads, args, record);
+ *                                              a flight recorder: a ring of
+ *                                              struct record per container
  *
  * The host finds tracers by the BTF variables named
  * gadget_tracer_<name>___<map>: each is a pointer to the event struct, so
@@ -66,6 +72,29 @@
  * program of the object to them. */
 #define GADGET_STACKS(name, counts, stacks)                                \
 	struct gadget_hist *gadget_stacks_##name##___##counts##___##stacks \
+		__attribute__((unused))
+
+/* Stacks with a measure instead of a sample count: counts' values are
+ * sums of what value names (usecs off the CPU...), the field the host
+ * prints where a sampler prints samples.  Its programs are attached to
+ * their hooks like a tracer's (perf events and --frequency only for
+ * SEC("perf_event") programs, as for any stack gadget). */
+#define GADGET_STACKS_SUM(name, counts, stacks, value)                     \
+	struct gadget_hist                                                 \
+		*gadget_stacks_##name##___##counts##___##stacks##___##value \
+		__attribute__((unused))
+
+/* A flight recorder (gadgethost traceloop): rings is a hash of maps from
+ * a mount namespace to that container's ring, an array of struct_name
+ * records the host makes (its size too) when the container appears;
+ * heads, a hash from the mount namespace to the records written so far;
+ * args, an array the host fills with each system call's argument kinds
+ * (struct traceloop_syscall_args, gadget/traceloop.h).  Nothing is read
+ * until someone asks for a container's records.  (A pointer to const: the
+ * rings' own pointer to the record is only a forward declaration in BTF,
+ * this one has the whole struct.) */
+#define GADGET_TRACELOOP(name, rings, heads, args, struct_name)                         \
+	const struct struct_name *gadget_traceloop_##name##___##rings##___##heads##___##args \
 		__attribute__((unused))
 
 /* A parameter is a const volatile global in .rodata: the host writes the

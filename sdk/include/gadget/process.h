@@ -10,7 +10,25 @@
  *
  * The members are plain members of the event struct (not a nested struct),
  * so they are fields named pid, comm, ... and the mount namespace makes the
- * gadget container-aware (docs/containers.md).
+ * gadget container-aware (docs/containers.md).  The Lua side prints them
+ * with one line: fields = require("gadget.process").fields({ ... }).
+ *
+ * The same members, named the same, for the other shapes of "a process":
+ *
+ *   GADGET_TASK_FIELDS                 mountnsid pid tid ppid uid gid comm:
+ *                                      no timestamp (a snapshot's row, or a
+ *                                      process remembered in a map)
+ *   gadget_task_fill(x, task)          them, from a task_struct (an
+ *                                      iterator's task, a tracepoint's)
+ *   gadget_task_fill_current(x)        them, for the current task
+ *   gadget_task_copy(dst, src)         them, from one struct to another (a
+ *                                      socket's remembered owner into an
+ *                                      event: gadget/socket_owner.h)
+ *   gadget_task_clear(x)               them, zeroed (no process known)
+ *
+ *   GADGET_TASK_FIELDS_PREFIXED(k)     kpid ktid kppid kuid kgid kcomm: a
+ *                                      second task in one event
+ *   gadget_task_fill_prefixed(x, k, task)   them, from a task_struct
  */
 #ifndef GADGET_PROCESS_H
 #define GADGET_PROCESS_H
@@ -22,15 +40,22 @@
 #include <gadget/types.h>
 #include <gadget/filter.h>
 
+/* P is pasted in front of each name; empty for the plain names */
+#define GADGET_TASK_FIELDS_PREFIXED(P)                                     \
+	__u32 P##pid;                                                      \
+	__u32 P##tid;                                                      \
+	__u32 P##ppid;                                                     \
+	gadget_uid P##uid;                                                 \
+	gadget_gid P##gid;                                                 \
+	char P##comm[TASK_COMM_LEN]
+
+#define GADGET_TASK_FIELDS                                                 \
+	gadget_mntns_id mountnsid;                                         \
+	GADGET_TASK_FIELDS_PREFIXED()
+
 #define GADGET_PROCESS_FIELDS                                              \
 	gadget_timestamp timestamp;                                        \
-	gadget_mntns_id mountnsid;                                         \
-	__u32 pid;                                                         \
-	__u32 tid;                                                         \
-	__u32 ppid;                                                        \
-	gadget_uid uid;                                                    \
-	gadget_gid gid;                                                    \
-	char comm[TASK_COMM_LEN]
+	GADGET_TASK_FIELDS
 
 /* ppid: the real parent's thread group id, read through CO-RE */
 static __always_inline __u32 gadget_current_ppid(void)
@@ -40,18 +65,64 @@ static __always_inline __u32 gadget_current_ppid(void)
 	return BPF_CORE_READ(task, real_parent, tgid);
 }
 
-#define gadget_process_fill(e)                                             \
+/* The current task's: the helpers, cheaper than reading the task_struct. */
+#define gadget_task_fill_current(x)                                        \
 	do {                                                               \
 		__u64 gadget_pid_tgid_ = bpf_get_current_pid_tgid();       \
 		__u64 gadget_uid_gid_ = bpf_get_current_uid_gid();         \
+		(x)->mountnsid = gadget_get_mntns_id();                    \
+		(x)->pid = gadget_pid_tgid_ >> 32;                         \
+		(x)->tid = (__u32)gadget_pid_tgid_;                        \
+		(x)->ppid = gadget_current_ppid();                         \
+		(x)->uid = (__u32)gadget_uid_gid_;                         \
+		(x)->gid = gadget_uid_gid_ >> 32;                          \
+		bpf_get_current_comm((x)->comm, sizeof((x)->comm));        \
+	} while (0)
+
+#define gadget_process_fill(e)                                             \
+	do {                                                               \
 		(e)->timestamp = bpf_ktime_get_boot_ns();                  \
-		(e)->mountnsid = gadget_get_mntns_id();                    \
-		(e)->pid = gadget_pid_tgid_ >> 32;                         \
-		(e)->tid = (__u32)gadget_pid_tgid_;                        \
-		(e)->ppid = gadget_current_ppid();                         \
-		(e)->uid = (__u32)gadget_uid_gid_;                         \
-		(e)->gid = gadget_uid_gid_ >> 32;                          \
-		bpf_get_current_comm((e)->comm, sizeof((e)->comm));        \
+		gadget_task_fill_current(e);                               \
+	} while (0)
+
+/* Another task's, through CO-RE reads.  uid and gid are read from
+ * task->cred, where bpf_get_current_uid_gid() and the --uid/--gid filters
+ * (gadget_task_should_discard()) read them. */
+#define gadget_task_fill_prefixed(x, P, task)                              \
+	do {                                                               \
+		struct task_struct *gadget_task_ = (task);                 \
+		(x)->P##pid = BPF_CORE_READ(gadget_task_, tgid);           \
+		(x)->P##tid = BPF_CORE_READ(gadget_task_, pid);            \
+		(x)->P##ppid = BPF_CORE_READ(gadget_task_, real_parent, tgid); \
+		(x)->P##uid = BPF_CORE_READ(gadget_task_, cred, uid.val);  \
+		(x)->P##gid = BPF_CORE_READ(gadget_task_, cred, gid.val);  \
+		BPF_CORE_READ_STR_INTO(&(x)->P##comm, gadget_task_, comm); \
+	} while (0)
+
+#define gadget_task_fill(x, task)                                          \
+	do {                                                               \
+		struct task_struct *gadget_t_ = (task);                    \
+		(x)->mountnsid = BPF_CORE_READ(gadget_t_, nsproxy, mnt_ns, ns.inum); \
+		gadget_task_fill_prefixed(x, , gadget_t_);                 \
+	} while (0)
+
+#define gadget_task_copy(dst, src)                                         \
+	do {                                                               \
+		(dst)->mountnsid = (src)->mountnsid;                       \
+		(dst)->pid = (src)->pid;                                   \
+		(dst)->tid = (src)->tid;                                   \
+		(dst)->ppid = (src)->ppid;                                 \
+		(dst)->uid = (src)->uid;                                   \
+		(dst)->gid = (src)->gid;                                   \
+		__builtin_memcpy((dst)->comm, (src)->comm, sizeof((dst)->comm)); \
+	} while (0)
+
+#define gadget_task_clear(x)                                               \
+	do {                                                               \
+		(x)->mountnsid = 0;                                        \
+		(x)->pid = (x)->tid = (x)->ppid = 0;                       \
+		(x)->uid = (x)->gid = 0;                                   \
+		(x)->comm[0] = '\0';                                       \
 	} while (0)
 
 #endif

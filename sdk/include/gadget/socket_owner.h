@@ -7,19 +7,23 @@
  * The current task means nothing there.  So this header records, in
  * process context, who uses each socket:
  *
- *   (netns inum, protocol, local port) -> pid, tid, comm, uid, gid, mntns
+ *   (netns inum, protocol, local port) -> mountnsid pid tid ppid uid gid comm
  *
  * (comm is the process's name, its thread group leader's: the socket is
  * the process's, whichever thread used it last.)
  *
  * filled from syscall tracepoints on sockets (connect, bind, listen,
  * accept, sendto, sendmsg, sendmmsg, recvfrom, recvmsg; the fd is followed
- * to its struct sock through current->files) and removed on close.  The
+ * to its struct sock through current->files), from a TCP socket's move to
+ * SYN_SENT (inside connect(), before its SYN leaves: known by socket
+ * address until the handshake ends, see gadget_socket_owner_of()), and
+ * removed on close.  The
  * socket program looks the owner up by its packet's local port (the
  * source port of an outgoing packet, the destination port of an incoming
- * one) with gadget_socket_owner_lookup(), and applies the user's filters
- * to that owner with gadget_owner_should_discard(): the socket program's
- * gadget_should_discard().
+ * one) with gadget_socket_owner_lookup(), applies the user's filters to
+ * that owner with gadget_owner_should_discard() (the socket program's
+ * gadget_should_discard()), and copies it into an event's
+ * GADGET_PROCESS_FIELDS with gadget_owner_fill().
  *
  * The tracepoints call gadget_should_discard() first: a process the
  * filters reject is never recorded, so its packets have no owner, and a
@@ -27,16 +31,21 @@
  *
  * Include it once in a gadget's .bpf.c that has socket programs.
  *
- * Limits: a socket that did none of these syscalls since the gadget
- * started has no owner yet (a server that was already blocked in poll()
- * when tracing began gets one at its first recvmsg/sendmsg); sockets that
- * share a port (SO_REUSEPORT, a listener and its accepted connections)
- * share one entry: the last process that used one of them.
+ * The sockets that exist when the gadget starts (a server already blocked
+ * in poll()) get their owners from a pass over every process's open files
+ * (gadget_start_socket_owners, an iter/task_file program the host runs once,
+ * after the tracepoints are attached: see docs/writing-gadgets.md, "start
+ * passes").  An entry a syscall wrote meanwhile is kept.
+ *
+ * Limits: sockets that share a port (SO_REUSEPORT, a listener and its
+ * accepted connections) share one entry: the last process that used one
+ * of them (at start: the first process the pass met).
  */
 #ifndef GADGET_SOCKET_OWNER_H
 #define GADGET_SOCKET_OWNER_H
 
 #include <gadget/filter.h>
+#include <gadget/process.h> /* GADGET_TASK_FIELDS, gadget_task_*() */
 #include <gadget/sockets.h> /* gadget_sock_from_fd() */
 
 #ifndef GADGET_SOCKET_OWNERS_MAX
@@ -52,12 +61,7 @@ struct gadget_socket_key {
 };
 
 struct gadget_socket_owner {
-	__u64 mntns;
-	__u32 pid;
-	__u32 tid;
-	__u32 uid;
-	__u32 gid;
-	char comm[TASK_COMM_LEN];
+	GADGET_TASK_FIELDS; /* mountnsid pid tid ppid uid gid comm */
 };
 
 struct {
@@ -66,6 +70,16 @@ struct {
 	__type(key, struct gadget_socket_key);
 	__type(value, struct gadget_socket_owner);
 } gadget_socket_owners SEC(".maps");
+
+/* TCP sockets inside connect(): the local port is chosen after the move
+ * to SYN_SENT, so until the handshake ends they are known by address
+ * (the struct sock pointer); then they join gadget_socket_owners. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, GADGET_SOCKET_OWNERS_MAX / 4);
+	__type(key, __u64);
+	__type(value, struct gadget_socket_owner);
+} gadget_socket_connecting SEC(".maps");
 
 /* Fill key from sk; false for a socket that is not TCP/UDP over IP or
  * has no local port yet. */
@@ -87,30 +101,33 @@ static __always_inline bool gadget_sock_key(struct sock *sk, struct gadget_socke
 	return true;
 }
 
-static __always_inline int gadget_socket_owner_record(int fd)
+/* the current process, as a socket's owner (call in process context) */
+static __always_inline void gadget_socket_owner_current(struct gadget_socket_owner *owner)
+{
+	gadget_task_fill_current(owner);
+	/* the process's name, not the thread's: dig sends from "isc-net-0000" */
+	BPF_CORE_READ_STR_INTO(&owner->comm, (struct task_struct *)bpf_get_current_task(),
+			       group_leader, comm);
+}
+
+/* the current process owns sk */
+static __always_inline int gadget_socket_owner_record_sk(struct sock *sk)
 {
 	struct gadget_socket_owner owner = {};
 	struct gadget_socket_key key;
-	struct sock *sk;
-	__u64 pid_tgid, uid_gid;
 
-	if (gadget_should_discard())
-		return 0;
-	sk = gadget_sock_from_fd(fd);
 	if (!sk || !gadget_sock_key(sk, &key))
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	uid_gid = bpf_get_current_uid_gid();
-	owner.mntns = gadget_get_mntns_id();
-	owner.pid = pid_tgid >> 32;
-	owner.tid = (__u32)pid_tgid;
-	owner.uid = (__u32)uid_gid;
-	owner.gid = uid_gid >> 32;
-	/* the process's name, not the thread's: dig sends from "isc-net-0000" */
-	BPF_CORE_READ_STR_INTO(&owner.comm, (struct task_struct *)bpf_get_current_task(),
-			       group_leader, comm);
+	gadget_socket_owner_current(&owner);
 	bpf_map_update_elem(&gadget_socket_owners, &key, &owner, BPF_ANY);
 	return 0;
+}
+
+static __always_inline int gadget_socket_owner_record(int fd)
+{
+	if (gadget_should_discard())
+		return 0;
+	return gadget_socket_owner_record_sk(gadget_sock_from_fd(fd));
 }
 
 /* Before the call: the socket's port is known if it is bound, and the
@@ -146,6 +163,42 @@ GADGET_OWNER_ON_EXIT(sendmmsg)
 GADGET_OWNER_ON_ENTER(recvfrom)
 GADGET_OWNER_ON_ENTER(recvmsg)
 
+/* A TCP connect() sends its SYN inside the call, before sys_exit_connect,
+ * and picks its local port only after CLOSE -> SYN_SENT: the connecting
+ * process is remembered by socket address there, and by port once the
+ * handshake is over (SYN_SENT -> ESTABLISHED, in a softirq). */
+SEC("tracepoint/sock/inet_sock_set_state")
+int gadget_owner_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	__u64 sk = (__u64)ctx->skaddr;
+	struct gadget_socket_owner owner = {}, *o;
+	struct gadget_socket_key key = {};
+
+	if (ctx->protocol != 6 /* TCP */)
+		return 0;
+	if (ctx->newstate == TCP_SYN_SENT) {
+		if (gadget_should_discard())
+			return 0;
+		gadget_socket_owner_current(&owner);
+		bpf_map_update_elem(&gadget_socket_connecting, &sk, &owner, BPF_ANY);
+		return 0;
+	}
+	if (ctx->oldstate != TCP_SYN_SENT)
+		return 0;
+	o = bpf_map_lookup_elem(&gadget_socket_connecting, &sk);
+	if (!o)
+		return 0;
+	if (ctx->newstate == TCP_ESTABLISHED) {
+		key.netns = BPF_CORE_READ((struct sock *)ctx->skaddr, __sk_common.skc_net.net,
+					  ns.inum);
+		key.port = ctx->sport;
+		key.proto = 6;
+		bpf_map_update_elem(&gadget_socket_owners, &key, o, BPF_ANY);
+	}
+	bpf_map_delete_elem(&gadget_socket_connecting, &sk);
+	return 0;
+}
+
 /* accept/accept4 return a new socket on the listener's port */
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int gadget_owner_exit_accept4(struct trace_event_raw_sys_exit *ctx)
@@ -175,6 +228,33 @@ int gadget_owner_enter_close(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* Start pass: each socket open in a process the filters accept, owned by
+ * that process (its thread group leader's name), unless a syscall has
+ * recorded the socket since the tracepoints were attached. */
+SEC("iter/task_file")
+int gadget_start_socket_owners(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct gadget_socket_owner owner = {};
+	struct gadget_socket_key key;
+	struct socket *socket;
+	struct sock *sk;
+
+	if (!task || !file)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & GADGET_S_IFMT) != GADGET_S_IFSOCK)
+		return 0;
+	socket = (struct socket *)BPF_CORE_READ(file, private_data);
+	sk = socket ? BPF_CORE_READ(socket, sk) : NULL;
+	if (!sk || !gadget_sock_key(sk, &key) || gadget_task_should_discard(task))
+		return 0;
+	gadget_task_fill(&owner, task);
+	BPF_CORE_READ_STR_INTO(&owner.comm, task, group_leader, comm);
+	bpf_map_update_elem(&gadget_socket_owners, &key, &owner, BPF_NOEXIST);
+	return 0;
+}
+
 static __always_inline struct gadget_socket_owner *
 gadget_socket_owner_lookup(__u32 netns, __u8 proto, __u16 port)
 {
@@ -183,16 +263,33 @@ gadget_socket_owner_lookup(__u32 netns, __u8 proto, __u16 port)
 	return bpf_map_lookup_elem(&gadget_socket_owners, &key);
 }
 
-static __always_inline bool gadget_owner_comm_differs(const struct gadget_socket_owner *o)
+/* The owner of a kernel socket, by its network namespace and local port:
+ * for a tracepoint that is handed a socket outside its process's context
+ * (a retransmit timer, a softirq).  Only sk's struct sock_common is read,
+ * so sk may be a full, request or time-wait socket. */
+static __always_inline struct gadget_socket_owner *
+gadget_socket_owner_of(const struct sock *sk, __u8 proto)
 {
-	for (int i = 0; i < 16; i++) {
-		if (o->comm[i] != gadget_filter_comm[i])
-			return true;
-		if (!o->comm[i])
-			break;
-	}
-	return false;
+	struct gadget_socket_owner *o;
+	__u64 addr = (__u64)sk;
+
+	o = gadget_socket_owner_lookup(BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
+				       proto, BPF_CORE_READ(sk, __sk_common.skc_num));
+	return o ? o : bpf_map_lookup_elem(&gadget_socket_connecting, &addr);
 }
+
+/* The owner into an event's GADGET_PROCESS_FIELDS members (gadget/process.h)
+ * and the timestamp to now.  When o is NULL (no process known) the process
+ * members are zero. */
+#define gadget_owner_fill(e, o)                                                    \
+	do {                                                                       \
+		const struct gadget_socket_owner *gadget_o_ = (o);                  \
+		(e)->timestamp = bpf_ktime_get_boot_ns();                          \
+		if (gadget_o_)                                                     \
+			gadget_task_copy(e, gadget_o_);                            \
+		else                                                               \
+			gadget_task_clear(e);                                      \
+	} while (0)
 
 /* gadget_should_discard() for a socket program: the same filters, applied
  * to the packet's owner.  Without an owner, a packet is kept only when no
@@ -210,9 +307,9 @@ static __always_inline bool gadget_owner_should_discard(const struct gadget_sock
 		return true;
 	if (gadget_filter_gid_on && o->gid != gadget_filter_gid)
 		return true;
-	if (gadget_filter_comm_on && gadget_owner_comm_differs(o))
+	if (gadget_filter_comm_on && gadget_comm_differs_from(o->comm))
 		return true;
-	if (gadget_filter_by_mntns && gadget_mntns_discard(o->mntns))
+	if (gadget_filter_by_mntns && gadget_mntns_discard(o->mountnsid))
 		return true;
 	return false;
 }

@@ -27,18 +27,32 @@ typedef __s32 gadget_kernel_stack;
 /* The stack trace map's value: the addresses, innermost first. */
 typedef __u64 gadget_stack_t[PERF_MAX_STACK_DEPTH];
 
-/* Add one to the count of key in map. */
-static __always_inline void gadget_stacks_count(void *map, const void *key)
+/* The stack trace map of a stack gadget, of entries stacks. */
+#define GADGET_STACK_MAP(name, entries)                                    \
+	struct {                                                           \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                    \
+		__uint(max_entries, entries);                              \
+		__type(key, __u32);                                        \
+		__type(value, gadget_stack_t);                             \
+	} name SEC(".maps")
+
+/* Add value to the count (or sum) of key in map. */
+static __always_inline void gadget_stacks_add(void *map, const void *key, __u64 value)
 {
-	static const __u64 one = 1;
 	__u64 *count = bpf_map_lookup_elem(map, key);
 
-	if (!count && !bpf_map_update_elem(map, key, &one, BPF_NOEXIST))
+	if (!count && !bpf_map_update_elem(map, key, &value, BPF_NOEXIST))
 		return;
 	if (!count) /* another CPU made it first */
 		count = bpf_map_lookup_elem(map, key);
 	if (count)
-		__sync_fetch_and_add(count, 1);
+		__sync_fetch_and_add(count, value);
+}
+
+/* Add one to the count of key in map. */
+static __always_inline void gadget_stacks_count(void *map, const void *key)
+{
+	gadget_stacks_add(map, key, 1);
 }
 
 #endif

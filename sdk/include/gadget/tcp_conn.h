@@ -15,9 +15,9 @@
  * behind; the map is an LRU one, so a socket missed there (closed before
  * it was remembered) is pushed out by newer ones rather than filling it.
  *
- * The event of a gadget that uses this has members named as below (pid,
- * tid, uid, gid, comm, mountnsid, netns, ipversion, saddr, sport, daddr,
- * dport) and fills them with gadget_tcp_set_owner() and
+ * The event of a gadget that uses this starts with GADGET_PROCESS_FIELDS
+ * (gadget/process.h), has members named netns, ipversion, saddr, sport,
+ * daddr and dport, and fills them with gadget_tcp_set_owner() and
  * gadget_tcp_set_endpoints_tp() / gadget_tcp_set_endpoints_sock().
  */
 #ifndef GADGET_TCP_CONN_H
@@ -28,6 +28,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include <gadget/filter.h>
+#include <gadget/process.h>
 #include <gadget/tcp_sock.h>
 #include <gadget/types.h>
 
@@ -38,14 +39,10 @@
 #define GADGET_ECONNABORTED 103
 
 struct gadget_tcp_owner {
-	__u64 mntns;
+	GADGET_TASK_FIELDS; /* mountnsid pid tid ppid uid gid comm */
+	__u32 pad;	    /* no hole: the struct is copied whole into the map */
 	__u64 netns;
 	__u64 start_ns; /* bpf_ktime_get_ns() when it was remembered */
-	__u32 pid;
-	__u32 tid;
-	__u32 uid;
-	__u32 gid;
-	char comm[TASK_COMM_LEN];
 };
 
 struct {
@@ -55,25 +52,13 @@ struct {
 	__type(value, struct gadget_tcp_owner);
 } gadget_tcp_owners SEC(".maps");
 
-static __always_inline __u64 gadget_sock_netns(const struct sock *sk)
-{
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-}
-
 /* the current process, as the owner of sk (call in process context) */
 static __always_inline void gadget_tcp_owner_current(struct gadget_tcp_owner *o, const void *sk)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-
-	o->mntns = gadget_get_mntns_id();
+	gadget_task_fill_current(o);
+	o->pad = 0;
 	o->netns = gadget_sock_netns(sk);
 	o->start_ns = bpf_ktime_get_ns();
-	o->pid = pid_tgid >> 32;
-	o->tid = (__u32)pid_tgid;
-	o->uid = (__u32)uid_gid;
-	o->gid = uid_gid >> 32;
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
 static __always_inline void gadget_tcp_remember_as(const void *sk, const struct gadget_tcp_owner *o)
@@ -118,13 +103,8 @@ static __always_inline int gadget_tcp_connect_error(const void *sk)
 
 #define gadget_tcp_set_owner(e, o)                                                 \
 	do {                                                                       \
-		(e)->mountnsid = (o)->mntns;                                       \
+		gadget_task_copy(e, o);                                            \
 		(e)->netns = (o)->netns;                                           \
-		(e)->pid = (o)->pid;                                               \
-		(e)->tid = (o)->tid;                                               \
-		(e)->uid = (o)->uid;                                               \
-		(e)->gid = (o)->gid;                                               \
-		__builtin_memcpy((e)->comm, (o)->comm, sizeof((e)->comm));         \
 	} while (0)
 
 /* addresses and ports from the tracepoint's own copy (ports in host
@@ -143,27 +123,6 @@ static __always_inline int gadget_tcp_connect_error(const void *sk)
 			(e)->ipversion = 4;                                        \
 			bpf_probe_read_kernel(&(e)->saddr.addr_raw.v4, 4, (ctx)->saddr); \
 			bpf_probe_read_kernel(&(e)->daddr.addr_raw.v4, 4, (ctx)->daddr); \
-		}                                                                  \
-		(e)->saddr.version = (e)->daddr.version = (e)->ipversion;          \
-	} while (0)
-
-/* addresses and ports of a socket (local port in host order already,
- * remote one swapped to it) */
-#define gadget_tcp_set_endpoints_sock(e, sk)                                       \
-	do {                                                                       \
-		(e)->sport = BPF_CORE_READ(sk, __sk_common.skc_num);               \
-		(e)->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));  \
-		if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6) {       \
-			(e)->ipversion = 6;                                        \
-			BPF_CORE_READ_INTO(&(e)->saddr.addr_raw.v6, sk,            \
-					   __sk_common.skc_v6_rcv_saddr);          \
-			BPF_CORE_READ_INTO(&(e)->daddr.addr_raw.v6, sk,            \
-					   __sk_common.skc_v6_daddr);              \
-		} else {                                                           \
-			(e)->ipversion = 4;                                        \
-			(e)->saddr.addr_raw.v4 =                                   \
-				BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);      \
-			(e)->daddr.addr_raw.v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr); \
 		}                                                                  \
 		(e)->saddr.version = (e)->daddr.version = (e)->ipversion;          \
 	} while (0)

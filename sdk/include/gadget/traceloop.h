@@ -16,11 +16,16 @@
 /* record kinds */
 #define TRACELOOP_ENTER 1
 #define TRACELOOP_EXIT 2
+#define TRACELOOP_PROCESS_EXIT 3 /* a task ended: args[0] is its exit code (wait status) */
 
 /* what the eBPF side reads of an argument (traceloop_args) */
 #define TRACELOOP_ARG_VALUE 0  /* nothing: the register is the value */
 #define TRACELOOP_ARG_STRING 1 /* a NUL terminated string in user memory */
 #define TRACELOOP_ARG_BUFFER 2 /* bytes in user memory, as many as the next argument */
+#define TRACELOOP_ARG_ARGV 3   /* a NULL ended array of strings (execve's argv): the
+				* strings one after another, each with its NUL, in
+				* data[0], at most TRACELOOP_ARGV_MAX of them */
+#define TRACELOOP_ARGV_MAX 16
 
 /* data_flags */
 #define TRACELOOP_DATA_CUT 1   /* longer than what was read */
@@ -28,6 +33,8 @@
 
 struct traceloop_syscall_args {
 	__u8 kind[TRACELOOP_ARGS];
+	__u8 recorded; /* with traceloop_syscall_filter set: 1 records this call */
+	__u8 pad;
 };
 
 struct traceloop_record {
@@ -39,9 +46,10 @@ struct traceloop_record {
 	__u8 kind;   /* TRACELOOP_ENTER, TRACELOOP_EXIT */
 	__u8 data_arg[TRACELOOP_DATA_ARGS]; /* which argument each data is, or NO_ARG */
 	__u8 data_flags[TRACELOOP_DATA_ARGS];
-	__u8 pad[3];
+	__u8 pad;
+	__u16 cpu;   /* the CPU it ran on */
 	__u16 data_len[TRACELOOP_DATA_ARGS]; /* bytes of data (a string: without NUL) */
-	char comm[16];
+	char comm[16]; /* the task's, when the record was made */
 	__u64 args[TRACELOOP_ARGS]; /* enter: the arguments; exit: args[0] is the result */
 	char data[TRACELOOP_DATA_ARGS][TRACELOOP_DATA_LEN];
 };

@@ -8,7 +8,7 @@
  *   gadget_timestamp   ns since boot (bpf_ktime_get_boot_ns)  -> wall clock
  *   gadget_mntns_id    mount namespace inode                  -> container
  *   gadget_netns_id    network namespace inode
- *   gadget_errno       0 or an errno, either sign             -> ENOENT
+ *   gadget_errno       0 or a positive errno (ENOENT is 2)     -> ENOENT
  *   gadget_syscall     syscall number                         -> openat
  *   gadget_signal      signal number                          -> SIGKILL
  *   gadget_uid/gid     user and group ids
@@ -48,6 +48,15 @@ struct gadget_l4endpoint_t {
 	gadget_port port;
 	__u16 proto; /* IPPROTO_TCP, IPPROTO_UDP */
 };
+
+/* The errno of a call that returned ret (a negative errno on failure):
+ * what a gadget_errno member holds, 0 on success.  Every gadget stores a
+ * positive number (the host shows any negative one by its magnitude
+ * anyway, so an errno has one sign in every output and in -F). */
+static __always_inline gadget_errno gadget_errno_of(long ret)
+{
+	return ret < 0 ? (gadget_errno)-ret : 0;
+}
 
 #ifndef TASK_COMM_LEN
 #define TASK_COMM_LEN 16
