@@ -42,6 +42,8 @@ packages=(
 	# registries (libcurl, OpenSSL flavour), export/import tarballs
 	# (libarchive); their tests: htpasswd for the registry's basic auth
 	libcurl4-openssl-dev libarchive-dev apache2-utils
+	# the Unicode data scripts/gen-text-width.py makes host/base/text_width.h of
+	unicode-data
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -570,7 +570,7 @@ static int start_instances(struct daemon *d)
 	d->io.run_args = d->ro.run_args;
 	/* without its state the daemon still serves runs: instances are off */
 	if (gh_instances_new(&d->instances, &d->loop, &d->io, err, sizeof(err)))
-		gh_daemon_log("error: %s: no instances (/v1/instances answers 503)", err);
+		gh_log(GH_LOG_ERROR, "%s: no instances (/v1/instances answers 503)", err);
 	return 0;
 }
 
@@ -591,9 +591,9 @@ static int start_collection(struct daemon *d)
 		return ret;
 	ret = gh_hook_server_start(&d->hooks, &d->loop, d->cc, d->hook_dir, d->docker_socket);
 	if (ret)
-		gh_daemon_log("warning: no OCI hook socket in %s: %s (containers are still found "
-			      "from the runtimes' state)", d->hook_dir ? d->hook_dir : GH_HOOK_DIR,
-			      uv_strerror(ret));
+		gh_log(GH_LOG_WARNING, "no OCI hook socket in %s: %s (containers are still found "
+		       "from the runtimes' state)", d->hook_dir ? d->hook_dir : GH_HOOK_DIR,
+		       uv_strerror(ret));
 	return 0;
 }
 
@@ -652,9 +652,8 @@ static int start_listeners(struct daemon *d)
 			      d->listen, d->tls_opts.client_ca_file ? " with client certificates" :
 			      "", d->tcp_limits.max_conns, d->tcp_limits.max_conns_per_peer);
 	else
-		gh_daemon_log("warning: listening on %s in plain TCP (bearer token; loopback "
-			      "only: nothing is encrypted; use tls:// for anything else)",
-			      d->listen);
+		gh_log(GH_LOG_WARNING, "listening on %s in plain TCP (bearer token; loopback "
+		       "only: nothing is encrypted; use tls:// for anything else)", d->listen);
 	return 0;
 }
 
@@ -693,9 +692,9 @@ static void raise_fd_limit(const struct daemon *d)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur < need)
-		gh_daemon_log("warning: %llu open files allowed (RLIMIT_NOFILE), fewer than the "
-			      "%llu the connection caps and runs may need",
-			      (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+		gh_log(GH_LOG_WARNING, "%llu open files allowed (RLIMIT_NOFILE), fewer than the "
+		       "%llu the connection caps and runs may need",
+		       (unsigned long long)rl.rlim_cur, (unsigned long long)need);
 }
 
 int gh_cmd_daemon(int argc, char **argv)
