@@ -62,7 +62,6 @@
 #include "daemon/tls.h"
 
 #define DEFAULT_SOCKET "/run/gadgethost.sock"
-#define DEFAULT_STATE_DIR "/var/lib/gadgethost"
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define MAX_RUN_ARGS 16
 #define MIN_TOKEN 16
@@ -154,7 +153,7 @@ static void usage(void)
 	       "  --runc-root DIR --docker-socket PATH --hook-dir DIR   as for run\n"
 	       "  --traceloop-socket PATH  the traceloop recorder's (default " GH_TRACELOOP_SOCKET ")\n"
 	       "  --socket-mode OCTAL   the socket file's mode (default 0600)\n"
-	       "  --state-dir DIR       the instances' state (default " DEFAULT_STATE_DIR ")\n"
+	       "  --state-dir DIR       the instances' state (default " GH_DAEMON_STATE_DIR ")\n"
 	       "  --max-instances N     instances at most (default 32, up to 1000)\n"
 	       "  --metrics-listen ADDR:PORT   GET /metrics, and nothing else, in plain HTTP\n"
 	       "                        on that TCP address (numeric: 127.0.0.1:9470)\n");
@@ -700,7 +699,7 @@ static void raise_fd_limit(const struct daemon *d)
 int gh_cmd_daemon(int argc, char **argv)
 {
 	struct daemon d = {.socket_path = DEFAULT_SOCKET, .socket_mode = 0600,
-			   .io = {.state_dir = DEFAULT_STATE_DIR, .max_instances = 32},
+			   .io = {.state_dir = GH_DAEMON_STATE_DIR, .max_instances = 32},
 			   .ro = {.client_buffer = 4 << 20, .max_runs = 64,
 				  .inline_dir = "/run/gadgethost/inline",
 				  .policy = {.max_lua_memory = GH_LUA_MEMORY_LIMIT_DEFAULT,
