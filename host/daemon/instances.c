@@ -15,6 +15,7 @@
 
 #include "base/err.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/prom_text.h"
 #include "base/read_file.h"
 #include "base/write_file.h"
@@ -118,8 +119,8 @@ static int persist(struct gh_instances *is)
 	if (!ret)
 		ret = gh_write_file_atomic(is->state_path, b.p ? b.p : "", b.len, 0600, 1);
 	if (ret)
-		gh_daemon_log("error: writing %s: %s: the instances may not come back after a "
-			      "restart", is->state_path, strerror(-ret));
+		gh_log(GH_LOG_ERROR, "writing %s: %s: the instances may not come back after a "
+		       "restart", is->state_path, strerror(-ret));
 	gh_buf_free(&b);
 	return ret;
 }
@@ -968,12 +969,12 @@ static int read_state(struct gh_instances *is, char *err, size_t errlen)
 
 		n++;
 		if (inst_new(is, line, strlen(line), &in, why, sizeof(why))) {
-			gh_daemon_log("error: %s, line %zu: %s: left out", is->state_path, n, why);
+			gh_log(GH_LOG_ERROR, "%s, line %zu: %s: left out", is->state_path, n, why);
 			continue;
 		}
 		if (find(is, in->name)) {
-			gh_daemon_log("error: %s, line %zu: a second instance named %s: left out",
-				      is->state_path, n, in->name);
+			gh_log(GH_LOG_ERROR, "%s, line %zu: a second instance named %s: left out",
+			       is->state_path, n, in->name);
 			inst_free(in);
 			continue;
 		}
