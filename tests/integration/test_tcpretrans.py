@@ -132,8 +132,11 @@ def test_columns():
     port = free_port()
     with Tracer(GADGET, fmt=None) as t, NetPair("rc") as n, Server(n.b, port) as srv:
         drop_first_syn(n.b, port)
+        before = n.a.snmp()
         pid, _ = send_lines(n.a, 4, port, 1)
         srv.wait()
+        retrans = n.a.snmp()["RetransSegs"] - before["RetransSegs"]
+        dropped = n.b.rule_packets("INPUT")
     lines = [l.split() for l in t.stdout.splitlines()]
     check(lines and lines[0] == ["RUNTIME.CONTAINERNAME", "PID", "COMM", "IPVERSION", "SADDR",
                                  "SPORT", "DADDR", "DPORT", "STATE", "TCPFLAGS", "TYPE"],
@@ -141,7 +144,8 @@ def test_columns():
     rows = [l for l in lines[1:] if str(port) in l]
     check(len(rows) == 1 and rows[0][:4] == [str(pid), "socat", "4", A_ADDR[4]]
           and rows[0][5:] == [B_ADDR[4], str(port), "SYN_SENT", "SYN", "RETRANS"],
-          "the row", excerpt(t.stdout))
+          "the row", excerpt(t.stdout), "SYNs dropped: %d, retransmitted: %d" % (dropped, retrans),
+          "stderr: " + excerpt(t.stderr))
 
 
 def test_comm_filter():
