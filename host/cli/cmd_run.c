@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/search_path.h"
+#include "decode/pcap_filter.h"
 #include "run/audit_source.h"
 #include "run/run.h"
 #include "schema/filter.h"
@@ -129,6 +130,7 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 	struct gh_run_config a;
 	struct gh_gadget *g = NULL;
 	struct gh_filter *filter = NULL;
+	struct gh_pcap_filter *pcap = NULL;
 	struct gh_out *out = NULL;
 	struct gh_run_containers *rc = NULL;
 	struct gh_lua_host lua_host = {0};
@@ -192,6 +194,11 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 				  g->script_path);
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
+	if (!ret && a.pf && gh_pcap_filter_new(&pcap, a.pf, err, sizeof(err)))
+		ret = usage_error("--pf \"%s\": %s", a.pf, err);
+	if (!ret && a.fmt == GH_OUT_PCAPNG && isatty(STDOUT_FILENO))
+		ret = usage_error("-o pcapng: the output is a terminal; send it to a file or a "
+				  "pipe (> capture.pcapng, | tcpdump -r -)");
 	if (!ret)
 		ret = check_machine();
 	if (!ret) {
@@ -275,6 +282,7 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 		a.run.output = a.output;
 		a.run.fields = fields;
 		a.run.n_fields = n_fields;
+		a.run.pcap_filter = pcap;
 		ret = gh_run_gadget(g, out, filter, &a.run) ? 1 : 0;
 		*restart = !ret && gh_watch_restart(watch);
 	}
@@ -293,6 +301,7 @@ out:
 	gh_out_free(out);
 	free(fields);
 	gh_filter_free(filter);
+	gh_pcap_filter_free(pcap);
 	gh_run_config_free(&a);
 	gh_gadget_close(g);
 	return ret;
