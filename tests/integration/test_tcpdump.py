@@ -18,6 +18,7 @@ import containers
 from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host, scaled, wait_for
 from ctrace import traced_container
 from netpair import A_ADDR, B_ADDR, NetPair, Server, free_port, join_netns, send_lines, socat_to
+import tcpwork
 from tcpwork import need
 
 GADGET = "trace/tcpdump.lua"
@@ -116,7 +117,7 @@ def check_same_packets(ours, ref):
     return mine
 
 
-def check_payload_and_comments(ours, port, comment):
+def check_payload_and_comments(ours, port, comment, dev="va"):
     """tshark: the bytes A sent to B's port, in sequence order, are the
     lines; each packet that carries them names the sender (comment: a
     regex); every packet is on va, in A's namespace"""
@@ -127,7 +128,7 @@ def check_payload_and_comments(ours, port, comment):
     check(b"".join(s for _, s in sent) == payload(), "the payload sent to port %d" % port,
           repr(sent))
     for r in rows:
-        check(r[5] == "va", "frame.interface_name is va", r)
+        check(r[5] == dev, "frame.interface_name is %s" % dev, r)
         if r[1] == str(port) and r[3]:
             check(re.fullmatch(comment, r[4]), "the comment of a packet with payload is %r"
                   % comment, r)
@@ -157,6 +158,29 @@ def test_netns_pcapng():
         idbs = read_tshark(ours, "frame.interface_description")
         check({tuple(r) for r in idbs} == {("netns=%d ifindex=%s" % (n.a.inode, n.a.ifindex("va")),)},
               "one interface: va of A", describe(idbs))
+
+
+def test_loopback():
+    """on lo each packet passes the taps twice (sent, received): one copy
+    of each, as tcpdump -i lo has them, the sender's"""
+    require_bpf()
+    port = free_port()
+    expr = "tcp port %d" % port
+    with NetPair("tl") as n:
+        with Tracer(GADGET, "--netns", n.a.path, "--pf", expr, fmt="pcapng", host=False) as t, \
+                Reference(n.a, expr, dev="lo") as ref, \
+                tcpwork.Server(4, port, ns=n.a, addr="127.0.0.1") as srv:
+            p = n.a.popen("socat", "-u", "-", "TCP4:127.0.0.1:%d" % port, stdin=subprocess.PIPE)
+            _, err = p.communicate(payload(), timeout=scaled(30))
+            check(p.returncode == 0, "socat exited %d" % p.returncode, err)
+            srv.wait()
+            wait_for(lambda: not n.a.connected(port) and not n.a.listening(port), 30,
+                     "the connection over")
+            ref.stop()
+        t.check_clean_exit()
+        ours = write(t._out.data(), "ours.pcapng")
+        check_same_packets(ours, ref)
+        check_payload_and_comments(ours, port, r"socat pid %d" % p.pid, dev="lo")
 
 
 def test_rows_json():
@@ -237,5 +261,5 @@ def test_not_packets():
 
 
 if __name__ == "__main__":
-    main([test_bad_expression, test_not_packets, test_netns_pcapng, test_rows_json,
+    main([test_bad_expression, test_not_packets, test_netns_pcapng, test_loopback, test_rows_json,
           test_in_container], bpf=False)
