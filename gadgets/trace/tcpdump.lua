@@ -34,15 +34,6 @@ local function summary(ev)
   return ethertypes[ev.ethType] or string.format("ethertype 0x%04x", ev.ethType)
 end
 
--- "socat pid 1234, container web": the packet's owner, where known
-local function owner(ev)
-  if ev.pid == 0 then return nil end
-  local s = ev.comm .. " pid " .. ev.pid
-  local c = ev["runtime.containerName"]
-  if c and c ~= "" then s = s .. ", container " .. c end
-  return s
-end
-
 return {
   name = "trace tcpdump",
   description = "Capture packets (pcap filter --pf), as rows or pcap-ng with their process",
@@ -60,7 +51,7 @@ return {
   packet = {
     data = "data", length = "len", linktype = "linktype", snaplen = "snapLen",
     interface = { "netns", "ifindex" }, ifname = "ifname", direction = "pktType",
-    comment = "comment",
+    comment = { "comm", "pid", "runtime.containerName" },
   },
 
   fields = packet_fields.fields({
@@ -84,13 +75,10 @@ return {
     data = { internal = true },
     summary = { type = "string", width = 56,
                 description = "protocol, addresses and ports, TCP flags" },
-    comment = { type = "string", hidden = true,
-                description = "the packet's process and container, as the pcap-ng comment" },
   }),
   columns = { "netns", "ifname", "direction", "len", "pid", "comm", "summary" },
 
   enrich = function(ev)
     ev.summary = summary(ev)
-    ev.comment = owner(ev)
   end,
 }

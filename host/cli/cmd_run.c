@@ -14,6 +14,7 @@
 #include "run/audit_source.h"
 #include "run/run.h"
 #include "schema/filter.h"
+#include "schema/packet_fields.h"
 #include "gadget/gadget.h"
 #include "image/image_run.h"
 #include "image/reference.h"
@@ -283,6 +284,11 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 		a.run.fields = fields;
 		a.run.n_fields = n_fields;
 		a.run.pcap_filter = pcap;
+		/* pcap-ng reads the packet fields only */
+		a.run.skip_enrich = a.fmt == GH_OUT_PCAPNG && !a.watch &&
+				    !gh_packet_fields_need_enrich(&g->schema) &&
+				    !gh_filter_has_stage(filter, GH_FILTER_AFTER_ENRICH) &&
+				    !a.run.n_metrics && !g->spec.n_metrics;
 		ret = gh_run_gadget(g, out, filter, &a.run) ? 1 : 0;
 		*restart = !ret && gh_watch_restart(watch);
 	}

@@ -8,7 +8,7 @@
  *        its link type and snap length, if_name, if_description (the
  *        fields' texts), if_tsresol 9 (ns)
  *   EPB  one per row: interface, time (wall clock, ns), captured and
- *        original length, the bytes, opt_comment (the comment field),
+ *        original length, the bytes, opt_comment (the comment fields),
  *        epb_flags (inbound/outbound, from the direction field)
  *
  * Blocks are written in the host's byte order, as the format allows (the
@@ -204,7 +204,6 @@ static int iface_id(struct gh_out *out, const struct gh_event *ev,
 
 static int pcapng_event(struct gh_out *out, const struct gh_event *ev)
 {
-	const struct gh_packet_fields *pf = &out->schema->packet;
 	struct gh_buf *b = &out->buf, *comment = &out->scratch;
 	struct gh_packet_view v;
 	uint64_t ts;
@@ -217,7 +216,7 @@ static int pcapng_event(struct gh_out *out, const struct gh_event *ev)
 	if (ret)
 		return ret;
 	gh_buf_reset(comment);
-	if (pf->comment >= 0 && gh_field_text(out->schema, pf->comment, ev, comment))
+	if (gh_packet_comment(out->schema, ev, comment))
 		return -ENOMEM;
 	ts = v.wall_ns;
 	ret = begin_block(b, BT_EPB, &start);

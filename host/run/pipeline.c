@@ -67,7 +67,7 @@ int gh_pipeline_accepted(struct gh_pipeline *p, struct gh_event *ev)
 	if (p->use_lua) {
 		if (gh_lua_has_filter(lua) && gh_lua_filter(lua, ev) <= 0)
 			goto drop;
-		if (gh_lua_has_enrich(lua) && gh_lua_enrich(lua, ev) < 0)
+		if (!p->skip_enrich && gh_lua_has_enrich(lua) && gh_lua_enrich(lua, ev) < 0)
 			goto drop;
 	}
 	if (p->after && !gh_filter_match_stage(p->filter, p->schema, ev, GH_FILTER_AFTER_ENRICH))

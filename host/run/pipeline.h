@@ -58,6 +58,7 @@ struct gh_pipeline {
 	struct gh_pipeline_counts n;
 	struct gh_event_metrics *metrics; /* NULL, or told of each kept event */
 	struct gh_pcap_filter *pcap; /* NULL, or --pf on the schema's packet */
+	bool skip_enrich;     /* nothing reads what the script's enrich sets */
 };
 
 /* filter and lua may be NULL; live: the script may be swapped (run

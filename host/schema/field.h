@@ -186,14 +186,17 @@ struct gh_field_source_ops {
 
 #define GH_MAX_FIELD_SOURCES 4
 #define GH_PACKET_IFACE_MAX 4
+#define GH_PACKET_COMMENT_MAX 8
 
 /* The fields that make an event a packet (packet_fields.h), as indexes;
  * -1 for an optional one the script did not name. */
 struct gh_packet_fields {
 	bool on;
-	int data, length, linktype, snaplen, ifname, direction, comment, timestamp;
+	int data, length, linktype, snaplen, ifname, direction, timestamp;
 	int iface[GH_PACKET_IFACE_MAX];
 	size_t n_iface;
+	int comment[GH_PACKET_COMMENT_MAX];
+	size_t n_comment;
 };
 
 struct gh_field_source {

@@ -10,13 +10,16 @@
 void gh_packet_spec_free(struct gh_packet_spec *p)
 {
 	char **names[] = {&p->data, &p->length, &p->linktype, &p->snaplen, &p->ifname,
-			  &p->direction, &p->comment};
+			  &p->direction};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		free(*names[i]);
 	for (size_t i = 0; i < p->n_interface; i++)
 		free(p->interface[i]);
 	free(p->interface);
+	for (size_t i = 0; i < p->n_comment; i++)
+		free(p->comment[i]);
+	free(p->comment);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -62,13 +65,17 @@ int gh_packet_fields_resolve(struct gh_schema *s, const struct gh_packet_spec *p
 		ret = field(s, p->ifname, false, "ifname", where, &pf.ifname, err, errlen);
 	if (!ret)
 		ret = field(s, p->direction, false, "direction", where, &pf.direction, err, errlen);
-	if (!ret)
-		ret = field(s, p->comment, false, "comment", where, &pf.comment, err, errlen);
 	if (!ret && p->n_interface > GH_PACKET_IFACE_MAX)
 		ret = gh_err(err, errlen, -EINVAL, "%s: packet.interface: at most %d fields", where,
 			     GH_PACKET_IFACE_MAX);
 	for (size_t i = 0; !ret && i < p->n_interface; i++)
 		ret = field(s, p->interface[i], true, "interface", where, &pf.iface[pf.n_iface++],
+			    err, errlen);
+	if (!ret && p->n_comment > GH_PACKET_COMMENT_MAX)
+		ret = gh_err(err, errlen, -EINVAL, "%s: packet.comment: at most %d fields", where,
+			     GH_PACKET_COMMENT_MAX);
+	for (size_t i = 0; !ret && i < p->n_comment; i++)
+		ret = field(s, p->comment[i], true, "comment", where, &pf.comment[pf.n_comment++],
 			    err, errlen);
 	if (ret)
 		return ret;
@@ -103,6 +110,55 @@ static uint64_t uint_of(const struct gh_schema *s, int idx, const struct gh_even
 	if (v.type == GH_V_INT && v.i >= 0)
 		return (uint64_t)v.i;
 	return def;
+}
+
+bool gh_packet_fields_need_enrich(const struct gh_schema *s)
+{
+	const struct gh_packet_fields *pf = &s->packet;
+	int single[] = {pf->data, pf->length, pf->linktype, pf->snaplen, pf->ifname,
+			pf->direction};
+
+	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+		if (single[i] >= 0 && gh_field_needs_enrich(s, single[i]))
+			return true;
+	for (size_t i = 0; i < pf->n_iface; i++)
+		if (gh_field_needs_enrich(s, pf->iface[i]))
+			return true;
+	for (size_t i = 0; i < pf->n_comment; i++)
+		if (gh_field_needs_enrich(s, pf->comment[i]))
+			return true;
+	return false;
+}
+
+static bool no_value(const struct gh_value *v)
+{
+	switch (v->type) {
+	case GH_V_NULL: return true;
+	case GH_V_INT: return v->i == 0;
+	case GH_V_UINT: return v->u == 0;
+	case GH_V_STR:
+	case GH_V_STRLIST: return v->s.len == 0;
+	default: return false;
+	}
+}
+
+int gh_packet_comment(const struct gh_schema *s, const struct gh_event *ev, struct gh_buf *b)
+{
+	const struct gh_packet_fields *pf = &s->packet;
+	size_t start = b->len;
+	struct gh_value v;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < pf->n_comment; i++) {
+		const char *name = s->fields[pf->comment[i]].name, *dot = strrchr(name, '.');
+
+		if (gh_field_value(s, pf->comment[i], ev, &v) || no_value(&v))
+			continue;
+		ret = gh_buf_printf(b, "%s%s=", b->len > start ? " " : "", dot ? dot + 1 : name);
+		if (!ret)
+			ret = gh_field_text(s, pf->comment[i], ev, b);
+	}
+	return ret;
 }
 
 int gh_packet_view(const struct gh_schema *s, const struct gh_event *ev,

@@ -5,7 +5,9 @@
  * bytes (a byte array member, last in the struct: the record ends where
  * the capture ends), the packet's length on the wire, its link type
  * (LINKTYPE_*), the snap length, the fields naming its interface, and
- * optionally its direction and a comment.  The pcap-ng output and the
+ * optionally its direction and the fields of its comment (each written
+ * NAME=TEXT, NAME the field's last dotted part: "comm=nc pid=7
+ * containerName=web"; a field without a value, empty or 0 is left out).  The pcap-ng output and the
  * --pf filter read an event through gh_packet_view(), whatever the gadget.
  */
 #ifndef GH_PACKET_FIELDS_H
@@ -22,9 +24,11 @@
 
 /* The script's names (script layer: gadget_spec.h embeds it). */
 struct gh_packet_spec {
-	char *data, *length, *linktype, *snaplen, *ifname, *direction, *comment;
+	char *data, *length, *linktype, *snaplen, *ifname, *direction;
 	char **interface; /* the fields that tell interfaces apart ("netns", "ifindex") */
 	size_t n_interface;
+	char **comment;   /* the fields of the comment */
+	size_t n_comment;
 };
 
 enum gh_packet_dir { GH_PACKET_DIR_UNKNOWN, GH_PACKET_DIR_IN, GH_PACKET_DIR_OUT };
@@ -48,6 +52,11 @@ bool gh_packet_spec_given(const struct gh_packet_spec *p);
  * byte array. */
 int gh_packet_fields_resolve(struct gh_schema *s, const struct gh_packet_spec *p,
 			     const char *where, char *err, size_t errlen);
+/* Whether a packet field is one only the script's enrich sets (else the
+ * pcap-ng output needs no enrich). */
+bool gh_packet_fields_need_enrich(const struct gh_schema *s);
+/* The comment of ev, appended to b ("" when it has none).  0 or -errno. */
+int gh_packet_comment(const struct gh_schema *s, const struct gh_event *ev, struct gh_buf *b);
 /* ev as a packet; -ENOENT when the schema declares none. */
 int gh_packet_view(const struct gh_schema *s, const struct gh_event *ev,
 		   struct gh_packet_view *v);

@@ -327,7 +327,7 @@ static int read_packet(struct gh_lua *lua, struct gh_packet_spec *p, char *err, 
 	if (!ret)
 		ret = opt_string(lua, "direction", &p->direction, err, errlen);
 	if (!ret)
-		ret = opt_string(lua, "comment", &p->comment, err, errlen);
+		ret = opt_strings(lua, "comment", &p->comment, &p->n_comment, err, errlen);
 	if (!ret)
 		ret = opt_strings(lua, "interface", &p->interface, &p->n_interface, err, errlen);
 	lua_pop(L, 1);

@@ -154,7 +154,7 @@ def test_netns_pcapng():
         t.check_clean_exit()
         ours = write(t._out.data(), "ours.pcapng")
         check_same_packets(ours, ref)
-        check_payload_and_comments(ours, port, r"socat pid %d" % pid)
+        check_payload_and_comments(ours, port, r"comm=socat pid=%d" % pid)
         idbs = read_tshark(ours, "frame.interface_description")
         check({tuple(r) for r in idbs} == {("netns=%d ifindex=%s" % (n.a.inode, n.a.ifindex("va")),)},
               "one interface: va of A", describe(idbs))
@@ -180,7 +180,7 @@ def test_loopback():
         t.check_clean_exit()
         ours = write(t._out.data(), "ours.pcapng")
         check_same_packets(ours, ref)
-        check_payload_and_comments(ours, port, r"socat pid %d" % p.pid, dev="lo")
+        check_payload_and_comments(ours, port, r"comm=socat pid=%d" % p.pid, dev="lo")
 
 
 def test_rows_json():
@@ -238,7 +238,8 @@ def test_in_container():
         ref.stop()
     ours = write(run.tracer._out.data(), "ours.pcapng")
     check_same_packets(ours, ref)
-    check_payload_and_comments(ours, port, r"socat pid \d+, container %s" % run.name)
+    check_payload_and_comments(ours, port, r"comm=socat pid=\d+ containerName=%s"
+                               % run.name)
 
 
 def test_bad_expression():
