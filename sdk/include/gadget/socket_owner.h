@@ -110,13 +110,19 @@ static __always_inline void gadget_socket_owner_current(struct gadget_socket_own
 			       group_leader, comm);
 }
 
-/* the current process owns sk */
+/* the current process owns sk.  A socket its thread used last already is
+ * left as it is: a send or a receive of the same owner (most of them)
+ * costs a look-up, not the task's fields and an update. */
 static __always_inline int gadget_socket_owner_record_sk(struct sock *sk)
 {
-	struct gadget_socket_owner owner = {};
+	struct gadget_socket_owner owner = {}, *known;
 	struct gadget_socket_key key;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	if (!sk || !gadget_sock_key(sk, &key))
+		return 0;
+	known = bpf_map_lookup_elem(&gadget_socket_owners, &key);
+	if (known && known->pid == pid_tgid >> 32 && known->tid == (__u32)pid_tgid)
 		return 0;
 	gadget_socket_owner_current(&owner);
 	bpf_map_update_elem(&gadget_socket_owners, &key, &owner, BPF_ANY);
