@@ -85,21 +85,11 @@ static int add_one(struct gh_schema *s, int source, const char *name, int attr,
 		   const char *type, unsigned width, bool hidden, const char *description)
 {
 	int idx;
-	struct gh_field *f;
 
 	if (gh_schema_find(s, name) >= 0)
 		return 0; /* the gadget has its own */
-	idx = gh_schema_add_virtual(s, name);
-	if (idx < 0)
-		return idx;
-	f = &s->fields[idx];
-	f->source = source;
-	f->source_attr = attr;
-	f->width = width;
-	f->hidden = hidden;
-	f->virtual_type = strdup(type);
-	f->description = strdup(description);
-	return f->virtual_type && f->description ? 0 : -ENOMEM;
+	idx = gh_schema_add_sourced(s, source, attr, name, type, description, width, hidden);
+	return idx < 0 ? idx : 0;
 }
 
 int gh_iface_fields_add(struct gh_schema *s, struct gh_iface_fields *f)

@@ -67,6 +67,24 @@ int gh_schema_add_virtual(struct gh_schema *s, const char *name)
 	return (int)s->n_fields++;
 }
 
+int gh_schema_add_sourced(struct gh_schema *s, int source, int attr, const char *name,
+			  const char *type, const char *description, unsigned width, bool hidden)
+{
+	int idx = gh_schema_add_virtual(s, name);
+	struct gh_field *f;
+
+	if (idx < 0)
+		return idx;
+	f = &s->fields[idx];
+	f->source = source;
+	f->source_attr = attr;
+	f->width = width;
+	f->hidden = hidden;
+	f->virtual_type = strdup(type);
+	f->description = strdup(description);
+	return f->virtual_type && f->description ? idx : -ENOMEM;
+}
+
 int gh_schema_add_source(struct gh_schema *s, const struct gh_field_source_ops *ops, void *ctx)
 {
 	int id = gh_schema_source_id(s, ops);

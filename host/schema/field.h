@@ -226,6 +226,11 @@ int gh_schema_find(const struct gh_schema *s, const char *name);
 /* Append a virtual field; returns its index or -errno. */
 int gh_schema_add_virtual(struct gh_schema *s, const char *name);
 
+/* Append a virtual field of field source `source` (its id), its `attr`
+ * as the source numbers its fields; type as gh_field.virtual_type.  Its
+ * index or -errno. */
+int gh_schema_add_sourced(struct gh_schema *s, int source, int attr, const char *name,
+			  const char *type, const char *description, unsigned width, bool hidden);
 /* Register a field source (ops is static; ctx may come later): its id,
  * 1 + its index, for gh_field.source; the same id if ops is there
  * already; -ENOSPC past GH_MAX_FIELD_SOURCES. */

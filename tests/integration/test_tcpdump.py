@@ -14,8 +14,7 @@ import signal
 import subprocess
 import tempfile
 
-import containers
-from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host, scaled, wait_for
+from gh import Tracer, check, describe, main, require_bpf, run_host, scaled, wait_for
 from ctrace import traced_container
 from netpair import A_ADDR, B_ADDR, NetPair, Server, free_port, join_netns, send_lines, socat_to
 import tcpwork
@@ -104,6 +103,24 @@ def other_traffic(n, port):
     n.a.run("socat", "-u", "-", "UDP4:%s:%d" % (B_ADDR[4], port), timeout=10)
 
 
+def veth_exchange(n, port, fmt, other=None):
+    """the gadget on A (--netns A --pf 'tcp port P') and tcpdump on A's
+    veth while socat in A sends the lines to nc in B (and, with other,
+    other_traffic to that port first): (tracer, reference, socat's pid)"""
+    expr = "tcp port %d" % port
+    with Tracer(GADGET, "--netns", n.a.path, "--pf", expr, fmt=fmt, host=False) as t, \
+            Reference(n.a, expr) as ref:
+        if other:
+            other_traffic(n, other)
+        with Server(n.b, port) as srv:
+            pid, _ = send_lines(n.a, 4, port, LINES)
+            srv.wait()
+        n.wait_closed(port)
+        ref.stop()
+    t.check_clean_exit()
+    return t, ref, pid
+
+
 def check_same_packets(ours, ref):
     """tcpdump prints the same packets from both files (as sets of lines:
     two CPUs may hand them over in another order)"""
@@ -140,18 +157,9 @@ def test_netns_pcapng():
     sees on A's veth, the known payload, socat's comment; the other port's
     packets and UDP are left out"""
     require_bpf()
-    port, other = free_port(), free_port() + 1
-    expr = "tcp port %d" % port
+    port = free_port()
     with NetPair("td") as n:
-        with Tracer(GADGET, "--netns", n.a.path, "--pf", expr, fmt="pcapng", host=False) as t, \
-                Reference(n.a, expr) as ref:
-            other_traffic(n, other)
-            with Server(n.b, port) as srv:
-                pid, _ = send_lines(n.a, 4, port, LINES)
-                srv.wait()
-            n.wait_closed(port)
-            ref.stop()
-        t.check_clean_exit()
+        t, ref, pid = veth_exchange(n, port, "pcapng", other=port + 1)
         ours = write(t._out.data(), "ours.pcapng")
         check_same_packets(ours, ref)
         check_payload_and_comments(ours, port, r"comm=socat pid=%d" % pid)
@@ -188,16 +196,8 @@ def test_rows_json():
     summary of each, the sender on the rows with payload"""
     require_bpf()
     port = free_port()
-    expr = "tcp port %d" % port
     with NetPair("tj") as n:
-        with Tracer(GADGET, "--netns", n.a.path, "--pf", expr, host=False) as t, \
-                Reference(n.a, expr) as ref:
-            with Server(n.b, port) as srv:
-                pid, _ = send_lines(n.a, 4, port, LINES)
-                srv.wait()
-            n.wait_closed(port)
-            ref.stop()
-        t.check_clean_exit()
+        t, ref, pid = veth_exchange(n, port, "json")
         evs = t.events()
         theirs, _ = read_tcpdump(ref.path)
         check(len(evs) == len(theirs), "%d rows, tcpdump saw %d packets" % (len(evs), len(theirs)),
