@@ -12,6 +12,7 @@
 #include "base/log.h"
 
 #define LINKTYPE_ETHERNET 1
+#define LINKTYPE_RAW 101 /* libpcap's DLT_RAW: a file says 101, the API 12 (or 14) */
 #define COMPILE_SNAPLEN 262144
 
 #define PCAP_FNS(X) X(pcap_open_dead) X(pcap_compile) X(pcap_geterr) X(pcap_freecode) \
@@ -35,7 +36,8 @@ struct gh_pcap_filter {
 static int compile(const char *expr, uint32_t linktype, struct bpf_program *prog, char *err,
 		   size_t errlen)
 {
-	pcap_t *p = sym_pcap_open_dead((int)linktype, COMPILE_SNAPLEN);
+	pcap_t *p = sym_pcap_open_dead(linktype == LINKTYPE_RAW ? DLT_RAW : (int)linktype,
+					COMPILE_SNAPLEN);
 	int ret = 0;
 
 	if (!p)
