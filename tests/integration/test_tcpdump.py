@@ -232,7 +232,7 @@ def test_in_container():
 
         def over(t, output):
             return "sent" in output and n.closed(port)
-        run = traced_container(GADGET, script, "--pf", expr, "-o", "pcapng",
+        run = traced_container(GADGET, script, "--pf", expr, fmt="pcapng",
                                edit=join_netns(n.a.path), until=over)
         srv.wait()
         ref.stop()
