@@ -45,6 +45,8 @@ packages=(
 	# trace/tcpdump: --pf compiled by libpcap (opened at first use); its
 	# tests read the pcap-ng files back with tcpdump and tshark
 	libpcap-dev tcpdump tshark
+	# the Unicode data scripts/gen-text-width.py makes host/base/text_width.h of
+	unicode-data
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

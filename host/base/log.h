@@ -6,6 +6,11 @@
  * not be watched) is reported here, one line per message, to the sink the
  * command installed: the CLI writes "gadgethost: LINE" to stderr, the
  * daemon a time-stamped log line.  Without a sink messages are dropped.
+ *
+ * The level is said by the sink, never by the message: a message does not
+ * start with "warning: " or "error: ".  The CLI writes "gadgethost:
+ * warning: LINE" for a warning (an error line is "gadgethost: LINE", as all
+ * its error lines), the daemon "error: " and "warning: " after the time.
  */
 #ifndef GH_LOG_H
 #define GH_LOG_H

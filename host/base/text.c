@@ -2,41 +2,57 @@
 #include "base/text.h"
 
 #include <errno.h>
-#include <locale.h>
 #include <stdint.h>
 #include <string.h>
-#include <wchar.h>
+
+#include "base/text_width.h"
 
 static const char hexdigits[] = "0123456789abcdef";
 
 /* The code point of the valid UTF-8 sequence s (n bytes). */
-static wchar_t code_point(const unsigned char *s, size_t n)
+static uint32_t code_point(const unsigned char *s, size_t n)
 {
 	static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
-	wchar_t cp = s[0] & lead_mask[n];
+	uint32_t cp = s[0] & lead_mask[n];
 
 	for (size_t i = 1; i < n; i++)
 		cp = (cp << 6) | (s[i] & 0x3f);
 	return cp;
 }
 
+#define N_RANGES(r) (sizeof(r) / sizeof((r)[0]))
+
+/* Whether cp is in one of the n sorted ranges r. */
+static bool in_ranges(const struct gh_text_width_range *r, size_t n, uint32_t cp)
+{
+	size_t lo = 0, hi = n;
+
+	if (cp < r[0].first || cp > r[n - 1].last)
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp > r[mid].last)
+			lo = mid + 1;
+		else if (cp < r[mid].first)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
 /* The terminal cells a character takes: 2 for a wide one (CJK, most
- * emoji), 0 for a combining mark, else 1.  wcwidth() reads the thread's
- * locale: C.UTF-8 here, whatever the program's is. */
+ * emoji), 0 for a combining mark, else 1.  From the built-in table
+ * (text_width.h), not the C library's locale: the same on every system,
+ * with or without locale files, and as fast as wcwidth() in C.UTF-8. */
 static size_t cells(const unsigned char *s, size_t n)
 {
-	static __thread locale_t utf8;
-	locale_t old;
-	int w;
+	uint32_t cp = code_point(s, n);
 
-	if (!utf8)
-		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	if (!utf8)
-		return 1;
-	old = uselocale(utf8);
-	w = wcwidth(code_point(s, n));
-	uselocale(old);
-	return w < 0 ? 1 : (size_t)w;
+	if (in_ranges(gh_text_zero_width, N_RANGES(gh_text_zero_width), cp))
+		return 0;
+	return in_ranges(gh_text_double_width, N_RANGES(gh_text_double_width), cp) ? 2 : 1;
 }
 
 size_t gh_text_unit(const unsigned char *s, size_t len, size_t *width)

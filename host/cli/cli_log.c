@@ -1,6 +1,8 @@
 /* cli_log.c - where the library's messages (base/log.h) go on the
- * command line: "gadgethost: MESSAGE" on stderr, escaped (messages carry
- * names from traced processes and scripts: base/text.h). */
+ * command line: "gadgethost: MESSAGE" on stderr, "gadgethost: warning:
+ * MESSAGE" for a warning, escaped (messages carry names from traced
+ * processes and scripts: base/text.h).  An error has no prefix: every
+ * error line of the command line is "gadgethost: WHAT". */
 #include "cli/cli_log.h"
 
 #include <stdio.h>
@@ -13,10 +15,10 @@ static void to_stderr(void *ctx, enum gh_log_level level, const char *msg)
 {
 	struct gh_buf b = GH_BUF_INIT;
 	const char *line = msg;
-	int ret = gh_buf_puts(&b, "gadgethost: ");
+	int ret = gh_buf_puts(&b, level == GH_LOG_WARNING ? "gadgethost: warning: " :
+			      "gadgethost: ");
 
 	(void)ctx;
-	(void)level;
 	/* line by line: a verifier log's tail keeps its lines */
 	for (;;) {
 		const char *nl = strchr(line, '\n');

@@ -6,7 +6,8 @@
 
 #include "base/log.h"
 
-/* "gadgethost: MESSAGE" on stderr; INFO messages only when verbose. */
+/* "gadgethost: MESSAGE" on stderr ("gadgethost: warning: MESSAGE" for a
+ * warning); INFO messages only when verbose. */
 void gh_cli_log_install(bool verbose);
 
 #endif

@@ -62,7 +62,6 @@
 #include "daemon/tls.h"
 
 #define DEFAULT_SOCKET "/run/gadgethost.sock"
-#define DEFAULT_STATE_DIR "/var/lib/gadgethost"
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define MAX_RUN_ARGS 16
 #define MIN_TOKEN 16
@@ -154,7 +153,7 @@ static void usage(void)
 	       "  --runc-root DIR --docker-socket PATH --hook-dir DIR   as for run\n"
 	       "  --traceloop-socket PATH  the traceloop recorder's (default " GH_TRACELOOP_SOCKET ")\n"
 	       "  --socket-mode OCTAL   the socket file's mode (default 0600)\n"
-	       "  --state-dir DIR       the instances' state (default " DEFAULT_STATE_DIR ")\n"
+	       "  --state-dir DIR       the instances' state (default " GH_DAEMON_STATE_DIR ")\n"
 	       "  --max-instances N     instances at most (default 32, up to 1000)\n"
 	       "  --metrics-listen ADDR:PORT   GET /metrics, and nothing else, in plain HTTP\n"
 	       "                        on that TCP address (numeric: 127.0.0.1:9470)\n");
@@ -570,7 +569,7 @@ static int start_instances(struct daemon *d)
 	d->io.run_args = d->ro.run_args;
 	/* without its state the daemon still serves runs: instances are off */
 	if (gh_instances_new(&d->instances, &d->loop, &d->io, err, sizeof(err)))
-		gh_daemon_log("error: %s: no instances (/v1/instances answers 503)", err);
+		gh_log(GH_LOG_ERROR, "%s: no instances (/v1/instances answers 503)", err);
 	return 0;
 }
 
@@ -591,9 +590,9 @@ static int start_collection(struct daemon *d)
 		return ret;
 	ret = gh_hook_server_start(&d->hooks, &d->loop, d->cc, d->hook_dir, d->docker_socket);
 	if (ret)
-		gh_daemon_log("warning: no OCI hook socket in %s: %s (containers are still found "
-			      "from the runtimes' state)", d->hook_dir ? d->hook_dir : GH_HOOK_DIR,
-			      uv_strerror(ret));
+		gh_log(GH_LOG_WARNING, "no OCI hook socket in %s: %s (containers are still found "
+		       "from the runtimes' state)", d->hook_dir ? d->hook_dir : GH_HOOK_DIR,
+		       uv_strerror(ret));
 	return 0;
 }
 
@@ -652,9 +651,8 @@ static int start_listeners(struct daemon *d)
 			      d->listen, d->tls_opts.client_ca_file ? " with client certificates" :
 			      "", d->tcp_limits.max_conns, d->tcp_limits.max_conns_per_peer);
 	else
-		gh_daemon_log("warning: listening on %s in plain TCP (bearer token; loopback "
-			      "only: nothing is encrypted; use tls:// for anything else)",
-			      d->listen);
+		gh_log(GH_LOG_WARNING, "listening on %s in plain TCP (bearer token; loopback "
+		       "only: nothing is encrypted; use tls:// for anything else)", d->listen);
 	return 0;
 }
 
@@ -693,15 +691,15 @@ static void raise_fd_limit(const struct daemon *d)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur < need)
-		gh_daemon_log("warning: %llu open files allowed (RLIMIT_NOFILE), fewer than the "
-			      "%llu the connection caps and runs may need",
-			      (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+		gh_log(GH_LOG_WARNING, "%llu open files allowed (RLIMIT_NOFILE), fewer than the "
+		       "%llu the connection caps and runs may need",
+		       (unsigned long long)rl.rlim_cur, (unsigned long long)need);
 }
 
 int gh_cmd_daemon(int argc, char **argv)
 {
 	struct daemon d = {.socket_path = DEFAULT_SOCKET, .socket_mode = 0600,
-			   .io = {.state_dir = DEFAULT_STATE_DIR, .max_instances = 32},
+			   .io = {.state_dir = GH_DAEMON_STATE_DIR, .max_instances = 32},
 			   .ro = {.client_buffer = 4 << 20, .max_runs = 64,
 				  .inline_dir = "/run/gadgethost/inline",
 				  .policy = {.max_lua_memory = GH_LUA_MEMORY_LIMIT_DEFAULT,

@@ -108,22 +108,32 @@ static void print_cluster_role_binding(const struct deploy_opts *o)
 	       "    namespace: %s\n", o->ns);
 }
 
-/* name, host path, mount path, read only, mount propagation (NULL: none) */
-static const char *const mounts[][5] = {
+struct mount {
+	const char *name, *host_path, *path;
+	const char *read_only;   /* "true" or "false" */
+	const char *propagation; /* NULL: none */
+	const char *type;        /* the hostPath's type; NULL: none (it must exist) */
+};
+
+static const struct mount mounts[] = {
 	/* runtimes' state (runc roots, containerd and docker sockets and
 	 * bundles), the OCI hook sockets, and the daemon's own socket.
 	 * HostToContainer: what the node mounts under /run once the pod runs
 	 * (a new /run/netns/NAME, a runtime's mounts) is seen in the pod too;
 	 * without it a network namespace made later is an empty file there */
-	{"run", "/run", "/run", "false", "HostToContainer"},
+	{"run", "/run", "/run", "false", "HostToContainer", NULL},
 	/* BPF filesystem, tracefs and debugfs: not in a container's /sys */
-	{"bpffs", "/sys/fs/bpf", "/sys/fs/bpf", "false", NULL},
-	{"tracefs", "/sys/kernel/tracing", "/sys/kernel/tracing", "false", NULL},
-	{"debugfs", "/sys/kernel/debug", "/sys/kernel/debug", "false", NULL},
+	{"bpffs", "/sys/fs/bpf", "/sys/fs/bpf", "false", NULL, NULL},
+	{"tracefs", "/sys/kernel/tracing", "/sys/kernel/tracing", "false", NULL, NULL},
+	{"debugfs", "/sys/kernel/debug", "/sys/kernel/debug", "false", NULL, NULL},
 	/* the kernel's BTF, which every gadget is checked against */
-	{"btf", "/sys/kernel/btf", "/sys/kernel/btf", "true", NULL},
+	{"btf", "/sys/kernel/btf", "/sys/kernel/btf", "true", NULL, NULL},
 	/* cgroups: container exits and cgroup ids */
-	{"cgroup", "/sys/fs/cgroup", "/sys/fs/cgroup", "true", NULL},
+	{"cgroup", "/sys/fs/cgroup", "/sys/fs/cgroup", "true", NULL, NULL},
+	/* the daemon's state dir: its instances (and rotated rows, and the
+	 * image store) outlive the pod, as the systemd unit's
+	 * StateDirectory= keeps them on the node; made on first use */
+	{"state", GH_DAEMON_STATE_DIR, GH_DAEMON_STATE_DIR, "false", NULL, "DirectoryOrCreate"},
 };
 
 static void print_daemonset(const struct deploy_opts *o)
@@ -188,15 +198,19 @@ static void print_daemonset(const struct deploy_opts *o)
 	for (size_t i = 0; i < n; i++) {
 		printf("            - name: %s\n"
 		       "              mountPath: %s\n"
-		       "              readOnly: %s\n", mounts[i][0], mounts[i][2], mounts[i][3]);
-		if (mounts[i][4])
-			printf("              mountPropagation: %s\n", mounts[i][4]);
+		       "              readOnly: %s\n", mounts[i].name, mounts[i].path,
+		       mounts[i].read_only);
+		if (mounts[i].propagation)
+			printf("              mountPropagation: %s\n", mounts[i].propagation);
 	}
 	printf("      volumes:\n");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		printf("        - name: %s\n"
 		       "          hostPath:\n"
-		       "            path: %s\n", mounts[i][0], mounts[i][1]);
+		       "            path: %s\n", mounts[i].name, mounts[i].host_path);
+		if (mounts[i].type)
+			printf("            type: %s\n", mounts[i].type);
+	}
 }
 
 static void (*const documents[])(const struct deploy_opts *) = {

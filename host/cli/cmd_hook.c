@@ -1,7 +1,7 @@
 /* cmd_hook.c - `gadgethost hook KIND [--dir DIR]`: the OCI hook a runtime
  * runs with the container's state on stdin; every running host is told
  * (containers/hook.h).  It never fails the container: what goes wrong is
- * said on stderr, and the exit status is 0. */
+ * a warning on stderr (base/log.h), and the exit status is 0. */
 #include "cli/commands.h"
 
 #include <errno.h>
@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/read_file.h"
 #include "containers/hook.h"
 
@@ -51,28 +52,27 @@ int gh_cmd_hook(int argc, char **argv)
 		ret = gh_json_parse(state, len, &j, why, sizeof(why));
 	gh_json_free(j);
 	if (ret) {
-		fprintf(stderr, "gadgethost hook: warning: skipping a malformed OCI state on stdin: %s\n",
-			ret == -EINVAL ? why : strerror(-ret));
+		gh_log(GH_LOG_WARNING, "hook: skipping a malformed OCI state on stdin: %s",
+		       ret == -EINVAL ? why : strerror(-ret));
 		free(state);
 		return 0;
 	}
 	ret = gh_hook_notify(dir, kind, state, len, GH_HOOK_TIMEOUT_MS, &hosts, &n);
 	if (ret && ret != -ENOENT)
-		fprintf(stderr, "gadgethost hook: warning: %s: %s\n", dir, strerror(-ret));
+		gh_log(GH_LOG_WARNING, "hook: %s: %s", dir, strerror(-ret));
 	for (size_t i = 0; i < n; i++) {
 		const struct gh_broadcast_target *h = &hosts[i];
 
 		if (h->ret == -ECONNREFUSED || h->ret == -ENOENT)
 			continue; /* a host that died: its socket stays until the next start */
 		if (h->ret == -ETIMEDOUT)
-			fprintf(stderr, "gadgethost hook: warning: %s: no answer within %d ms\n",
-				h->path, GH_HOOK_TIMEOUT_MS);
+			gh_log(GH_LOG_WARNING, "hook: %s: no answer within %d ms", h->path,
+			       GH_HOOK_TIMEOUT_MS);
 		else if (h->ret)
-			fprintf(stderr, "gadgethost hook: warning: %s: %s\n", h->path,
-				strerror(-h->ret));
+			gh_log(GH_LOG_WARNING, "hook: %s: %s", h->path, strerror(-h->ret));
 		else if (strncmp(h->answer, "ok", 2))
-			fprintf(stderr, "gadgethost hook: warning: %s: %s%s", h->path, h->answer,
-				strchr(h->answer, '\n') ? "" : "\n");
+			gh_log(GH_LOG_WARNING, "hook: %s: %.*s", h->path,
+			       (int)strcspn(h->answer, "\n"), h->answer);
 	}
 	free(hosts);
 	free(state);

@@ -1,8 +1,10 @@
 /* cmd_images.c - gadget images: `gadgethost pack`, `sign`, `push`,
  * `pull`, `images [list|inspect|rm|export|import]` and `keygen`
  * (docs/gadget-images.md).  The work is host/image's; this file reads
- * the command lines (the node's image settings with run's option table)
- * and prints. */
+ * the command lines and prints.  One table (image_cmds) gives each
+ * command its help and the options it takes, one parser reads them all:
+ * the commands' own options are entries of run's kind (run_options.h),
+ * the node's image settings run's own entries. */
 #include "cli/commands.h"
 
 #include <errno.h>
@@ -30,19 +32,39 @@
  * (read with run's table, so they mean the same everywhere), words. */
 struct args {
 	const char *cmd;
+	const char *sub;          /* images: its subcommand (default list) */
 	struct gh_run_config cfg;
 	const char *words[MAX_WORDS];
 	size_t n_words;
-	const char *tag, *key, *object, *doc, *output;
+	const char *tag, *key, *doc, *output;
 };
 
-struct own_option {
-	const char *name, *alias;
-	size_t off; /* into struct args */
-	const char *arg, *help;
+/* An image command: its help, the options it takes (its own and run's
+ * image settings, by name, in the order of its help), what it does. */
+struct image_cmd {
+	const char *name;
+	const char *usage;
+	const char *const *opts;
+	bool sub;                 /* a subcommand first: images list|inspect|... */
+	int (*run)(struct args *a);
 };
 
 #define OWN(member) offsetof(struct args, member)
+
+/* The options of the image commands that are not run's, described as
+ * run's table describes its own (run/run_options.h): each a string, at
+ * `to` in struct args.  The image settings are run's entries. */
+static const struct gh_run_option own_options[] = {
+	{.name = "--tag", .alias = "-t", .type = GH_RUN_STRING, .arg = "REF",
+	 .help = "the image's reference: REGISTRY/NAME:TAG (required)", .to = {OWN(tag)}},
+	{.name = "--doc", .type = GH_RUN_STRING, .arg = "FILE",
+	 .help = "the gadget's doc (default: NAME.md beside the script)", .to = {OWN(doc)}},
+	{.name = "--key", .type = GH_RUN_STRING, .arg = "FILE",
+	 .help = "the ed25519 private key (PEM; gadgethost keygen)", .to = {OWN(key)}},
+	{.name = "--output", .alias = "-o", .type = GH_RUN_STRING, .arg = "FORMAT",
+	 .help = "list: columns (default) or json", .to = {OWN(output)}},
+};
+#define N_OWN (sizeof(own_options) / sizeof(own_options[0]))
 
 static int fail(const char *cmd, const char *fmt, ...)
 {
@@ -64,78 +86,101 @@ static bool listed(const char *const *names, const char *name)
 	return false;
 }
 
-static int parse(struct args *a, const char *cmd, int argc, char **argv,
-		 const struct own_option *own, const char *const *image_opts)
+static bool is_own(const struct gh_run_option *o)
+{
+	return o >= own_options && o < own_options + N_OWN;
+}
+
+/* The option name ("--tag", "-t") stands for, if c takes it, or NULL. */
+static const struct gh_run_option *find_option(const struct image_cmd *c, const char *name)
+{
+	const struct gh_run_option *o = NULL;
+
+	for (size_t i = 0; i < N_OWN && !o; i++)
+		if (!strcmp(name, own_options[i].name) ||
+		    (own_options[i].alias && !strcmp(name, own_options[i].alias)))
+			o = &own_options[i];
+	if (!o) {
+		o = gh_run_option_find(name);
+		if (o && !gh_run_option_is_image(o))
+			o = NULL;
+	}
+	return o && listed(c->opts, o->name) ? o : NULL;
+}
+
+static int parse(struct args *a, const struct image_cmd *c, int argc, char **argv)
 {
 	char err[512];
 
 	memset(a, 0, sizeof(*a));
-	a->cmd = cmd;
+	a->cmd = c->name;
 	gh_run_config_init(&a->cfg);
+	if (c->sub) {
+		a->sub = argc && argv[0][0] != '-' ? argv[0] : "list";
+		if (argc && argv[0][0] != '-') {
+			argc--;
+			argv++;
+		}
+	}
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i], *eq = strchr(arg, '='), *val = eq ? eq + 1 : NULL;
 		const struct gh_run_option *o;
 		char name[64];
-		bool done = false;
 
 		if (arg[0] != '-' || !arg[1]) {
 			if (a->n_words == MAX_WORDS)
-				return fail(cmd, "more than %d arguments", MAX_WORDS);
+				return fail(c->name, "more than %d arguments", MAX_WORDS);
 			a->words[a->n_words++] = arg;
 			continue;
 		}
 		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
-		for (const struct own_option *w = own; w && w->name && !done; w++) {
-			if (strcmp(name, w->name) && !(w->alias && !strcmp(name, w->alias)))
-				continue;
-			if (!val && i + 1 >= argc)
-				return fail(cmd, "%s needs a value", name);
-			*(const char **)((char *)a + w->off) = val ? val : argv[++i];
-			done = true;
-		}
-		if (done)
-			continue;
-		o = gh_run_option_find(name);
-		if (!o || !gh_run_option_is_image(o) || !listed(image_opts, o->name))
-			return fail(cmd, "unknown option %s (gadgethost %s --help)", name, cmd);
+		o = find_option(c, name);
+		if (!o)
+			return fail(c->name, "unknown option %s (gadgethost %s --help)", name, c->name);
 		if (o->type != GH_RUN_FLAG && !val) {
 			if (i + 1 >= argc)
-				return fail(cmd, "%s needs a value", name);
+				return fail(c->name, "%s needs a value", name);
 			val = argv[++i];
 		}
-		if (gh_run_config_set(&a->cfg, o, name, val, err, sizeof(err)))
-			return fail(cmd, "%s", err);
+		if (is_own(o))
+			*(const char **)((char *)a + o->to[0]) = val;
+		else if (gh_run_config_set(&a->cfg, o, name, val, err, sizeof(err)))
+			return fail(c->name, "%s", err);
 	}
 	return 0;
 }
 
-static void args_free(struct args *a)
+static void print_help(const struct image_cmd *c)
 {
-	gh_run_config_free(&a->cfg);
-}
-
-static void print_help(const char *usage, const struct own_option *own,
-		       const char *const *image_opts)
-{
-	printf("%s\noptions:\n", usage);
-	for (const struct own_option *w = own; w && w->name; w++) {
+	printf("%s\noptions:\n", c->usage);
+	for (size_t i = 0; c->opts && c->opts[i]; i++) {
+		const struct gh_run_option *o = find_option(c, c->opts[i]);
 		char left[64];
 
-		snprintf(left, sizeof(left), "%s%s%s %s", w->alias ? w->alias : "",
-			 w->alias ? ", " : "", w->name, w->arg);
-		printf("  %-26s %s\n", left, w->help);
-	}
-	for (size_t i = 0; image_opts && image_opts[i]; i++) {
-		const struct gh_run_option *o = gh_run_option_find(image_opts[i]);
-		char left[64];
-
-		snprintf(left, sizeof(left), "%s%s%s", o->name, o->arg ? " " : "",
-			 o->arg ? o->arg : "");
+		snprintf(left, sizeof(left), "%s%s%s%s%s", o->alias ? o->alias : "",
+			 o->alias ? ", " : "", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 		printf("  %-26s ", left);
 		for (const char *h = o->help; *h; h++)
 			putchar(*h == '\n' ? ' ' : *h);
 		putchar('\n');
 	}
+}
+
+/* gadgethost COMMAND ARGS: its help, or its arguments read and c->run. */
+static int image_command(const struct image_cmd *c, int argc, char **argv)
+{
+	struct args a;
+	int ret;
+
+	if (gh_help_asked(argc, argv)) {
+		print_help(c);
+		return 0;
+	}
+	ret = parse(&a, c, argc, argv);
+	if (!ret)
+		ret = c->run(&a);
+	gh_run_config_free(&a.cfg);
+	return ret;
 }
 
 static int open_store(struct args *a, bool create, struct gh_store **s)
@@ -169,13 +214,6 @@ static int one_ref(struct args *a, const char *usage, struct gh_image_ref *ref,
 
 /* gadgethost pack */
 
-static const struct own_option pack_own[] = {
-	{"--tag", "-t", OWN(tag), "REF", "the image's reference: REGISTRY/NAME:TAG (required)"},
-	{"--doc", NULL, OWN(doc), "FILE", "the gadget's doc (default: NAME.md beside the script)"},
-	{0},
-};
-static const char *const store_only[] = {"--image-store", "--default-registry", NULL};
-
 static const char *base_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -183,34 +221,24 @@ static const char *base_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-int gh_cmd_pack(int argc, char **argv)
+static int pack(struct args *a)
 {
-	static const char usage[] = "usage: gadgethost pack SCRIPT.lua -t REGISTRY/NAME:TAG [options]\n\n"
-		"Packs a gadget (its script, the eBPF object the script names, its doc) into an\n"
-		"OCI image in the local store.  The gadget is opened first: what does not load\n"
-		"as a gadget is not packed.  The same files give the same digest.\n";
 	struct gh_pack_files files = {0};
 	struct gh_image_ref ref;
 	struct gh_gadget *g = NULL;
 	struct gh_store *s = NULL;
-	struct args a;
 	char err[1024], digest[GH_DIGEST_SIZE], name[128], doc[4096], full[GH_STORE_REF_MAX];
 	struct stat st;
-	int ret;
+	int ret = 0;
 
-	if (gh_help_asked(argc, argv)) {
-		print_help(usage, pack_own, store_only);
-		return 0;
-	}
-	ret = parse(&a, "pack", argc, argv, pack_own, store_only);
-	if (!ret && (a.n_words != 1 || !a.tag))
+	if (a->n_words != 1 || !a->tag)
 		ret = fail("pack", "which gadget, and which reference? (gadgethost pack ./mytool.lua "
 			   "-t localhost:5000/team/mytool:1.0)");
-	if (!ret && parse_ref(&a, a.tag, &ref))
+	if (!ret && parse_ref(a, a->tag, &ref))
 		ret = 1;
 	if (!ret && ref.digest[0])
-		ret = fail("pack", "-t %s: a tag, not a digest (the digest is the image's)", a.tag);
-	if (!ret && gh_gadget_open(&g, a.words[0], err, sizeof(err)))
+		ret = fail("pack", "-t %s: a tag, not a digest (the digest is the image's)", a->tag);
+	if (!ret && gh_gadget_open(&g, a->words[0], err, sizeof(err)))
 		ret = fail("pack", "%s", err);
 	if (!ret) {
 		snprintf(name, sizeof(name), "%s", base_of(g->script_path));
@@ -220,11 +248,11 @@ int gh_cmd_pack(int argc, char **argv)
 		files = (struct gh_pack_files){
 			.script = g->script_path,
 			.object = g->object_path,
-			.doc = a.doc ? a.doc : (!stat(doc, &st) && S_ISREG(st.st_mode) ? doc : NULL),
+			.doc = a->doc ? a->doc : (!stat(doc, &st) && S_ISREG(st.st_mode) ? doc : NULL),
 			.gadget = name,
 			.arch = gh_pack_arch(),
 		};
-		ret = open_store(&a, true, &s);
+		ret = open_store(a, true, &s);
 	}
 	if (!ret && gh_image_pack(s, &files, &ref, digest, err, sizeof(err)))
 		ret = fail("pack", "%s", err);
@@ -234,41 +262,26 @@ int gh_cmd_pack(int argc, char **argv)
 	}
 	gh_store_close(s);
 	gh_gadget_close(g);
-	args_free(&a);
 	return ret;
 }
 
 /* gadgethost sign */
 
-static const struct own_option sign_own[] = {
-	{"--key", NULL, OWN(key), "FILE", "the ed25519 private key (PEM; gadgethost keygen)"},
-	{0},
-};
-
-int gh_cmd_sign(int argc, char **argv)
+static int sign(struct args *a)
 {
-	static const char usage[] = "usage: gadgethost sign REF --key FILE [options]\n\n"
-		"Signs the image REF names in the local store: a detached signature of its\n"
-		"manifest digest, stored beside it (pushed with it, exported with it).\n";
 	struct gh_image_ref ref;
 	struct gh_store *s = NULL;
 	struct gh_buf doc = GH_BUF_INIT;
-	struct args a;
 	char err[1024], digest[GH_DIGEST_SIZE], id[GH_DIGEST_SIZE], full[GH_STORE_REF_MAX];
-	int ret;
+	int ret = 0;
 
-	if (gh_help_asked(argc, argv)) {
-		print_help(usage, sign_own, store_only);
-		return 0;
-	}
-	ret = parse(&a, "sign", argc, argv, sign_own, store_only);
-	if (!ret && !a.key)
+	if (!a->key)
 		ret = fail("sign", "--key FILE: which private key?");
 	if (!ret)
-		ret = one_ref(&a, "which image? (gadgethost sign REF --key FILE)", &ref, &s, false);
+		ret = one_ref(a, "which image? (gadgethost sign REF --key FILE)", &ref, &s, false);
 	if (!ret && gh_image_resolve_local(s, &ref, digest, err, sizeof(err)))
 		ret = fail("sign", "%s", err);
-	if (!ret && gh_sign(a.key, digest, &doc, id, err, sizeof(err)))
+	if (!ret && gh_sign(a->key, digest, &doc, id, err, sizeof(err)))
 		ret = fail("sign", "%s", err);
 	if (!ret && gh_store_put_signature(s, digest, doc.p, doc.len, err, sizeof(err)))
 		ret = fail("sign", "%s", err);
@@ -278,96 +291,58 @@ int gh_cmd_sign(int argc, char **argv)
 	}
 	gh_buf_free(&doc);
 	gh_store_close(s);
-	args_free(&a);
 	return ret;
 }
 
 /* gadgethost push, pull */
 
-static const char *const push_opts[] = {"--image-store", "--registry-ca", "--registry-auth",
-					"--default-registry", NULL};
-static const char *const pull_opts[] = {"--image-store", "--verify-key", "--verify",
-					"--allowed-gadgets", "--registry-ca", "--registry-auth",
-					"--default-registry", NULL};
-
-int gh_cmd_push(int argc, char **argv)
+static int push(struct args *a)
 {
-	static const char usage[] = "usage: gadgethost push REF [options]\n\n"
-		"Pushes the image REF names from the local store to its registry, with its\n"
-		"signatures (an artifact at the tag sha256-DIGEST.sig).\n";
 	struct gh_image_ref ref;
 	struct gh_store *s = NULL;
-	struct args a;
 	char err[1024], digest[GH_DIGEST_SIZE], full[GH_STORE_REF_MAX];
 	size_t n_sigs = 0;
-	int ret;
+	int ret = one_ref(a, "which image? (gadgethost push REF)", &ref, &s, false);
 
-	if (gh_help_asked(argc, argv)) {
-		print_help(usage, NULL, push_opts);
-		return 0;
-	}
-	ret = parse(&a, "push", argc, argv, NULL, push_opts);
-	if (!ret)
-		ret = one_ref(&a, "which image? (gadgethost push REF)", &ref, &s, false);
-	if (!ret && gh_image_push(&a.cfg.image, s, &ref, digest, &n_sigs, err, sizeof(err)))
+	if (!ret && gh_image_push(&a->cfg.image, s, &ref, digest, &n_sigs, err, sizeof(err)))
 		ret = fail("push", "%s", err);
 	if (!ret) {
 		gh_image_ref_format(&ref, full, sizeof(full));
 		printf("%s %s pushed, %zu signature%s\n", full, digest, n_sigs, n_sigs == 1 ? "" : "s");
 	}
 	gh_store_close(s);
-	args_free(&a);
 	return ret;
 }
 
-int gh_cmd_pull(int argc, char **argv)
+static int pull(struct args *a)
 {
-	static const char usage[] = "usage: gadgethost pull REF [options]\n\n"
-		"Pulls an image into the local store, verified first: its signatures against\n"
-		"the verify keys, every blob against its digest; nothing is stored otherwise.\n";
 	struct gh_image_ref ref;
 	struct gh_store *s = NULL;
-	struct args a;
 	char err[1024], digest[GH_DIGEST_SIZE], full[GH_STORE_REF_MAX];
-	int ret;
+	int ret = one_ref(a, "which image? (gadgethost pull REF)", &ref, &s, true);
 
-	if (gh_help_asked(argc, argv)) {
-		print_help(usage, NULL, pull_opts);
-		return 0;
-	}
-	ret = parse(&a, "pull", argc, argv, NULL, pull_opts);
-	if (!ret)
-		ret = one_ref(&a, "which image? (gadgethost pull REF)", &ref, &s, true);
-	if (!ret && gh_image_pull(&a.cfg.image, s, &ref, digest, err, sizeof(err)))
+	if (!ret && gh_image_pull(&a->cfg.image, s, &ref, digest, err, sizeof(err)))
 		ret = fail("pull", "%s", err);
 	if (!ret) {
 		gh_image_ref_format(&ref, full, sizeof(full));
 		printf("%s %s%s\n", full, digest,
-		       gh_image_opts_verify(&a.cfg.image) ? " verified" : " (not verified)");
+		       gh_image_opts_verify(&a->cfg.image) ? " verified" : " (not verified)");
 	}
 	gh_store_close(s);
-	args_free(&a);
 	return ret;
 }
 
 /* gadgethost keygen */
 
-int gh_cmd_keygen(int argc, char **argv)
+static int keygen(struct args *a)
 {
-	static const char usage[] = "usage: gadgethost keygen PREFIX\n\n"
-		"Makes an ed25519 key pair: PREFIX.key (private, mode 0600: for gadgethost\n"
-		"sign) and PREFIX.pub (for the nodes' --verify-key, or /etc/gadgethost/keys).\n";
 	char err[1024], id[GH_DIGEST_SIZE];
 
-	if (gh_help_asked(argc, argv)) {
-		print_help(usage, NULL, NULL);
-		return 0;
-	}
-	if (argc != 1 || argv[0][0] == '-')
+	if (a->n_words != 1 || a->words[0][0] == '-')
 		return fail("keygen", "usage: gadgethost keygen PREFIX");
-	if (gh_key_generate(argv[0], id, err, sizeof(err)))
+	if (gh_key_generate(a->words[0], id, err, sizeof(err)))
 		return fail("keygen", "%s", err);
-	printf("%s.key %s.pub %s\n", argv[0], argv[0], id);
+	printf("%s.key %s.pub %s\n", a->words[0], a->words[0], id);
 	return 0;
 }
 
@@ -542,48 +517,72 @@ static int images_import(struct args *a)
 	return ret;
 }
 
-static const struct own_option images_own[] = {
-	{"--output", "-o", OWN(output), "FORMAT", "list: columns (default) or json"},
-	{0},
-};
-static const char *const images_opts[] = {"--image-store", "--default-registry", "--verify-key",
-					  "--verify", NULL};
-
-int gh_cmd_images(int argc, char **argv)
+static int images(struct args *a)
 {
-	static const char usage[] =
+	if (!strcmp(a->sub, "list") || !strcmp(a->sub, "ls"))
+		return a->n_words ? fail("images", "list takes no argument") : images_list(a);
+	if (!strcmp(a->sub, "inspect"))
+		return images_inspect(a);
+	if (!strcmp(a->sub, "rm"))
+		return images_rm(a);
+	if (!strcmp(a->sub, "export"))
+		return images_export(a);
+	if (!strcmp(a->sub, "import"))
+		return images_import(a);
+	return fail("images", "unknown command \"%s\" (list, inspect, rm, export, import)", a->sub);
+}
+
+/* The image commands: each one's help and options. */
+
+static const char *const pack_opts[] = {"--tag", "--doc", "--image-store", "--default-registry",
+					NULL};
+static const char *const sign_opts[] = {"--key", "--image-store", "--default-registry", NULL};
+static const char *const push_opts[] = {"--image-store", "--registry-ca", "--registry-auth",
+					"--default-registry", NULL};
+static const char *const pull_opts[] = {"--image-store", "--verify-key", "--verify",
+					"--allowed-gadgets", "--registry-ca", "--registry-auth",
+					"--default-registry", NULL};
+static const char *const images_opts[] = {"--output", "--image-store", "--default-registry",
+					  "--verify-key", "--verify", NULL};
+
+enum { PACK, SIGN, PUSH, PULL, KEYGEN, IMAGES };
+
+static const struct image_cmd image_cmds[] = {
+	[PACK] = {"pack", "usage: gadgethost pack SCRIPT.lua -t REGISTRY/NAME:TAG [options]\n\n"
+		"Packs a gadget (its script, the eBPF object the script names, its doc) into an\n"
+		"OCI image in the local store.  The gadget is opened first: what does not load\n"
+		"as a gadget is not packed.  The same files give the same digest.\n",
+		pack_opts, false, pack},
+	[SIGN] = {"sign", "usage: gadgethost sign REF --key FILE [options]\n\n"
+		"Signs the image REF names in the local store: a detached signature of its\n"
+		"manifest digest, stored beside it (pushed with it, exported with it).\n",
+		sign_opts, false, sign},
+	[PUSH] = {"push", "usage: gadgethost push REF [options]\n\n"
+		"Pushes the image REF names from the local store to its registry, with its\n"
+		"signatures (an artifact at the tag sha256-DIGEST.sig).\n",
+		push_opts, false, push},
+	[PULL] = {"pull", "usage: gadgethost pull REF [options]\n\n"
+		"Pulls an image into the local store, verified first: its signatures against\n"
+		"the verify keys, every blob against its digest; nothing is stored otherwise.\n",
+		pull_opts, false, pull},
+	[KEYGEN] = {"keygen", "usage: gadgethost keygen PREFIX\n\n"
+		"Makes an ed25519 key pair: PREFIX.key (private, mode 0600: for gadgethost\n"
+		"sign) and PREFIX.pub (for the nodes' --verify-key, or /etc/gadgethost/keys).\n",
+		NULL, false, keygen},
+	[IMAGES] = {"images",
 		"usage: gadgethost images [list|inspect REF|rm REF...|export FILE REF...|import FILE]\n\n"
 		"The local image store: its references, an image's files and signers, removal,\n"
 		"and tarballs that carry images with their signatures to nodes without a\n"
-		"registry (import verifies them as pull does).\n";
-	const char *sub = argc && argv[0][0] != '-' ? argv[0] : "list";
-	struct args a;
-	int ret;
+		"registry (import verifies them as pull does).\n",
+		images_opts, true, images},
+};
 
-	if (gh_help_asked(argc, argv)) {
-		print_help(usage, images_own, images_opts);
-		return 0;
-	}
-	if (argc && argv[0][0] != '-') {
-		argc--;
-		argv++;
-	}
-	ret = parse(&a, "images", argc, argv, images_own, images_opts);
-	if (!ret) {
-		if (!strcmp(sub, "list") || !strcmp(sub, "ls"))
-			ret = a.n_words ? fail("images", "list takes no argument") : images_list(&a);
-		else if (!strcmp(sub, "inspect"))
-			ret = images_inspect(&a);
-		else if (!strcmp(sub, "rm"))
-			ret = images_rm(&a);
-		else if (!strcmp(sub, "export"))
-			ret = images_export(&a);
-		else if (!strcmp(sub, "import"))
-			ret = images_import(&a);
-		else
-			ret = fail("images", "unknown command \"%s\" (list, inspect, rm, export, import)",
-				   sub);
-	}
-	args_free(&a);
-	return ret;
-}
+/* gh_cmd_pack() ... (commands.h): that command of the table */
+#define IMAGE_CMD(fn, i) \
+	int fn(int argc, char **argv) { return image_command(&image_cmds[i], argc, argv); }
+IMAGE_CMD(gh_cmd_pack, PACK)
+IMAGE_CMD(gh_cmd_sign, SIGN)
+IMAGE_CMD(gh_cmd_push, PUSH)
+IMAGE_CMD(gh_cmd_pull, PULL)
+IMAGE_CMD(gh_cmd_keygen, KEYGEN)
+IMAGE_CMD(gh_cmd_images, IMAGES)

@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "daemon/fanout.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "daemon/remote_client.h"
 #include "daemon/remote_run.h"
 #include "cli/tls_client_opts.h"
@@ -158,8 +159,8 @@ static int discover(const struct k8s_opts *o, struct source *srcs, size_t *n)
 		if (o->node && strcmp(o->node, node))
 			continue;
 		if (!phase || strcmp(phase, "Running")) {
-			fprintf(stderr, "gadgethost: k8s: node %s: pod %s is %s, not Running: "
-					"skipped\n", node, name, phase ? phase : "of no phase");
+			gh_log(GH_LOG_WARNING, "k8s: node %s: pod %s is %s, not Running: skipped",
+			       node, name, phase ? phase : "of no phase");
 			continue;
 		}
 		if (add_source(srcs, n, node, NULL, name)) {

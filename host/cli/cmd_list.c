@@ -20,6 +20,7 @@
 #include "kernel/tracefs.h"
 #include "script/lua_script.h"
 #include "output/out.h"
+#include "base/log.h"
 #include "base/search_path.h"
 #include "kernel/variants.h"
 
@@ -208,8 +209,8 @@ int gh_cmd_list(int argc, char **argv)
 	 * as a kernel without them: say what is missing, once */
 	root = geteuid() == 0;
 	if (!root)
-		fprintf(stderr, "gadgethost: list: KERNEL is ? when not run as root (probing "
-			"program types and hooks loads eBPF)\n");
+		gh_log(GH_LOG_WARNING, "list: KERNEL is ? when not run as root (probing program "
+		       "types and hooks loads eBPF)");
 	can_check = root && gh_tracefs_ensure() == 0;
 	if (!json)
 		printf("%-28s %-7s %s\n", "GADGET", "KERNEL", "DESCRIPTION");

@@ -188,11 +188,12 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 		ret = usage_error("--sort and --max-rows are for top and snapshot gadgets; %s is "
 				  "not one", g->spec.name);
 	/* --interval: a top's table, a profile's charts, a snapshot's look;
-	 * a tracer has only the script's on_interval to call */
+	 * a tracer has only the script's on_interval to call, or its metrics
+	 * to print */
 	if (!ret && a.interval_given && !g->table && !g->profile &&
-	    !gh_lua_has_hook(g->lua, "on_interval"))
-		ret = usage_error("--interval: %s has no on_interval function to call",
-				  g->script_path);
+	    !gh_lua_has_hook(g->lua, "on_interval") && !a.run.n_metrics && !g->spec.n_metrics)
+		ret = usage_error("--interval: %s has no on_interval function to call (nor "
+				  "--metric to print)", g->script_path);
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
 	if (!ret && a.pf && gh_pcap_filter_new(&pcap, a.pf, err, sizeof(err)))
@@ -281,6 +282,8 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 		a.run.live_lua = a.watch;
 		a.run.netns = rc;
 		a.run.output = a.output;
+		/* --metric's text after the rows; beside a JSON or YAML stream */
+		a.run.metrics_fd = a.fmt == GH_OUT_COLUMNS ? 0 : STDERR_FILENO;
 		a.run.fields = fields;
 		a.run.n_fields = n_fields;
 		a.run.pcap_filter = pcap;

@@ -14,6 +14,9 @@ int gh_cmd_check(int argc, char **argv);
  * each and the array.  *n: the count. */
 char **gh_gadget_names(size_t *n);
 int gh_cmd_daemon(int argc, char **argv);
+/* the daemon's --state-dir: its instances (and, below it, the image store);
+ * the DaemonSet of `gadgethost deploy` keeps it on the node */
+#define GH_DAEMON_STATE_DIR "/var/lib/gadgethost"
 /* `gadgethost --remote URL [--token-file F] COMMAND ...` */
 int gh_cmd_remote(int argc, char **argv);
 /* cmd_instances.c: instances on a daemon; run --detach (url NULL: run's

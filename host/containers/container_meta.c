@@ -224,7 +224,7 @@ static int cri_labels(struct gh_container *c, const struct gh_annotations *a)
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret) {
-		gh_log(GH_LOG_WARNING, "warning: pod %s/%s: no labels from the CRI (%s): "
+		gh_log(GH_LOG_WARNING, "pod %s/%s: no labels from the CRI (%s): "
 		       "k8s.podLabels unknown", c->k8s_namespace ? c->k8s_namespace : "?",
 		       c->k8s_pod ? c->k8s_pod : "?", err);
 		return 0;
@@ -327,7 +327,7 @@ static int classify_runtime(struct gh_container *c, const struct gh_annotations 
 		} else if (ret == -EPROTO || ret == -EINVAL || ret == -EFBIG) {
 			/* Docker answered, but nothing sensible: say so (a daemon
 			 * that is not running is not worth a word) */
-			gh_log(GH_LOG_WARNING, "warning: docker container %.12s: the Engine API at "
+			gh_log(GH_LOG_WARNING, "docker container %.12s: the Engine API at "
 			       "%s gave an answer that makes no sense; named by its id", c->id,
 			       docker_socket ? docker_socket : GH_DOCKER_SOCKET);
 		}

@@ -192,7 +192,7 @@ static void warn_once(struct gh_container_watch *w, const char *path, const char
 {
 	if (w->quiet || has_str(w->warned, w->n_warned, path))
 		return;
-	gh_log(GH_LOG_WARNING, "warning: skipping %s: %s", path, why);
+	gh_log(GH_LOG_WARNING, "skipping %s: %s", path, why);
 	push_str(&w->warned, &w->n_warned, path);
 }
 

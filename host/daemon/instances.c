@@ -15,6 +15,7 @@
 
 #include "base/err.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/prom_text.h"
 #include "base/read_file.h"
 #include "base/write_file.h"
@@ -118,8 +119,8 @@ static int persist(struct gh_instances *is)
 	if (!ret)
 		ret = gh_write_file_atomic(is->state_path, b.p ? b.p : "", b.len, 0600, 1);
 	if (ret)
-		gh_daemon_log("error: writing %s: %s: the instances may not come back after a "
-			      "restart", is->state_path, strerror(-ret));
+		gh_log(GH_LOG_ERROR, "writing %s: %s: the instances may not come back after a "
+		       "restart", is->state_path, strerror(-ret));
 	gh_buf_free(&b);
 	return ret;
 }
@@ -728,6 +729,12 @@ static void on_creator_gone(void *ctx)
 	in->creator = NULL; /* the instance goes on: it is detached */
 }
 
+/* STATE/rows/NAME.jsonl */
+static int rows_path(const struct inst *in, struct gh_buf *path)
+{
+	return gh_buf_printf(path, "%s/%s.jsonl", in->is->rows_dir, in->name);
+}
+
 static int open_rows_file(struct inst *in, char *err, size_t errlen)
 {
 	struct gh_buf path = GH_BUF_INIT;
@@ -736,12 +743,38 @@ static int open_rows_file(struct inst *in, char *err, size_t errlen)
 	if (!in->rotate_size)
 		return 0;
 	mkdir(in->is->rows_dir, 0700);
-	if (gh_buf_printf(&path, "%s/%s.jsonl", in->is->rows_dir, in->name))
+	if (rows_path(in, &path))
 		return gh_err(err, errlen, -ENOMEM, "out of memory");
 	ret = gh_rotating_file_open(&in->rf, path.p, in->rotate_size, in->rotate_files, err,
 				    errlen);
 	gh_buf_free(&path);
 	return ret;
+}
+
+/* A restored instance with a rows file: the rows attach replays are its
+ * last ones there, as the daemon before kept them. */
+static void replay_rows_file(struct inst *in)
+{
+	struct gh_buf path = GH_BUF_INIT, rows = GH_BUF_INIT;
+	int ret;
+
+	if (!in->rf || !in->keep)
+		return;
+	ret = rows_path(in, &path);
+	ret = ret ? ret : gh_rotating_file_tail(path.p, in->rotate_files, in->keep, RING_BYTES,
+						&rows);
+	for (size_t at = 0; !ret && at < rows.len;) {
+		const char *nl = memchr(rows.p + at, '\n', rows.len - at);
+		size_t len = (size_t)(nl - (rows.p + at)) + 1;
+
+		gh_row_ring_push(&in->ring, rows.p + at, len);
+		at += len;
+	}
+	if (ret)
+		gh_daemon_log("instance %s: reading its rows file: %s: attach replays only new "
+			      "rows", in->name, strerror(-ret));
+	gh_buf_free(&path);
+	gh_buf_free(&rows);
 }
 
 /* The run request in it, as its child would be started: the policy's
@@ -936,12 +969,12 @@ static int read_state(struct gh_instances *is, char *err, size_t errlen)
 
 		n++;
 		if (inst_new(is, line, strlen(line), &in, why, sizeof(why))) {
-			gh_daemon_log("error: %s, line %zu: %s: left out", is->state_path, n, why);
+			gh_log(GH_LOG_ERROR, "%s, line %zu: %s: left out", is->state_path, n, why);
 			continue;
 		}
 		if (find(is, in->name)) {
-			gh_daemon_log("error: %s, line %zu: a second instance named %s: left out",
-				      is->state_path, n, in->name);
+			gh_log(GH_LOG_ERROR, "%s, line %zu: a second instance named %s: left out",
+			       is->state_path, n, in->name);
 			inst_free(in);
 			continue;
 		}
@@ -1019,6 +1052,7 @@ void gh_instances_restore(struct gh_instances *is)
 
 		if (open_rows_file(in, err, sizeof(err)))
 			gh_daemon_log("instance %s: %s: its rows go to no file", in->name, err);
+		replay_rows_file(in);
 		gh_daemon_log("instance %s (%s): restored from %s", in->name, in->gadget,
 			      is->state_path);
 		inst_start(in);

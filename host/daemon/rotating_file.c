@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,86 @@ void gh_rotating_file_close(struct gh_rotating_file *f)
 		close(f->fd);
 	free(f->path);
 	free(f);
+}
+
+/* The last whole rows of one file, at most *rows and *bytes, put before
+ * what b holds; *rows and *bytes less what was taken.  *whole: every row
+ * of the file was taken, so older ones may be wanted. */
+static int tail_of(const char *path, size_t *rows, size_t *bytes, struct gh_buf *b, bool *whole)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct gh_buf t = GH_BUF_INIT;
+	size_t len, start, end, n = 0;
+	struct stat st;
+	off_t from;
+	int ret;
+
+	*whole = false; /* a file missing: rotation renames in order, none is older */
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	from = (uint64_t)st.st_size > *bytes ? st.st_size - (off_t)*bytes : 0;
+	len = (size_t)(st.st_size - from);
+	ret = gh_buf_reserve(&t, len + 1);
+	for (size_t got = 0; !ret && got < len;) {
+		ssize_t r = pread(fd, t.p + got, len - got, from + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			len = got; /* the file shrank: what was read */
+		else
+			got += (size_t)r;
+	}
+	close(fd);
+	/* whole rows: up to the last newline, then back row by row; a row
+	 * cut by the byte budget is not one */
+	for (end = len; end && t.p[end - 1] != '\n'; end--)
+		;
+	for (start = end; !ret && start && n < *rows; n++) {
+		size_t s = start - 1;
+
+		while (s && t.p[s - 1] != '\n')
+			s--;
+		if (!s && from)
+			break;
+		start = s;
+	}
+	*whole = !from && !start;
+	if (!ret && end > start)
+		ret = gh_buf_reserve(b, end - start);
+	if (!ret && end > start) {
+		memmove(b->p + (end - start), b->p, b->len);
+		memcpy(b->p, t.p + start, end - start);
+		b->len += end - start;
+		*rows -= n;
+		*bytes -= end - start;
+	}
+	gh_buf_free(&t);
+	return ret;
+}
+
+int gh_rotating_file_tail(const char *path, unsigned max_files, size_t max_rows,
+			  size_t max_bytes, struct gh_buf *b)
+{
+	struct gh_buf rows = GH_BUF_INIT;
+	char name[4096];
+	bool whole = true;
+	int ret = 0;
+
+	/* PATH, then PATH.1, ...: each older than the one before */
+	for (unsigned k = 0; !ret && whole && k <= max_files && max_rows && max_bytes; k++) {
+		if (k)
+			snprintf(name, sizeof(name), "%s.%u", path, k);
+		ret = tail_of(k ? name : path, &max_rows, &max_bytes, &rows, &whole);
+	}
+	if (!ret)
+		ret = gh_buf_append(b, rows.p, rows.len);
+	gh_buf_free(&rows);
+	return ret;
 }
 
 int gh_rotating_file_spec(const char *text, uint64_t *max_size, unsigned *max_files, char *err,

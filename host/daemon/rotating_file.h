@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
+
 struct gh_rotating_file;
 
 /* 0, or -errno with err naming the file. */
@@ -20,6 +22,13 @@ int gh_rotating_file_open(struct gh_rotating_file **out, const char *path, uint6
 /* Append one row, rotating first when it would pass max_size: 0 or -errno. */
 int gh_rotating_file_write(struct gh_rotating_file *f, const char *row, size_t len);
 void gh_rotating_file_close(struct gh_rotating_file *f);
+
+/* The newest whole rows of PATH and its old files (PATH.1, ... PATH.max_files),
+ * at most max_rows of them and max_bytes, oldest first, appended to b: what
+ * a restarted daemon replays.  The first file missing ends them.  0 or
+ * -errno. */
+int gh_rotating_file_tail(const char *path, unsigned max_files, size_t max_rows,
+			  size_t max_bytes, struct gh_buf *b);
 
 /* "SIZE[,COUNT]" (10M,5; SIZE in bytes with K, M, G): 0, or -EINVAL
  * with err saying why. */

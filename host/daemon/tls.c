@@ -10,48 +10,9 @@
 #include <sys/time.h>
 #include <arpa/inet.h>
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
-#include "base/dlib.h"
 #include "base/err.h"
+#include "base/openssl_lib.h"
 #include "base/secret_file.h"
-
-/* OpenSSL, opened by gh_tls_server_ctx and gh_tls_client_ctx (base/dlib.h) */
-#define LIBSSL_FNS(X) \
-	X(SSL_CTX_check_private_key) X(SSL_CTX_ctrl) X(SSL_CTX_free) \
-	X(SSL_CTX_load_verify_locations) X(SSL_CTX_new) X(SSL_CTX_set_client_CA_list) \
-	X(SSL_CTX_set_default_verify_paths) X(SSL_CTX_set_num_tickets) \
-	X(SSL_CTX_set_options) X(SSL_CTX_set_verify) X(SSL_CTX_use_PrivateKey) \
-	X(SSL_CTX_use_certificate_chain_file) X(SSL_connect) X(SSL_ctrl) \
-	X(SSL_do_handshake) X(SSL_free) X(SSL_get0_param) X(SSL_get_error) \
-	X(SSL_get_verify_result) X(SSL_is_init_finished) X(SSL_load_client_CA_file) \
-	X(SSL_new) X(SSL_pending) X(SSL_read) X(SSL_set1_host) X(SSL_set_accept_state) \
-	X(SSL_set_bio) X(SSL_set_fd) X(SSL_shutdown) X(SSL_write) X(TLS_client_method) \
-	X(TLS_server_method)
-#define LIBCRYPTO_FNS(X) \
-	X(BIO_clear_flags) X(BIO_free) X(BIO_get_data) X(BIO_get_new_index) \
-	X(BIO_meth_free) X(BIO_meth_new) X(BIO_meth_set_create) X(BIO_meth_set_ctrl) \
-	X(BIO_meth_set_read) X(BIO_meth_set_write) X(BIO_new) X(BIO_new_mem_buf) \
-	X(BIO_set_data) X(BIO_set_flags) X(BIO_set_init) X(ERR_clear_error) \
-	X(ERR_get_error) X(ERR_reason_error_string) X(EVP_PKEY_free) X(OPENSSL_cleanse) \
-	X(OPENSSL_sk_pop_free) X(PEM_read_bio_PrivateKey) X(X509_NAME_free) \
-	X(X509_VERIFY_PARAM_set1_ip_asc) X(X509_verify_cert_error_string)
-LIBSSL_FNS(GH_DLIB_STATIC_FN)
-LIBCRYPTO_FNS(GH_DLIB_STATIC_FN)
-static const struct gh_dlib_sym libssl_syms[] = {LIBSSL_FNS(GH_DLIB_SYM)};
-static const struct gh_dlib_sym libcrypto_syms[] = {LIBCRYPTO_FNS(GH_DLIB_SYM)};
-GH_DLIB_DEFINE(libssl_lib, "libssl.so.3", "TLS", libssl_syms);
-GH_DLIB_DEFINE(libcrypto_lib, "libcrypto.so.3", "TLS", libcrypto_syms);
-
-static int open_openssl(char *err, size_t errlen)
-{
-	int ret = gh_dlib_open(&libcrypto_lib, err, errlen);
-
-	return ret ? ret : gh_dlib_open(&libssl_lib, err, errlen);
-}
 
 #define MAX_PEM (1u << 20)
 
@@ -185,7 +146,7 @@ int gh_tls_server_ctx(struct gh_tls_ctx **out, const struct gh_tls_server_opts *
 		      size_t errlen)
 {
 	struct gh_tls_ctx *c;
-	int ret = open_openssl(err, errlen);
+	int ret = gh_libssl_open(err, errlen);
 
 	*out = NULL;
 	if (ret)
@@ -233,7 +194,7 @@ int gh_tls_client_ctx(struct gh_tls_ctx **out, const struct gh_tls_client_opts *
 		      size_t errlen)
 {
 	struct gh_tls_ctx *c;
-	int ret = open_openssl(err, errlen);
+	int ret = gh_libssl_open(err, errlen);
 
 	*out = NULL;
 	if (ret)

@@ -389,7 +389,7 @@ static void warn_unnamed_syscalls(const struct gh_gadget *g)
 		if (g->schema.fields[i].special != GH_SPECIAL_SYSCALL)
 			continue;
 		if (gh_syscall_names_warning(gh_tracefs_root(), msg, sizeof(msg)))
-			gh_log(GH_LOG_WARNING, "warning: %s", msg);
+			gh_log(GH_LOG_WARNING, "%s", msg);
 		return;
 	}
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "image/libcrypto.h"
+#include "base/openssl_lib.h"
 
 struct gh_sha256 {
 	EVP_MD_CTX *ctx;

@@ -15,7 +15,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/read_file.h"
-#include "image/libcrypto.h"
+#include "base/openssl_lib.h"
 #include "image/manifest.h"
 
 /* libcurl, opened by gh_registry_open (base/dlib.h) */

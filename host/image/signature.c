@@ -13,7 +13,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/write_file.h"
-#include "image/libcrypto.h"
+#include "base/openssl_lib.h"
 
 #define CONTEXT "gadgethost image signature v1\n"
 #define MAX_KEYS 256

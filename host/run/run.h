@@ -44,6 +44,10 @@ struct gh_run_opts {
 	const char **metrics;
 	size_t n_metrics;
 	uint32_t metrics_max_series;
+	/* a run without --report-fd shows those metrics itself, as Prometheus
+	 * text at the end and every --interval given: 0, into out after the
+	 * rows; else written to that fd (a JSON or YAML stream stays whole) */
+	int metrics_fd;
 	bool verbose;            /* --verbose: the details are GH_LOG_INFO messages */
 	uv_loop_t *loop;         /* shared with the container watch */
 	/* the known containers: every kind takes what the kernel sent before

@@ -132,7 +132,7 @@ static int netns_hold(struct gh_run_containers *rc, const char *id, const char *
 	}
 	if (ret) {
 		gh_log(id ? GH_LOG_WARNING : GH_LOG_ERROR, "%s%s: no packet socket in network "
-		       "namespace %s: %s", id ? "warning: container " : "", id ? id : "",
+		       "namespace %s: %s", id ? "container " : "", id ? id : "",
 		       path ? path : "of the host", strerror(-ret));
 		return ret;
 	}
@@ -185,7 +185,7 @@ static void on_container(void *ctx, const struct gh_container *c, bool added)
 		return;
 	ret = gh_gadget_set_mntns(rc->g, c->mntns, mntns_verdict(rc, c->mntns, added ? NULL : c));
 	if (ret)
-		gh_log(GH_LOG_WARNING, "warning: container %s: updating the kernel filter: %s",
+		gh_log(GH_LOG_WARNING, "container %s: updating the kernel filter: %s",
 		       c->name, strerror(-ret));
 }
 
@@ -371,7 +371,7 @@ int gh_run_containers_start(struct gh_run_containers *rc, uv_loop_t *loop)
 	ret = gh_hook_server_start(&rc->hooks, loop, rc->cc, rc->opts.hook_dir,
 				   rc->opts.docker_socket);
 	if (ret)
-		gh_log(GH_LOG_WARNING, "warning: no OCI hook socket in %s: %s (containers are "
+		gh_log(GH_LOG_WARNING, "no OCI hook socket in %s: %s (containers are "
 		       "still found from the runtimes' state)",
 		       rc->opts.hook_dir ? rc->opts.hook_dir : GH_HOOK_DIR, uv_strerror(ret));
 	return 0;

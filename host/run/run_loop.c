@@ -73,6 +73,31 @@ static int report(struct gh_run *run, bool force)
 	return ret;
 }
 
+/* A run of its own (no daemon reads its report): the metrics from
+ * events so far, as Prometheus text, after the rows (run.h). */
+static int print_metrics(struct gh_run *run)
+{
+	struct gh_buf own = GH_BUF_INIT;
+	struct gh_buf *b = run->opts->metrics_fd || !run->out ? &own : gh_out_buffer(run->out);
+	int ret;
+
+	if (!run->metrics || run->opts->report_fd_given || run->out_error)
+		return 0;
+	ret = b != &own ? gh_buf_putc(b, '\n') : 0; /* a blank line after the rows */
+	ret = ret ? ret : gh_event_metrics_render(run->metrics, b);
+	for (size_t off = 0; !ret && b == &own && off < own.len;) {
+		ssize_t w = write(run->opts->metrics_fd ? run->opts->metrics_fd : STDOUT_FILENO,
+				  own.p + off, own.len - off);
+
+		if (w < 0 && errno != EINTR)
+			ret = -errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	gh_buf_free(&own);
+	return ret;
+}
+
 /* The stop order: no new events, take the ones sent, the kind's last
  * output, the script's on_stop, and write it all. */
 static void stop(struct gh_run *run)
@@ -96,6 +121,11 @@ static void stop(struct gh_run *run)
 			run->error = ret;
 		if (!run->out_error && gh_lua_call_stop(run->g->lua))
 			run->hook_errors++;
+		ret = print_metrics(run);
+		if (ret == -EPIPE)
+			run->out_error = ret;
+		else if (ret < 0 && !run->error)
+			run->error = ret;
 		if (run->out && !run->out_error && gh_out_pending(run->out))
 			run->out_error = gh_out_flush(run->out);
 	}
@@ -137,6 +167,14 @@ static void on_interval(uv_timer_t *h)
 		return;
 	if (gh_lua_call_interval(run->g->lua, ++run->ticks))
 		run->hook_errors++;
+	/* a top's default interval is not one asked for */
+	if (run->opts->interval_ms) {
+		ret = print_metrics(run);
+		if (ret < 0) {
+			gh_run_fail(run, ret);
+			return;
+		}
+	}
 	gh_run_flush(run);
 }
 

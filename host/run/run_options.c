@@ -49,7 +49,7 @@ const struct gh_run_option gh_run_options[] = {
 	 .help = "top: one table this often (default 1); snapshot: a new\n"
 		 "look this often (default: one look); profile: print\n"
 		 "and start anew; then, every kind: the script's\n"
-		 "on_interval",
+		 "on_interval, and the --metric's so far",
 	 .remote = GH_RUN_REMOTE_YES, .to = {OFF(run.interval_ms)}, .aux = OFF(interval_given)},
 	{.name = "--pid", .type = GH_RUN_U32, .arg = "PID",
 	 .help = "only this process, in the kernel",
@@ -154,7 +154,8 @@ const struct gh_run_option gh_run_options[] = {
 	{.name = "--metric", .type = GH_RUN_LIST, .arg = "SPEC",
 	 .help = "NAME=counter [by F,...], NAME=gauge(F) [by ...] or\n"
 		 "NAME=histogram(F) [by ...]: a Prometheus metric of the\n"
-		 "kept events, served by the daemon (repeatable)",
+		 "kept events, served by the daemon; without one,\n"
+		 "printed at the end and every --interval (repeatable)",
 	 .remote = GH_RUN_REMOTE_YES, .to = {OFF(run.metrics)}, .aux = OFF(run.n_metrics)},
 	{.name = "--metrics-max-series", .type = GH_RUN_U32, .arg = "N",
 	 .help = "label sets one metric may have (default 1000); an\n"

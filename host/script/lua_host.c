@@ -163,13 +163,14 @@ static int l_syscall_number(lua_State *L)
 	return 1;
 }
 
-/* gadget.warn(msg): "warning: SCRIPT:LINE: msg" to the log (base/log.h) */
+/* gadget.warn(msg): "SCRIPT:LINE: msg", a warning to the log (base/log.h: the
+ * sink says "warning: ") */
 static int l_warn(lua_State *L)
 {
 	const char *msg = luaL_checkstring(L, 1);
 
 	luaL_where(L, 1);
-	gh_log(GH_LOG_WARNING, "warning: %s%s", lua_tostring(L, -1), msg);
+	gh_log(GH_LOG_WARNING, "%s%s", lua_tostring(L, -1), msg);
 	lua_pop(L, 1);
 	return 0;
 }

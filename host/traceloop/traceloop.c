@@ -238,7 +238,7 @@ static void on_container(void *ctx, const struct gh_container *c, bool added)
 	}
 	ret = ring_add(tl, c);
 	if (ret)
-		gh_log(GH_LOG_WARNING, "warning: traceloop: container %s: no ring: %s", c->name,
+		gh_log(GH_LOG_WARNING, "traceloop: container %s: no ring: %s", c->name,
 		       strerror(-ret));
 }
 
@@ -374,7 +374,7 @@ int gh_traceloop_open(struct gh_traceloop **out, const struct gh_traceloop_opts 
 			       "CONFIG_FTRACE_SYSCALLS)", gh_tracefs_root(), strerror(-ret));
 	}
 	if (!ret && gh_syscall_names_warning(gh_tracefs_root(), msg, sizeof(msg)))
-		gh_log(GH_LOG_WARNING, "warning: traceloop: %s", msg);
+		gh_log(GH_LOG_WARNING, "traceloop: %s", msg);
 	/* the one loader: params, variants, hooks checked, verifier, attach */
 	if (!ret)
 		ret = gh_gadget_open(&tl->g, GADGET_NAME, err, errlen);

@@ -80,6 +80,15 @@ class Daemon:
     def log(self):
         return self._err.data().decode("utf-8", "replace")
 
+    def wait_log(self, want, what, timeout=5):
+        """wait until the daemon's log holds want (a string, or a function
+        of the log text that returns something true): the log reaches us
+        through a pipe and a thread, after the answer the test acted on;
+        a Failure naming what after scaled(timeout) seconds"""
+        def holds():
+            return want(self.log) if callable(want) else want in self.log
+        return wait_for(holds, timeout, what, lambda: "log: " + excerpt(self.log))
+
     def stop(self):
         if self.returncode is None:
             self.proc.send_signal(signal.SIGTERM)

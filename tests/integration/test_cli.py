@@ -88,8 +88,8 @@ def test_list_not_root():
     rows = [l.split(None, 2) for l in ok(res, "list as nobody").splitlines()[1:]]
     check(rows and all(r[1] == "?" for r in rows), "a KERNEL that is not ?", res.stdout)
     check("no eBPF program type" not in res.stdout, "a kernel blamed", res.stdout)
-    check(res.stderr == "gadgethost: list: KERNEL is ? when not run as root (probing program "
-          "types and hooks loads eBPF)\n", "the one line on stderr", res.stderr)
+    check(res.stderr == "gadgethost: warning: list: KERNEL is ? when not run as root (probing "
+          "program types and hooks loads eBPF)\n", "the one line on stderr", res.stderr)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import threading
 
 import containers
 from containers import HOOKS
+from ghdaemon import Daemon
 from gh import (GH_BIN, Tracer, check, describe, events_received, excerpt, main,
                 require_bpf, run_host, scaled, unique, wait_for)
 
@@ -139,7 +140,8 @@ def test_list_containers():
 
 
 def test_malformed_state_file():
-    """a state.json that is not JSON: one warning naming it, the rest listed"""
+    """a state.json that is not JSON: one warning naming it, the rest listed;
+    the daemon logs the same warning (its sink says "warning: ", once)"""
     require_bpf()
     good = unique("good")[:30]
     with containers.Runc() as r:
@@ -149,10 +151,17 @@ def test_malformed_state_file():
         with open(os.path.join(bad, "state.json"), "w") as f:
             f.write('{"id": "bad", "init_process_pid": ')
         res = run_host("list-containers", "--runc-root", r.root)
+        with Daemon("--runc-root", r.root) as d:
+            log = d.log
     check(res.returncode == 0, "list-containers failed on a malformed state file", res.stderr)
     warnings = res.stderr.strip().splitlines()
-    check(len(warnings) == 1 and "bad/state.json" in warnings[0],
+    check(len(warnings) == 1 and "bad/state.json" in warnings[0] and
+          warnings[0].startswith("gadgethost: warning: skipping "),
           "wanted one warning naming bad/state.json", res.stderr)
+    logged = [l for l in log.splitlines() if "bad/state.json" in l]
+    check(len(logged) == 1 and
+          re.search(r"Z gadgethost daemon: warning: skipping \S*bad/state\.json", logged[0]),
+          "wanted one warning line in the daemon's log", log)
     # ID is cut to 12 characters, NAME is whole
     check(re.search(r"^%s\s+%s\s" % (good[:12], good), res.stdout, re.M),
           "the good container is not listed", res.stdout)

@@ -130,8 +130,7 @@ def test_killed_client_frees_run():
         left_l = links & bpf_ids("link")
         check(not left_p and not left_l, "eBPF objects of the killed run are still loaded",
               "progs: %s links: %s" % (sorted(left_p), sorted(left_l)))
-        check("client gone" in d.log, "the daemon's log does not say the client left",
-              excerpt(d.log))
+        d.wait_log("client gone", "the daemon's log does not say the client left")
         check(d.ping()["runs"] == 0, "ping still counts a run", d.ping())
 
 
@@ -148,8 +147,7 @@ def test_ctrl_c_stops_after_last_event():
         t.check_clean_exit()
         got = exec_events(t.events(), prefix)
         check(len(got) == 3, "not the 3 execs before Ctrl-C", describe(got), t.stderr)
-        check("stop asked" in d.log, "the daemon was not asked to stop the run",
-              excerpt(d.log))
+        d.wait_log("stop asked", "the daemon was not asked to stop the run")
     shutil.rmtree(tmp)
 
 
@@ -268,8 +266,7 @@ def test_slow_client_dropped():
                     break
             wait_for(lambda: "too slow" in d.log, 10, "the slow client was not dropped",
                      lambda: excerpt(d.log))
-            check("1 slow client dropped so far" in d.log, "the drop is not counted",
-                  excerpt(d.log))
+            d.wait_log("1 slow client dropped so far", "the drop is not counted")
             wait_for(lambda: not d.runs(), 10, "the dropped client's run is still there", d.runs)
             wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10, "run process alive")
             check(d.ping()["droppedClients"] == 1, "ping does not count the drop", d.ping())

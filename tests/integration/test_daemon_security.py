@@ -276,7 +276,8 @@ def test_limits_below_the_daemons():
                                             timeout=20)
                 check(status == 200 and b"usage: gadgethost run" in body,
                       "a run with %s did not answer its help" % args, status, body[:300])
-                line = [l for l in d.log.splitlines() if '"--help"' in l][-1]
+                line = d.wait_log(lambda log: [l for l in log.splitlines() if '"--help"' in l],
+                                  "the run's log line")[-1]
                 for w in want:
                     check(w in line, "the run's arguments do not have %s" % w, line)
     finally:
@@ -330,7 +331,9 @@ def test_log_names_args_and_client_escaped():
             with t:
                 pass
             t.check_clean_exit()
-            line = [l for l in d.log.splitlines() if " for unix uid 0: pid " in l][-1]
+            line = d.wait_log(lambda log: [l for l in log.splitlines() if " for unix uid 0: pid "
+                                           in l and '"--fields=pid,comm"' in l],
+                              "the remote run's log line")[-1]
             check('"--comm=%s"' % comm in line and '"--fields=pid,comm"' in line and
                   '"--host"' in line and '"--output=json"' in line,
                   "the remote run's arguments are not in the log", line)
@@ -363,7 +366,9 @@ def test_client_lua_layers():
                          any(prefix in a for a in e.get("args") or []))
             check(got == ["%s-2" % prefix, "%s-3" % prefix],
                   "the layers did not both filter, in order", describe(t.events()))
-            line = [l for l in d.log.splitlines() if " for unix uid 0: pid " in l][-1]
+            line = d.wait_log(lambda log: [l for l in log.splitlines()
+                                           if " for unix uid 0: pid " in l],
+                              "the remote run's log line")[-1]
             check('"--lua=filter = function' in line and "--lua-file" not in line,
                   "the --lua-file was not sent as its code", line)
         with Daemon() as d:

@@ -52,8 +52,7 @@ def test_tls_clients():
                 r = remote(d, "ping", client=pki.client_args())
                 check(r.returncode == 0 and '"version"' in r.stdout, "the right CA: not served",
                       r.returncode, r.stdout, r.stderr)
-                check("listening on tls://127.0.0.1" in d.log, "the log does not say TLS",
-                      excerpt(d.log))
+                d.wait_log("listening on tls://127.0.0.1", "the log does not say TLS")
                 # by name too: the certificate names localhost
                 r = run_host("--remote", d.tcp_url.replace("127.0.0.1", "localhost"),
                              "--ca", pki.ca_crt, "--token-file", d.token_file, "ping")
@@ -77,8 +76,8 @@ def test_tls_clients():
                 r = remote(d, "ping", client=["--ca", pki.ca_crt, "--server-name", "elsewhere"])
                 check(r.returncode == 1 and "hostname mismatch" in r.stderr,
                       "a certificate for another name was accepted", r.stderr)
-                check(re.search(r"TLS handshake refused: .*unknown ca", d.log),
-                      "the refused handshake is not logged", excerpt(d.log))
+                d.wait_log(lambda log: re.search(r"TLS handshake refused: .*unknown ca", log),
+                           "the refused handshake is not logged")
                 r = run_host("--remote", "tcp://" + d.listen, "--token-file", d.token_file,
                              "ping")
                 check(r.returncode == 1 and "this port speaks TLS" in r.stderr,
@@ -106,9 +105,9 @@ def test_mutual_tls():
                   "a client certificate of another CA: not refused", r.returncode, r.stdout,
                   r.stderr)
             check(r.returncode == 1 and "version" not in r.stdout, "the stranger got an answer")
-            check("peer did not return a certificate" in d.log and
-                  re.search(r"TLS handshake refused: certificate verify failed", d.log),
-                  "the refused handshakes are not logged", excerpt(d.log))
+            d.wait_log(lambda log: "peer did not return a certificate" in log and
+                       re.search(r"TLS handshake refused: certificate verify failed", log),
+                       "the refused handshakes are not logged")
             # the refused ones did not slow the good client down (not a token)
             r = remote(d, "ping", client=pki.client_args(good))
             check(r.returncode == 0, "the good client is refused after the others", r.stderr)
@@ -131,8 +130,8 @@ def test_plain_tcp_loopback_only():
         check(r.returncode == 1 and "plain TCP goes to a loopback address only" in r.stderr,
               "the client sent a token in clear beyond loopback", r.stderr)
         with Daemon(listen="127.0.0.1:%d" % free_port()) as d:
-            check(re.search(r"warning: listening on tcp://127\.0\.0\.1:\d+ in plain TCP", d.log),
-                  "no warning for plain TCP", excerpt(d.log))
+            d.wait_log(lambda log: re.search(r"warning: listening on tcp://127\.0\.0\.1:\d+ in plain "
+                                             r"TCP", log), "no warning for plain TCP")
             r = remote(d, "ping")
             check(r.returncode == 0, "plain TCP on loopback: not served", r.stderr)
     finally:

@@ -142,7 +142,7 @@ def test_daemon_log_lines():
             body = json.dumps({"gadget": name, "script": "return {}", "timeout": 1})
             d.request(b"POST /v1/runs HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
                       % (len(body), body.encode()))
-            log = d.log
+        log = d.log  # whole once the daemon has stopped (its stderr drained)
         check("\x1b" not in log, "a raw escape in the daemon's log", repr(log[-500:]))
         check(not any(l.startswith("2026-01-01T00:00:00Z") for l in log.splitlines()),
               "a forged line in the daemon's log", log)

@@ -187,8 +187,9 @@ def test_push_pull_run_on_another_node():
                 t, evs = deletions(lambda: RemoteTracer(d.url, ref, "--comm", "rm"), p, "remote")
                 check(evs == expected(p, "remote"), "the remote run by reference saw other "
                       "deletions", describe(t.events()))
-                check("--image-store=%s" % b.store in d.log and "--allowed-gadgets=" in d.log,
-                      "the run did not get the daemon's image settings", excerpt(d.log))
+                d.wait_log(lambda log: "--image-store=%s" % b.store in log and
+                           "--allowed-gadgets=" in log,
+                           "the run did not get the daemon's image settings")
             refs = b.refs()
             check(refs.get(ref, {}).get("digest") == digest and refs[ref]["signatures"] == 1,
                   "node B's store does not hold the pulled image and its signature", refs)

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import tempfile
 
-from gh import (GH_BIN, check, excerpt, main, private_workload, require_bpf, run_host,
+from gh import (GH_BIN, _Drain, check, excerpt, main, private_workload, require_bpf, run_host,
                 scaled, unique, workload)
 from ghdaemon import Daemon, bpf_ids, bpf_objects_of, free_port, wait_for
 from ghtls import Pki
@@ -179,16 +179,18 @@ def test_gadget_gone_is_listed():
 def test_rotated_rows_file():
     """--rotate 4K,2: the rows also go to STATE/rows/NAME.jsonl, a new file
     past 4 KiB, two old ones kept: whole rows, the newest last, the oldest
-    gone"""
+    gone; a restarted daemon's attach replays the last --keep rows from
+    them"""
     require_bpf()
     state = tempfile.mkdtemp(prefix="gh-state-")
     tmp = tempfile.mkdtemp(prefix="gh-inst-")
+    keep = 30  # more than one 4 KiB file holds (about 17 rows)
     try:
         wl, comm = private_workload(tmp)
         with Daemon("--state-dir", state) as d:
             name = unique("rot")
             out = detach(d, name, "-F", "pcomm==" + comm, "--host", "--rotate", "4K,2",
-                         "--metric", "execs=counter")
+                         "--metric", "execs=counter", "--keep", str(keep))
             check(out.returncode == 0, "run --detach --rotate failed", out.stderr)
             prefix = unique("r")
             n = 200
@@ -213,6 +215,29 @@ def test_rotated_rows_file():
             first = int(args[0].rsplit("-", 1)[1])
             check(first > 0 and args == ["%s-%d" % (prefix, i) for i in range(first, n)],
                   "the files do not hold the newest rows in order", args[:3], args[-3:])
+            check(len(args) > keep, "the files hold fewer rows than --keep", len(args))
+            with open(base) as fh:
+                check(len(fh.readlines()) < keep, "the newest file alone holds --keep rows")
+        # a new daemon (new child, counters from 0): attach replays the
+        # rows kept in the files, the newest --keep of them
+        with Daemon("--state-dir", state) as d:
+            wait_for(lambda: instances(d).get(name, {}).get("state") == "running", 15,
+                     "the instance is not back", lambda: instances(d), lambda: d.log)
+            att = subprocess.Popen([GH_BIN, "instances", "--remote", d.url, "attach", name],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out = _Drain(att.stdout)
+            out.start()
+            wait_for(lambda: out.data().count(b"\n") >= keep, 10,
+                     "attach after the restart replays fewer than %d rows" % keep,
+                     lambda: out.data()[-300:], lambda: d.log)
+            att.send_signal(signal.SIGINT)
+            check(att.wait(scaled(10)) == 0, "attach exited %s" % att.returncode,
+                  att.stderr.read())
+            out.join(scaled(10))
+            replayed = [json.loads(l)["args"][1] for l in out.data().decode().splitlines()]
+            check(replayed == args[-keep:],
+                  "attach after the restart does not replay the last %d rows of the files"
+                  % keep, replayed[:2], replayed[-2:], len(replayed))
     finally:
         shutil.rmtree(state, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)

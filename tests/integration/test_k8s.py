@@ -105,6 +105,17 @@ def test_deploy_manifests():
         check(vols.get(mounts[path]["name"]) == path, "%s is not the host's %s" % (path, path),
               vols)
     check(mounts["/sys/kernel/btf"]["readOnly"] is True, "BTF should be read only")
+    # the daemon's state dir (its instances) is the node's: a new pod
+    # (an upgrade, a crash) starts them again
+    m = re.search(r"--state-dir DIR .*\(default (/\S+)\)", run_host("daemon", "--help").stdout)
+    check(m, "daemon --help names no default --state-dir")
+    state = m.group(1)
+    check(state in mounts and mounts[state]["readOnly"] is False,
+          "the state dir %s is not mounted writable: instances die with the pod" % state,
+          sorted(mounts))
+    hp = [v["hostPath"] for v in pod["volumes"] if v["name"] == mounts[state]["name"]]
+    check(hp == [{"path": state, "type": "DirectoryOrCreate"}],
+          "the state dir is not the node's own %s (made if missing)" % state, hp)
     check(mounts["/run"]["readOnly"] is False, "/run must be writable (the socket)")
     # tests/package/test_image.py: a netns made after the pod started is
     # an empty file in it otherwise

@@ -14,7 +14,7 @@ import urllib.parse
 import urllib.request
 
 import containers
-from gh import (GH_BIN, Failure, check, excerpt, main, private_workload, require_bpf,
+from gh import (GH_BIN, Failure, Tracer, check, excerpt, main, private_workload, require_bpf,
                 run_host, scaled, unique, workload)
 from ghdaemon import Daemon, RemoteTracer, free_port, wait_for
 
@@ -489,8 +489,76 @@ def test_cardinality_limit():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def metric_blocks(text):
+    """the blocks of Prometheus text a run without a daemon printed: each
+    {sample (name and labels): value}, in order; a block starts with the
+    first --metric's TYPE line"""
+    blocks = []
+    for line in text.splitlines():
+        if line == "# TYPE gadgethost_event_execs_total counter":
+            blocks.append({})
+        elif blocks and line.startswith("gadgethost_"):
+            name, value = line.rsplit(" ", 1)
+            blocks[-1][name] = float(value)
+    return blocks
+
+
+def test_local_run_prints_metrics():
+    """a run without a daemon prints its --metric's as Prometheus text:
+    every --interval (what was counted so far) and at the end, after the
+    rows; with -o json beside the stream (stderr), which stays JSON"""
+    require_bpf()
+    tmp = tempfile.mkdtemp(prefix="gh-localm-")
+    try:
+        wl, comm = private_workload(tmp)
+        args = ["-F", "pcomm==" + comm, "--metric", "execs=counter by comm",
+                "--metric", "pids=histogram(pid)"]
+        execs = 'gadgethost_event_execs_total{comm="true"}'
+        with Tracer("trace/exec.lua", *args, "--interval", "1", fmt="columns") as t:
+            first = unique("m")
+            workload("exec", 5, first, binary=wl)
+            t.wait_for(lambda: any(b.get(execs) == 5 for b in metric_blocks(t.stdout)),
+                       "a block counting 5 execs")
+            workload("exec", 3, unique("n"), binary=wl)
+            t.wait_for(lambda: any(b.get(execs) == 8 for b in metric_blocks(t.stdout)),
+                       "a block counting 8 execs")
+        t.check_clean_exit()
+        blocks = metric_blocks(t.stdout)
+        check(len(blocks) >= 3, "wanted a block per interval and one at the end", t.stdout)
+        counts = [b.get(execs, 0) for b in blocks]
+        check(counts == sorted(counts) and 5 in counts and counts[-1] == 8,
+              "the blocks do not count up to 5, then 8", counts)
+        last = blocks[-1]
+        check(last["gadgethost_event_pids_count"] == 8 and
+              last['gadgethost_event_pids_bucket{le="+Inf"}'] == 8 and
+              last['gadgethost_event_series_dropped_total{metric="execs"}'] == 0,
+              "the last block's histogram and drops", last)
+        text = t.stdout
+        rows = [l for l in text.splitlines() if " /bin/true " in l]
+        check(len(rows) == 8, "wanted 8 rows", text)
+        check(text.rfind(rows[-1]) < text.rfind("# TYPE gadgethost_event_execs_total"),
+              "the last block is not after the last row", text)
+
+        with Tracer("trace/exec.lua", *args) as t:
+            workload("exec", 4, unique("j"), binary=wl)
+            t.wait_for(lambda: len(t.events_so_far()) == 4, "4 rows")
+        t.check_clean_exit()
+        check(len(t.events()) == 4, "-o json: stdout is not the 4 rows alone", t.stdout)
+        blocks = metric_blocks(t.stderr)
+        check(len(blocks) == 1 and blocks[0].get(execs) == 4,
+              "-o json: wanted one block on stderr counting 4", t.stderr)
+
+        out = run_host("run", "trace/exec.lua", "--host", "--interval", "1", "--timeout", "5")
+        check(out.returncode == 1 and "nor --metric to print" in out.stderr,
+              "--interval on a tracer with nothing to do each interval is not refused",
+              out.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main([test_prometheus_counts_container_execs, test_prometheus_counts_dns_queries,
           test_kernel_histogram_export,
           test_metrics_endpoints, test_run_self_metrics,
-          test_metric_spec_errors, test_gadget_default_metrics, test_cardinality_limit])
+          test_metric_spec_errors, test_gadget_default_metrics, test_cardinality_limit,
+          test_local_run_prints_metrics])

@@ -235,11 +235,11 @@ def test_enrich_errors_once_a_second():
         t.check_clean_exit()
         reports = [l for l in t.stderr.splitlines() if "boom: " in l]
         check(len(reports) == 2, "two reports", t.stderr)
-        check(reports[0] == "gadgethost: %s:5: boom: %s (in enrich; the event is dropped; "
-              "repeats are reported once a second)" % (p.lua, p.victim("boom-0")),
+        check(reports[0] == "gadgethost: warning: %s:5: boom: %s (in enrich; the event is "
+              "dropped; repeats are reported once a second)" % (p.lua, p.victim("boom-0")),
               "the first, with file:line", reports[0])
-        check(reports[1] == "gadgethost: %s:5: boom: %s (in enrich; the event is dropped; "
-              "99 more errors since the last report)" % (p.lua, p.victim("boom-last")),
+        check(reports[1] == "gadgethost: warning: %s:5: boom: %s (in enrich; the event is "
+              "dropped; 99 more errors since the last report)" % (p.lua, p.victim("boom-last")),
               "the second, with the count", reports[1])
         check("101 events dropped by errors" in t.stderr, "the total", t.stderr)
         check([os.path.basename(e["path"]) for e in p.ours(t.events())] == ["fine"],

@@ -167,15 +167,16 @@ def test_in_container():
     port = free_port()
     with NetPair("rn") as n, Server(n.b, port) as srv:
         drop_first_syn(n.b, port)
-
-
+        before = n.a.snmp()
         run = traced_container(GADGET, "exec /usr/bin/socat -u /dev/null %s" % socat_to(4, port),
                                edit=join_netns(n.a.path))
         srv.wait()
+        retrans = n.a.snmp()["RetransSegs"] - before["RetransSegs"]
+        dropped = n.b.rule_packets("INPUT")
     evs = in_ns(run.events, n.a)
     check(len(evs) == 1 and len(run.events) == 1, "wanted the container's one retransmission",
-          describe(run.events), "output: " + run.output,
-          "stderr: " + excerpt(run.tracer.stderr))
+          describe(run.events), "SYNs dropped: %d, retransmitted: %d" % (dropped, retrans),
+          "output: " + run.output, "stderr: " + excerpt(run.tracer.stderr))
     e = evs[0]
     check_container(e, run)
     check((e["type"], e["state"], e["tcpflags"]) == ("RETRANS", "SYN_SENT", "SYN"), "the SYN", e)

@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 import containers
-from gh import (Tracer, check, describe, main, require_bpf, run_host, scaled, unique,
+from gh import (TIME_SCALE, Tracer, check, describe, main, require_bpf, run_host, scaled, unique,
                 wait_for)
 from tables import blocks, wait_blocks
 
@@ -115,8 +115,17 @@ def check_spinner(rows, comm, final_runtime, ticks, one_thread=True):
               "cpu is not 100 * cpuDelta / period", r)
         prev = r["cpuTime"]
     spun = [r for r in rows if r["comm"] == comm]
-    check(spun and all(r["threads"] == 1 and r["cpu"] <= 102 for r in spun),
-          "not one thread, or above 100% of a CPU", describe(spun))
+    check(spun and all(r["threads"] == 1 for r in spun), "not one thread", describe(spun))
+    # the kernel adds a running task's CPU time up at its CPU's ticks: a
+    # look can see it up to a tick late, and the next interval then shows
+    # more than 100%.  Here a tick is 4 ms in a 400 ms interval; in a VM
+    # under emulation on a loaded machine ticks come hundreds of ms late
+    # (251% was seen in one interval on 6.1), so there only the whole
+    # run's CPU, where the lags cancel, is held to one CPU
+    if TIME_SCALE == 1:
+        check(all(r["cpu"] <= 102 for r in spun), "above 100% of a CPU", describe(spun))
+    total = sum(r["cpuDelta"] for r in rows) / sum(r["period"] for r in rows)
+    check(total <= 1.02, "above one CPU over the run: %.1f%%" % (100 * total), describe(rows))
     # the blocks wholly inside the spin: not the first (the process's
     # start), not the one where it stopped, not the idle ones after
     busy = [r for r in spun[1:] if r["cpuDelta"] > 0][:-1]
@@ -129,7 +138,7 @@ def check_spinner(rows, comm, final_runtime, ticks, one_thread=True):
     last = rows[-1]
     check(last["cpuDelta"] == 0 and last["state"] == "S", "not idle after spinning", last)
     check(last["cpuTime"] == final_runtime if one_thread else
-          final_runtime <= last["cpuTime"] < final_runtime + 10**8,
+          final_runtime <= last["cpuTime"] < final_runtime + scaled(10**8),
           "cpuTime %d, /proc's schedstat says %d" % (last["cpuTime"], final_runtime), last)
     check(abs(ticks * 10**9 // os.sysconf("SC_CLK_TCK") - last["cpuTime"]) <= 2 * 10**7,
           "cpuTime far from /proc/PID/stat's utime+stime (%d ticks)" % ticks, last)

@@ -24,8 +24,10 @@
 #
 # The tests: for every gadgets/CAT/NAME.lua, the test files test_NAME.py,
 # test_CAT.py and test_CAT_*.py that name "CAT/NAME.lua", plus
-# test_check.py and test_core_btf.py (a new gadget's test joins by
-# itself), or the ones named.
+# test_check.py, test_core_btf.py, and the daemon's instances and metrics
+# (test_instances.py, test_metrics.py: the programs' run time is the
+# kernel's BPF statistics) (a new gadget's test joins by itself), or the
+# ones named.
 # Exit status 0 when every test passed, 1 otherwise.
 #
 # Environment: GH_VM_TIME_SCALE (default 10: the tests' timeouts are
@@ -92,7 +94,7 @@ if [ ${#tests[@]} -eq 0 ]; then
 			case " ${tests[*]:-} " in *" $(basename "$t") "*) ;; *) tests+=("$(basename "$t")") ;; esac
 		done
 	done
-	for t in test_check.py test_core_btf.py; do
+	for t in test_check.py test_core_btf.py test_instances.py test_metrics.py; do
 		[ -f "$src/tests/integration/$t" ] && tests+=("$t")
 	done
 fi

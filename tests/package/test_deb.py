@@ -40,6 +40,22 @@ def man_pages():
             if f.endswith(".scd")]
 
 
+def check_unit_state_dir(root):
+    """the unit lets the daemon write its default --state-dir (its
+    instances) under ProtectSystem=strict: StateDirectory= names it"""
+    helptext = subprocess.run([os.path.join(root, "usr/bin/gadgethost"), "daemon", "--help"],
+                              stdout=subprocess.PIPE, text=True).stdout
+    m = re.search(r"--state-dir DIR .*\(default (/\S+)\)", helptext)
+    check(m, "daemon --help names no default --state-dir", helptext)
+    with open(os.path.join(root, "lib/systemd/system/gadgethost.service")) as f:
+        unit = dict(l.split("=", 1) for l in f.read().splitlines()
+                    if "=" in l and not l.startswith("#"))
+    check(unit.get("ProtectSystem") == "strict", "the unit's ProtectSystem changed", unit)
+    check("/var/lib/" + unit.get("StateDirectory", "?") == m.group(1),
+          "the unit's StateDirectory= is not the daemon's state dir %s: instances could not "
+          "be written" % m.group(1), unit.get("StateDirectory"))
+
+
 def test_package_contents():
     """gadgethost: the binary, every gadget (script and object, the
     object's DWARF dropped but its BTF kept), the Lua library, every man
@@ -72,6 +88,7 @@ def test_package_contents():
         check(" .BTF " in sections and " .BTF.ext " in sections, "the object's BTF is gone",
               sections)
         check(".debug_info" not in sections, "the object still carries DWARF", sections)
+        check_unit_state_dir(d)
 
     sdk = deb_contents(debs["gadgethost-sdk"])
     for p in ("sdk/include/gadget/gadget.h", "sdk/vmlinux/vmlinux.h",

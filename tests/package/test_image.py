@@ -10,7 +10,9 @@ the registry, the manifest's privileges, host namespaces, mounts, probes,
 nothing added.  Then from the host: `gadgethost --remote
 unix:///run/gadgethost.sock` (the socket the manifest's /run mount shares)
 runs trace/exec.lua and sees a runc container started afterwards, with its
-name; `gadgethost list-containers` in the pod lists the host's containers.
+name; `gadgethost list-containers` in the pod lists the host's containers;
+an instance detached there runs again in a second pod (the state dir is
+the node's, a hostPath).
 
 Debian 12's podman (4.3) plays a Pod but ignores its hostPID (kube play
 learnt it in 4.5), and plays no DaemonSet: the pod template is run with
@@ -39,6 +41,7 @@ from test_k8s import validated  # noqa: E402
 
 SOCKET = "/run/gadgethost.sock"     # what the manifest's command and probes name
 URL = "unix://" + SOCKET
+STATE_DIR = "/var/lib/gadgethost"    # the daemon's default --state-dir, the manifest's hostPath
 HOOKS = {"prestart": [{"path": GH_BIN, "args": ["gadgethost", "hook", "prestart"]}],
          "poststop": [{"path": GH_BIN, "args": ["gadgethost", "hook", "poststop"]}]}
 
@@ -102,7 +105,11 @@ def pod_run_flags(pod, name):
     volumes = {}
     for v in spec.get("volumes", []):
         refuse_unknown(v, {"name", "hostPath"}, "volume %s" % v.get("name"))
-        refuse_unknown(v["hostPath"], {"path"}, "volume %s hostPath" % v["name"])
+        refuse_unknown(v["hostPath"], {"path", "type"}, "volume %s hostPath" % v["name"])
+        kind = v["hostPath"].get("type", "")
+        check(kind in ("", "DirectoryOrCreate"), "hostPath type %s: unknown here" % kind)
+        if kind == "DirectoryOrCreate":  # as the kubelet does
+            os.makedirs(v["hostPath"]["path"], mode=0o755, exist_ok=True)
         volumes[v["name"]] = v["hostPath"]["path"]
     for m in c.get("volumeMounts", []):
         refuse_unknown(m, {"name", "mountPath", "readOnly", "mountPropagation"},
@@ -174,6 +181,29 @@ def ns_of(pid, kind):
     return os.readlink("/proc/%d/ns/%s" % (pid, kind))
 
 
+def instance_state(name):
+    r = subprocess.run([GH_BIN, "instances", "--remote", URL, "list", "-o", "json"],
+                       stdout=subprocess.PIPE, text=True, timeout=scaled(10))
+    found = [json.loads(l) for l in r.stdout.splitlines() if json.loads(l)["name"] == name]
+    return found[0]["state"] if found else None
+
+
+def forget_instances(names, state_existed):
+    """the node's state file as it was: a failed test's instances out of
+    it (no daemon runs them: the pods are gone), and gone if the test made
+    it and it is empty"""
+    path = os.path.join(STATE_DIR, "instances")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        lines = [l for l in f if json.loads(l)["name"] not in names]
+    if names:
+        with open(path, "w") as f:
+            f.writelines(lines)
+    if not lines and not state_existed:
+        os.unlink(path)
+
+
 def test_image_runs_from_the_manifests():
     require_bpf()
     check(not os.path.exists(SOCKET) or not daemon_answers(),
@@ -185,6 +215,8 @@ def test_image_runs_from_the_manifests():
     tracer = None
     runc_id = None
     netns = []
+    made = []  # instances in the node's state dir, to forget if the test fails
+    state_existed = os.path.exists(os.path.join(STATE_DIR, "instances"))
     try:
         # podman's fixture first: it owns (and removes) what containers/image
         # writes outside the test's directory, for buildah and skopeo too
@@ -323,6 +355,14 @@ def test_image_runs_from_the_manifests():
                 check(e["mountnsid"] == containers.mntns(cpid), "not the container's mntns", e)
                 print("remote trace/exec.lua: %s" % json.dumps(e)[:300], flush=True)
 
+                # an instance, in the node's state dir (the manifest's hostPath)
+                inst = unique("ghinst")
+                r = subprocess.run([GH_BIN, "--remote", URL, "run", "trace/exec.lua", "--detach",
+                                    "--name", inst, "--host"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, timeout=scaled(60))
+                check(r.returncode == 0, "run --detach in the pod failed", r.stderr)
+                made.append(inst)
+
                 # the daemon logged the run; SIGTERM stops it cleanly
                 p.podman("stop", name, timeout=scaled(60))
                 code = p.inspect(name, "{{.State.ExitCode}}")
@@ -334,6 +374,25 @@ def test_image_runs_from_the_manifests():
                 check(not daemon_answers(), "something still answers on " + SOCKET)
                 delete_runc(runc_id)
                 runc_id = None
+
+                # a new pod (an upgrade, a crash): the instance runs again
+                name2 = unique("ghnode")
+                p.podman("run", "-d", *pod_run_flags(pod, name2), timeout=scaled(120))
+                containers.wait_until(daemon_answers, scaled(30),
+                                      "the new pod's daemon to answer on " + SOCKET)
+                containers.wait_until(lambda: instance_state(inst) == "running", scaled(30),
+                                      "the instance to run again in the new pod",
+                                      lambda: p.podman("logs", name2, check=False).stderr)
+                r = subprocess.run([GH_BIN, "instances", "--remote", URL, "delete", inst],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   timeout=scaled(30))
+                check(r.returncode == 0, "instances delete failed", r.stderr)
+                made.remove(inst)
+                print("instance %s ran again in a new pod, from %s" % (inst, STATE_DIR),
+                      flush=True)
+                p.podman("stop", name2, timeout=scaled(60))
+                check(p.inspect(name2, "{{.State.ExitCode}}") == "0",
+                      "the new pod's daemon did not exit 0 on SIGTERM")
     finally:
         if tracer and tracer.poll() is None:
             tracer.kill()
@@ -344,6 +403,7 @@ def test_image_runs_from_the_manifests():
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
         if not socket_existed and os.path.exists(SOCKET) and not daemon_answers():
             os.unlink(SOCKET)
+        forget_instances(made, state_existed)
         containers.remove_tree(work)
 
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,53 @@ static void test_units(void **state)
 	assert_int_equal(w, 4);
 }
 
+static size_t width_of(const char *s)
+{
+	size_t w, len = strlen(s);
+
+	assert_int_equal(gh_text_unit((const unsigned char *)s, len, &w), len);
+	return w;
+}
+
+/* Whether a locale's files are mapped into this process (glibc maps
+ * LC_CTYPE and the rest from /usr/lib/locale when one is loaded). */
+static bool locale_mapped(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "/usr/lib/locale/") || strstr(line, "/locale-archive"))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* The cells of a character come from the built-in table: no locale is
+ * loaded for them, so they are the same where there are no locale files
+ * (the test would fail on a wcwidth() in C.UTF-8). */
+static void test_widths_without_locale(void **state)
+{
+	assert_false(locale_mapped());
+	assert_int_equal(width_of("a"), 1);
+	assert_int_equal(width_of("~"), 1);
+	assert_int_equal(width_of("\xe6\x97\xa5"), 2);     /* U+65E5 CJK (sun, day) */
+	assert_int_equal(width_of("\xea\xb0\x80"), 2);     /* U+AC00 HANGUL GA */
+	assert_int_equal(width_of("\xf0\x9f\x98\x80"), 2); /* U+1F600 GRINNING FACE */
+	assert_int_equal(width_of("\xf0\x9f\xab\xa8"), 2); /* U+1FAE8 SHAKING FACE (15.0) */
+	assert_int_equal(width_of("\xcc\x81"), 0);         /* U+0301 COMBINING ACUTE */
+	assert_int_equal(width_of("\xe2\x80\x8b"), 0);     /* U+200B ZERO WIDTH SPACE */
+	assert_int_equal(width_of("\xc2\xad"), 1);         /* U+00AD SOFT HYPHEN: seen */
+	assert_int_equal(width_of("\xd8\x80"), 1);         /* U+0600 ARABIC NUMBER SIGN */
+	assert_int_equal(width_of("\xc3\xa9"), 1);         /* U+00E9 e acute, precomposed */
+	assert_int_equal(width_of("\xe2\x80\x94"), 1);     /* U+2014 EM DASH */
+	assert_int_equal(width_of("\x07"), 4);             /* a control: shown as \x07 */
+	assert_int_equal(width_of("\xc2\x85"), 6);         /* C1 NEL: shown as \u0085 */
+	assert_false(locale_mapped());
+}
+
 /* A symbolic link at the path is replaced, its target never written. */
 static void test_write_file_atomic(void **state)
 {
@@ -112,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_escape_to_cuts_whole_units),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_widths_without_locale),
 		cmocka_unit_test(test_write_file_atomic),
 	};
 
