@@ -42,6 +42,9 @@ packages=(
 	# registries (libcurl, OpenSSL flavour), export/import tarballs
 	# (libarchive); their tests: htpasswd for the registry's basic auth
 	libcurl4-openssl-dev libarchive-dev apache2-utils
+	# trace/tcpdump: --pf compiled by libpcap (opened at first use); its
+	# tests read the pcap-ng files back with tcpdump and tshark
+	libpcap-dev tcpdump tshark
 	# the Unicode data scripts/gen-text-width.py makes host/base/text_width.h of
 	unicode-data
 )

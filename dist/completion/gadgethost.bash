@@ -111,7 +111,7 @@ _gadgethost_run()
 	fi
 	case $prev in
 	-o | --output)
-		COMPREPLY=($(compgen -W "columns json jsonpretty yaml" -- "$cur"))
+		COMPREPLY=($(compgen -W "columns json jsonpretty yaml pcapng" -- "$cur"))
 		return ;;
 	--fields | --sort)
 		_gadgethost_field_list "$bin" "$gadget" "$cur"

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "base/search_path.h"
+#include "decode/pcap_filter.h"
 #include "run/audit_source.h"
 #include "run/run.h"
 #include "schema/filter.h"
+#include "schema/packet_fields.h"
 #include "gadget/gadget.h"
 #include "image/image_run.h"
 #include "image/reference.h"
@@ -129,6 +131,7 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 	struct gh_run_config a;
 	struct gh_gadget *g = NULL;
 	struct gh_filter *filter = NULL;
+	struct gh_pcap_filter *pcap = NULL;
 	struct gh_out *out = NULL;
 	struct gh_run_containers *rc = NULL;
 	struct gh_lua_host lua_host = {0};
@@ -193,6 +196,11 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 				  "--metric to print)", g->script_path);
 	if (!ret)
 		ret = build_filter(&a, g, &filter);
+	if (!ret && a.pf && gh_pcap_filter_new(&pcap, a.pf, err, sizeof(err)))
+		ret = usage_error("--pf \"%s\": %s", a.pf, err);
+	if (!ret && a.fmt == GH_OUT_PCAPNG && isatty(STDOUT_FILENO))
+		ret = usage_error("-o pcapng: the output is a terminal; send it to a file or a "
+				  "pipe (> capture.pcapng, | tcpdump -r -)");
 	if (!ret)
 		ret = check_machine();
 	if (!ret) {
@@ -278,6 +286,12 @@ static int run_once(int argc, char **argv, const char *image, bool *restart)
 		a.run.metrics_fd = a.fmt == GH_OUT_COLUMNS ? 0 : STDERR_FILENO;
 		a.run.fields = fields;
 		a.run.n_fields = n_fields;
+		a.run.pcap_filter = pcap;
+		/* pcap-ng reads the packet fields only */
+		a.run.skip_enrich = a.fmt == GH_OUT_PCAPNG && !a.watch &&
+				    !gh_packet_fields_need_enrich(&g->schema) &&
+				    !gh_filter_has_stage(filter, GH_FILTER_AFTER_ENRICH) &&
+				    !a.run.n_metrics && !g->spec.n_metrics;
 		ret = gh_run_gadget(g, out, filter, &a.run) ? 1 : 0;
 		*restart = !ret && gh_watch_restart(watch);
 	}
@@ -296,6 +310,7 @@ out:
 	gh_out_free(out);
 	free(fields);
 	gh_filter_free(filter);
+	gh_pcap_filter_free(pcap);
 	gh_run_config_free(&a);
 	gh_gadget_close(g);
 	return ret;

@@ -46,21 +46,11 @@ static int add_one(struct gh_schema *s, int source, const char *name,
 		   enum gh_container_attr attr, const char *description, unsigned width,
 		   bool hidden)
 {
-	int idx = gh_schema_add_virtual(s, name);
-	struct gh_field *f;
+	int idx = gh_schema_add_sourced(s, source, attr, name,
+					attr == GH_CATTR_NETNS ? "netns_id" : "string", description,
+					width, hidden);
 
-	if (idx < 0)
-		return idx;
-	f = &s->fields[idx];
-	f->source = source;
-	f->source_attr = attr;
-	f->width = width;
-	f->hidden = hidden;
-	f->virtual_type = strdup(attr == GH_CATTR_NETNS ? "netns_id" : "string");
-	f->description = strdup(description);
-	if (!f->virtual_type || !f->description)
-		return -ENOMEM;
-	return 0;
+	return idx < 0 ? idx : 0;
 }
 
 int gh_container_fields_add(struct gh_schema *s)

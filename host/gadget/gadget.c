@@ -233,6 +233,8 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 	}
 	if (!ret && (ret = gh_container_fields_add(&g->schema)) > 0)
 		ret = 0;
+	if (!ret && (ret = gh_iface_fields_add(&g->schema, &g->iface)) > 0)
+		ret = 0;
 	if (!ret && g->profile)
 		ret = gh_profile_add_fields(g->profile, &g->spec, &g->schema, g->object_path, err,
 					    errlen);
@@ -247,6 +249,9 @@ int gh_gadget_open(struct gh_gadget **out, const char *name, char *err, size_t e
 	}
 	if (!ret)
 		ret = gh_lua_apply_fields(g->lua, &g->schema, err, errlen);
+	if (!ret)
+		ret = gh_packet_fields_resolve(&g->schema, &g->spec.packet, g->script_path, err,
+					       errlen);
 	if (!ret)
 		ret = order_fields(g, err, errlen);
 	if (!ret && !g->spec.name && !(g->spec.name = strdup(name)))
@@ -447,6 +452,7 @@ int gh_gadget_load(struct gh_gadget *g, bool verbose, char *err, size_t errlen)
 	if (ret)
 		return gh_err(err, errlen, ret, "%s: preparing its socket programs: %s",
 			      g->object_path, strerror(-ret));
+	g->iface.ps = g->packet_sockets;
 	if (!g->events)
 		return 0; /* a top, a snapshot, a profile gadget, a recorder */
 	g->ringbuf_size = bpf_map__max_entries(g->events);
@@ -486,6 +492,7 @@ void gh_gadget_detach(struct gh_gadget *g)
 {
 	gh_packet_sockets_free(g->packet_sockets);
 	g->packet_sockets = NULL;
+	g->iface.ps = NULL;
 	gh_lib_uprobes_detach(g->lib_uprobes);
 	for (size_t i = 0; i < g->n_links; i++)
 		bpf_link__destroy(g->links[i]);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gadget/iface_fields.h"
 #include "gadget/loader.h"
 #include "schema/field.h"
 #include "script/gadget_spec.h"
@@ -55,6 +56,8 @@ struct gh_gadget {
 	/* SEC("socket") programs: attached per traced network namespace by
 	 * the container side of a run (packet_socket.h); NULL: none */
 	struct gh_packet_sockets *packet_sockets;
+	/* ifname, linktype of a packet's interface (iface_fields.h) */
+	struct gh_iface_fields iface;
 	/* uprobes on a library by name ("uprobe/libssl.so:SSL_write"),
 	 * attached per copy of it found in the processes (lib_uprobes.h;
 	 * the run looks again at new processes); NULL: none */

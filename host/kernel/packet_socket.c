@@ -17,6 +17,8 @@
 #include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,10 +27,18 @@
 #define SO_ATTACH_BPF 50
 #endif
 
+struct iface {
+	int ifindex;
+	unsigned type;
+	char name[IF_NAMESIZE];
+};
+
 struct netns_entry {
 	uint64_t inum;
 	unsigned refs;
 	int *socks; /* one per socket program */
+	struct iface *ifaces; /* those asked for, as the kernel named them then */
+	size_t n_ifaces;
 };
 
 struct gh_packet_sockets {
@@ -177,6 +187,7 @@ static void close_sockets(struct gh_packet_sockets *ps, struct netns_entry *e)
 		if (e->socks[i] >= 0)
 			close(e->socks[i]);
 	free(e->socks);
+	free(e->ifaces);
 }
 
 static int open_entry(struct gh_packet_sockets *ps, int netns_fd, uint64_t inum)
@@ -241,6 +252,53 @@ void gh_packet_sockets_put(struct gh_packet_sockets *ps, uint64_t netns)
 		return;
 	close_sockets(ps, e);
 	*e = ps->ns[--ps->n_ns];
+}
+
+/* Ask the kernel, on a socket of the namespace (an ioctl goes to the
+ * socket's own namespace). */
+static int ask_iface(int sock, int ifindex, struct iface *out)
+{
+	struct ifreq ifr = {.ifr_ifindex = ifindex};
+
+	if (ioctl(sock, SIOCGIFNAME, &ifr))
+		return -errno;
+	if (ioctl(sock, SIOCGIFHWADDR, &ifr))
+		return -errno;
+	out->ifindex = ifindex;
+	out->type = ifr.ifr_hwaddr.sa_family;
+	memcpy(out->name, ifr.ifr_name, IF_NAMESIZE);
+	out->name[IF_NAMESIZE - 1] = '\0';
+	return 0;
+}
+
+int gh_packet_sockets_interface(struct gh_packet_sockets *ps, uint64_t netns, int ifindex,
+				const char **name, unsigned *type)
+{
+	struct netns_entry *e = ps ? find(ps, netns) : NULL;
+	struct iface *grown, f;
+	int ret;
+
+	if (!e || !ps->n_progs || e->socks[0] < 0)
+		return -ENOENT;
+	for (size_t i = 0; i < e->n_ifaces; i++) {
+		if (e->ifaces[i].ifindex == ifindex) {
+			*name = e->ifaces[i].name;
+			*type = e->ifaces[i].type;
+			return 0;
+		}
+	}
+	ret = ask_iface(e->socks[0], ifindex, &f);
+	if (ret)
+		return ret;
+	grown = realloc(e->ifaces, (e->n_ifaces + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	e->ifaces = grown;
+	e->ifaces[e->n_ifaces] = f;
+	*name = e->ifaces[e->n_ifaces].name;
+	*type = f.type;
+	e->n_ifaces++;
+	return 0;
 }
 
 size_t gh_packet_sockets_count(const struct gh_packet_sockets *ps)

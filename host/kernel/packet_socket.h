@@ -31,6 +31,12 @@ int gh_packet_sockets_new(struct gh_packet_sockets **out, struct bpf_object *obj
 int gh_packet_sockets_add(struct gh_packet_sockets *ps, const char *path, uint64_t *netns);
 /* One user of netns less; its sockets close with the last one. */
 void gh_packet_sockets_put(struct gh_packet_sockets *ps, uint64_t netns);
+/* The interface ifindex of the traced namespace netns: its name and its
+ * type (ARPHRD_*), asked of the kernel in that namespace once and
+ * remembered while the namespace is traced (*name points there).
+ * -ENOENT: netns is not traced; -ENODEV: no such interface. */
+int gh_packet_sockets_interface(struct gh_packet_sockets *ps, uint64_t netns, int ifindex,
+				const char **name, unsigned *type);
 /* How many namespaces are traced. */
 size_t gh_packet_sockets_count(const struct gh_packet_sockets *ps);
 void gh_packet_sockets_free(struct gh_packet_sockets *ps);

@@ -17,6 +17,7 @@ enum gh_out_format {
 	GH_OUT_JSON,
 	GH_OUT_JSONPRETTY,
 	GH_OUT_YAML,
+	GH_OUT_PCAPNG, /* a gadget whose events are packets (schema/packet_fields.h) */
 };
 
 /* Column text override (the gadget's Lua format functions).  Returns 1
@@ -27,7 +28,9 @@ typedef int (*gh_text_hook_fn)(void *ctx, int field_index, const struct gh_event
 
 struct gh_out;
 
-/* "columns", "json", "jsonpretty", "yaml" -> format; -EINVAL if unknown. */
+/* "columns", "json", "jsonpretty", "yaml", "pcapng" -> format; -EINVAL if
+ * unknown.  pcapng: gh_out_new() fails (-EINVAL) for a schema without a
+ * packet. */
 int gh_out_format_parse(const char *name, enum gh_out_format *fmt);
 
 /* fields: indexes into s, in output order; copied.  fd: where flush writes. */

@@ -24,6 +24,7 @@ int gh_out_format_parse(const char *name, enum gh_out_format *fmt)
 		{"json", GH_OUT_JSON},
 		{"jsonpretty", GH_OUT_JSONPRETTY},
 		{"yaml", GH_OUT_YAML},
+		{"pcapng", GH_OUT_PCAPNG},
 	};
 
 	if (!name)
@@ -42,6 +43,7 @@ static const struct gh_out_format_ops *const formats[] = {
 	[GH_OUT_JSON] = &gh_out_json_ops,
 	[GH_OUT_JSONPRETTY] = &gh_out_jsonpretty_ops,
 	[GH_OUT_YAML] = &gh_out_yaml_ops,
+	[GH_OUT_PCAPNG] = &gh_out_pcapng_ops,
 };
 
 int gh_out_new(struct gh_out **outp, enum gh_out_format fmt, const struct gh_schema *s,

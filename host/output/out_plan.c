@@ -149,9 +149,16 @@ static int plan_emit(struct gh_out_plans *p, struct gh_out_op *ops, const struct
 	return 0;
 }
 
+/* Whether field idx belongs to a source that some events lack (only one
+ * such source is planned for: the containers'). */
+static bool may_be_absent(const struct gh_schema *s, int idx)
+{
+	return gh_field_is_sourced(s, idx) && s->sources[s->fields[idx].source - 1].ops->present;
+}
+
 /* One plan of the selected fields; with_sourced false leaves out the
- * fields of field sources (the plan of a host process's events, without
- * container fields).  Key strings are offsets into p->keys until
+ * fields of field sources some events lack (the plan of a host process's
+ * events, without container fields).  Key strings are offsets into p->keys until
  * fix_plan(). */
 static int build_plan(struct gh_out_plans *p, const struct gh_schema *s, const int *fields,
 		      size_t n_fields, bool with_sourced, struct gh_out_plan *plan)
@@ -162,7 +169,7 @@ static int build_plan(struct gh_out_plans *p, const struct gh_schema *s, const i
 
 	err = tree_add(&t, 0, "", 0, -1, &root);
 	for (size_t i = 0; !err && i < n_fields; i++) {
-		if (!with_sourced && gh_field_is_sourced(s, fields[i]))
+		if (!with_sourced && may_be_absent(s, fields[i]))
 			continue;
 		err = tree_insert(&t, s->fields[fields[i]].name, fields[i]);
 	}
@@ -198,7 +205,7 @@ int gh_out_plans_build(struct gh_out_plans *p, const struct gh_schema *s, const 
 	int err = build_plan(p, s, fields, n_fields, true, &p->plan);
 
 	for (size_t i = 0; i < n_fields && p->sourced < 0; i++)
-		if (gh_field_is_sourced(s, fields[i]))
+		if (may_be_absent(s, fields[i]))
 			p->sourced = fields[i];
 	if (!err && p->sourced >= 0)
 		err = build_plan(p, s, fields, n_fields, false, &p->without_sourced);

@@ -18,7 +18,8 @@
 #include "output/out.h"
 #include "output/out_plan.h"
 
-struct gh_out_yaml; /* out_yaml.c */
+struct gh_out_yaml;   /* out_yaml.c */
+struct gh_out_pcapng; /* out_pcapng.c */
 
 struct gh_out {
 	enum gh_out_format fmt;
@@ -41,6 +42,7 @@ struct gh_out {
 	struct gh_out_plans plans;
 
 	struct gh_out_yaml *yaml;
+	struct gh_out_pcapng *pcapng;
 };
 
 /* A format: what out_common.c calls, each writer in a file of its own.
@@ -57,6 +59,7 @@ extern const struct gh_out_format_ops gh_out_columns_ops; /* out_columns.c */
 extern const struct gh_out_format_ops gh_out_json_ops;    /* out_json.c */
 extern const struct gh_out_format_ops gh_out_jsonpretty_ops;
 extern const struct gh_out_format_ops gh_out_yaml_ops;    /* out_yaml.c */
+extern const struct gh_out_format_ops gh_out_pcapng_ops;  /* out_pcapng.c */
 
 /* The column header (out_table.c writes it above each block). */
 int gh_out_columns_header(struct gh_out *out);

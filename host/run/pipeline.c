@@ -2,7 +2,9 @@
  * (pipeline.h). */
 #include "run/pipeline.h"
 
+#include "decode/pcap_filter.h"
 #include "run/event_metrics.h"
+#include "schema/packet_fields.h"
 #include "script/lua_script.h"
 
 void gh_pipeline_init(struct gh_pipeline *p, const struct gh_schema *s,
@@ -39,12 +41,24 @@ bool gh_pipeline_accept(struct gh_pipeline *p, const struct gh_event *ev)
 	return true;
 }
 
+static bool packet_passes(struct gh_pipeline *p, const struct gh_event *ev)
+{
+	struct gh_packet_view v;
+
+	return !gh_packet_view(p->schema, ev, &v) &&
+	       gh_pcap_filter_match(p->pcap, v.linktype, v.data, v.caplen, v.len);
+}
+
 int gh_pipeline_accepted(struct gh_pipeline *p, struct gh_event *ev)
 {
 	struct gh_lua *lua = p->lua;
 	int ret = 0;
 
 	p->n.received++;
+	if (p->pcap && !packet_passes(p, ev)) {
+		p->n.dropped++;
+		return 0;
+	}
 	if (p->before &&
 	    !gh_filter_match_stage(p->filter, p->schema, ev, GH_FILTER_BEFORE_SCRIPT)) {
 		p->n.dropped++;
@@ -53,7 +67,7 @@ int gh_pipeline_accepted(struct gh_pipeline *p, struct gh_event *ev)
 	if (p->use_lua) {
 		if (gh_lua_has_filter(lua) && gh_lua_filter(lua, ev) <= 0)
 			goto drop;
-		if (gh_lua_has_enrich(lua) && gh_lua_enrich(lua, ev) < 0)
+		if (!p->skip_enrich && gh_lua_has_enrich(lua) && gh_lua_enrich(lua, ev) < 0)
 			goto drop;
 	}
 	if (p->after && !gh_filter_match_stage(p->filter, p->schema, ev, GH_FILTER_AFTER_ENRICH))

@@ -5,6 +5,7 @@
  *
  *   accept     the run's judge of events the kernel could not judge (the
  *              container selection); refused ones are only counted
+ *   --pf       a packet's pcap filter (a gadget whose events are packets)
  *   -F         the conditions on fields of the record (filter.h stages)
  *   filter     the script's filter(ev): false drops the event
  *   enrich     the script's enrich(ev): sets the fields only it gives
@@ -27,6 +28,7 @@
 
 struct gh_lua;
 struct gh_event_metrics;
+struct gh_pcap_filter;
 
 /* Whether to keep an event the kernel passed: seq numbers the drains (a
  * judge may keep a memo valid for one). */
@@ -55,6 +57,8 @@ struct gh_pipeline {
 	void *sink_ctx;
 	struct gh_pipeline_counts n;
 	struct gh_event_metrics *metrics; /* NULL, or told of each kept event */
+	struct gh_pcap_filter *pcap; /* NULL, or --pf on the schema's packet */
+	bool skip_enrich;     /* nothing reads what the script's enrich sets */
 };
 
 /* filter and lua may be NULL; live: the script may be swapped (run

@@ -57,6 +57,11 @@ struct gh_run_opts {
 	 * filter or Lua): pipeline.h */
 	gh_accept_fn accept;
 	void *accept_ctx;
+	/* NULL, or --pf: the packets that pass (pipeline.h) */
+	struct gh_pcap_filter *pcap_filter;
+	/* the output reads no field the script's enrich sets, nor does -F
+	 * or a metric: enrich is not called (-o pcapng) */
+	bool skip_enrich;
 	const struct gh_lua_host *lua_host; /* what on_container's c is made with */
 	bool live_lua;           /* the script may be swapped (--watch): always call it */
 	/* a tracer: NULL, or its user-space event sources (an audit socket):

@@ -51,6 +51,7 @@ struct gh_run_containers {
 struct netns_user {
 	char *id;
 	uint64_t netns;
+	bool given; /* --netns PATH */
 };
 
 static bool has_id(const uint64_t *ids, size_t n, uint64_t id)
@@ -137,6 +138,7 @@ static int netns_hold(struct gh_run_containers *rc, const char *id, const char *
 	}
 	gh_log(GH_LOG_INFO, "socket programs attached in netns %" PRIu64 " (%s)", u.netns,
 	       id ? id : path ? path : "host");
+	u.given = !id && path;
 	rc->netns_users[rc->n_netns_users++] = u;
 	return 0;
 }
@@ -296,10 +298,37 @@ static bool judge(struct gh_run_containers *rc, uint64_t mntns, uint64_t drain)
 	return has_id(rc->user_mntns, rc->n_user_mntns, mntns);
 }
 
+/* A packet of a namespace the run traces (an event's gadget_netns_id
+ * member): one of --netns is wanted whoever's it is; one without a
+ * process (ARP, ICMP, a closed port: mount namespace 0) is the
+ * namespace's, so its container's.  Otherwise (-1) the process decides. */
+static int judge_netns(struct gh_run_containers *rc, const struct gh_event *ev, uint64_t mntns)
+{
+	const struct gh_schema *s = &rc->g->schema;
+	struct gh_value v;
+
+	if (!rc->n_netns_users)
+		return -1;
+	for (size_t i = 0; i < s->n_fields; i++) {
+		if (s->fields[i].special != GH_SPECIAL_NETNS_ID || s->fields[i].kind == GH_KIND_VIRTUAL)
+			continue;
+		if (gh_field_value(s, (int)i, ev, &v) || v.type != GH_V_UINT)
+			return -1;
+		for (size_t j = 0; j < rc->n_netns_users; j++)
+			if (rc->netns_users[j].netns == v.u && (rc->netns_users[j].given || !mntns))
+				return 1;
+		return -1;
+	}
+	return -1;
+}
+
 bool gh_run_containers_accept(void *ctx, const struct gh_event *ev, uint64_t drain)
 {
 	struct gh_run_containers *rc = ctx;
 	uint64_t mntns = gh_event_mntns(&rc->g->schema, ev);
+
+	if (judge_netns(rc, ev, mntns) == 1)
+		return true;
 
 	if (rc->verdict_valid && rc->verdict_mntns == mntns &&
 	    (rc->verdict_known || rc->verdict_drain == drain))

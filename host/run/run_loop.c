@@ -357,6 +357,8 @@ int gh_run_with_kind(struct gh_gadget *g, struct gh_out *out, struct gh_filter *
 
 	signal(SIGPIPE, SIG_IGN);
 	gh_pipeline_init(&run.pipeline, &g->schema, filter, g->lua, opts->live_lua);
+	run.pipeline.pcap = opts->pcap_filter;
+	run.pipeline.skip_enrich = opts->skip_enrich;
 	gh_pipeline_set_accept(&run.pipeline, opts->accept, opts->accept_ctx);
 	run.interval_ms = opts->interval_ms ? opts->interval_ms : run.kind->default_interval_ms;
 	run.documents_only = gh_lua_documents_only(g->lua);

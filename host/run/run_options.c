@@ -23,11 +23,16 @@ _Static_assert(offsetof(struct gh_run_config, gadget) == 0, "gadget must come fi
 
 const struct gh_run_option gh_run_options[] = {
 	{.name = "--output", .alias = "-o", .type = GH_RUN_STRING, .arg = "FORMAT",
-	 .help = "columns (default), json, jsonpretty, yaml",
+	 .help = "columns (default), json, jsonpretty, yaml; pcapng\n"
+		 "for a gadget whose rows are packets",
 	 .remote = GH_RUN_REMOTE_YES, .to = {OFF(output)}},
 	{.name = "--filter", .alias = "-F", .type = GH_RUN_LIST, .arg = "EXPR",
 	 .help = "field==value, != >= > <= < ~regex; commas AND",
 	 .remote = GH_RUN_REMOTE_YES, .to = {OFF(filters)}, .aux = OFF(n_filters)},
+	{.name = "--pf", .type = GH_RUN_STRING, .arg = "EXPR",
+	 .help = "packets (trace/tcpdump): a pcap filter, as tcpdump's\n"
+		 "('tcp port 80 and host 10.0.0.1'), by libpcap",
+	 .remote = GH_RUN_REMOTE_YES, .to = {OFF(pf)}},
 	{.name = "--fields", .type = GH_RUN_STRING, .arg = "LIST",
 	 .help = "a,b,c picks columns; +f,-g edits the defaults",
 	 .remote = GH_RUN_REMOTE_YES, .to = {OFF(fields)}},

@@ -132,6 +132,7 @@ struct gh_run_config {
 	const char **filters;
 	size_t n_filters;
 	const char *fields;
+	const char *pf;           /* --pf: a pcap filter on a gadget's packets */
 	struct gh_run_opts run;
 	struct gh_kfilter kf;
 	uint64_t *mntns;          /* --mntnsid, owned here; kf.mntns points at it */

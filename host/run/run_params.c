@@ -84,7 +84,13 @@ int gh_run_config_bind(struct gh_run_config *c, struct gh_gadget *g, char *err, 
 	c->profile = g->profile != NULL;
 	if (c->output && gh_out_format_parse(c->output, &c->fmt) && !c->profile)
 		return gh_err(err, errlen, -EINVAL, "-o: unknown output format \"%s\" (columns, "
-			      "json, jsonpretty, yaml)", c->output);
+			      "json, jsonpretty, yaml, pcapng)", c->output);
+	if (c->fmt == GH_OUT_PCAPNG && !g->schema.packet.on)
+		return gh_err(err, errlen, -EINVAL, "-o pcapng: the rows of %s are not packets (a "
+			      "gadget's script declares them: its 'packet' table)", g->spec.name);
+	if (c->pf && !g->schema.packet.on)
+		return gh_err(err, errlen, -EINVAL, "--pf: the rows of %s are not packets (a "
+			      "gadget's script declares them: its 'packet' table)", g->spec.name);
 	for (size_t i = 0; i < c->n_params; i++)
 		if (!gh_gadget_param(g, c->params[i].key))
 			return unknown_param(g, c->params[i].key, err, errlen);

@@ -40,6 +40,7 @@ static const struct {
 	{"gadget_port", GH_SPECIAL_PORT},
 	{"gadget_uid", GH_SPECIAL_UID},
 	{"gadget_gid", GH_SPECIAL_GID},
+	{"gadget_ifindex", GH_SPECIAL_IFINDEX},
 };
 
 struct walk {

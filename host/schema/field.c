@@ -67,6 +67,24 @@ int gh_schema_add_virtual(struct gh_schema *s, const char *name)
 	return (int)s->n_fields++;
 }
 
+int gh_schema_add_sourced(struct gh_schema *s, int source, int attr, const char *name,
+			  const char *type, const char *description, unsigned width, bool hidden)
+{
+	int idx = gh_schema_add_virtual(s, name);
+	struct gh_field *f;
+
+	if (idx < 0)
+		return idx;
+	f = &s->fields[idx];
+	f->source = source;
+	f->source_attr = attr;
+	f->width = width;
+	f->hidden = hidden;
+	f->virtual_type = strdup(type);
+	f->description = strdup(description);
+	return f->virtual_type && f->description ? idx : -ENOMEM;
+}
+
 int gh_schema_add_source(struct gh_schema *s, const struct gh_field_source_ops *ops, void *ctx)
 {
 	int id = gh_schema_source_id(s, ops);
@@ -116,7 +134,7 @@ bool gh_field_source_present(const struct gh_schema *s, int idx, const struct gh
 	if (!gh_field_is_sourced(s, idx))
 		return true;
 	src = &s->sources[s->fields[idx].source - 1];
-	return src->ops->present(src->ctx, s, ev);
+	return !src->ops->present || src->ops->present(src->ctx, s, ev);
 }
 
 bool gh_field_needs_enrich(const struct gh_schema *s, int idx)
@@ -157,6 +175,20 @@ static int64_t read_int(const uint8_t *p, uint32_t size)
 	case 8: { int64_t v; memcpy(&v, p, 8); return v; }
 	}
 	return 0;
+}
+
+bool gh_field_enum_number(const struct gh_schema *s, int idx, const struct gh_event *ev,
+			  uint64_t *x)
+{
+	const struct gh_field *f;
+
+	if (idx < 0 || (size_t)idx >= s->n_fields)
+		return false;
+	f = &s->fields[idx];
+	if (f->kind != GH_KIND_ENUM || present(f, ev) < f->size || f->size > 8)
+		return false;
+	*x = (uint64_t)read_int(ev->data + f->offset, f->size);
+	return true;
 }
 
 static void set_str(struct gh_value *v, const char *p, size_t len)
@@ -254,8 +286,9 @@ static int map_value(const struct gh_schema *s, const struct gh_field *f,
 	uint64_t x;
 	int err;
 
-	err = gh_field_value(s, f->map_source, ev, &src);
-	if (err)
+	if (gh_field_enum_number(s, f->map_source, ev, &src.u))
+		src.type = GH_V_UINT; /* a C enum member: its number, not its name */
+	else if ((err = gh_field_value(s, f->map_source, ev, &src)))
 		return err;
 	if (src.type != GH_V_INT && src.type != GH_V_UINT && src.type != GH_V_BOOL) {
 		if (!text)
@@ -535,6 +568,7 @@ const char *gh_field_type_name(const struct gh_field *f)
 		[GH_SPECIAL_IPV4] = "ipv4",           [GH_SPECIAL_IPV6] = "ipv6",
 		[GH_SPECIAL_L3] = "ip",               [GH_SPECIAL_PORT] = "port",
 		[GH_SPECIAL_UID] = "uid",             [GH_SPECIAL_GID] = "gid",
+		[GH_SPECIAL_IFINDEX] = "ifindex",
 	};
 	static char intname[8];
 

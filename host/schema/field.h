@@ -52,6 +52,7 @@ enum gh_special {
 	GH_SPECIAL_PORT,      /* gadget_port: host byte order */
 	GH_SPECIAL_UID,       /* gadget_uid */
 	GH_SPECIAL_GID,       /* gadget_gid */
+	GH_SPECIAL_IFINDEX,   /* gadget_ifindex: an interface of the event's netns */
 };
 
 enum gh_align { GH_ALIGN_LEFT, GH_ALIGN_RIGHT };
@@ -178,11 +179,25 @@ struct gh_field_source_ops {
 	int (*value)(void *ctx, const struct gh_schema *s, const struct gh_field *f,
 		     const struct gh_event *ev, struct gh_value *v);
 	/* Whether ev has the source's fields at all (a host process's event
-	 * has no container): JSON and YAML leave them out when it has not. */
+	 * has no container): JSON and YAML leave them out when it has not.
+	 * NULL: every event has them. */
 	bool (*present)(void *ctx, const struct gh_schema *s, const struct gh_event *ev);
 };
 
 #define GH_MAX_FIELD_SOURCES 4
+#define GH_PACKET_IFACE_MAX 4
+#define GH_PACKET_COMMENT_MAX 8
+
+/* The fields that make an event a packet (packet_fields.h), as indexes;
+ * -1 for an optional one the script did not name. */
+struct gh_packet_fields {
+	bool on;
+	int data, length, linktype, snaplen, ifname, direction, timestamp;
+	int iface[GH_PACKET_IFACE_MAX];
+	size_t n_iface;
+	int comment[GH_PACKET_COMMENT_MAX];
+	size_t n_comment;
+};
 
 struct gh_field_source {
 	const struct gh_field_source_ops *ops;
@@ -201,6 +216,8 @@ struct gh_schema {
 	int mntns_field;
 	struct gh_field_source sources[GH_MAX_FIELD_SOURCES];
 	size_t n_sources;
+	/* the script's packet declaration (packet_fields.h); on: false without */
+	struct gh_packet_fields packet;
 };
 
 /* Schema life cycle and look-up. */
@@ -209,6 +226,11 @@ int gh_schema_find(const struct gh_schema *s, const char *name);
 /* Append a virtual field; returns its index or -errno. */
 int gh_schema_add_virtual(struct gh_schema *s, const char *name);
 
+/* Append a virtual field of field source `source` (its id), its `attr`
+ * as the source numbers its fields; type as gh_field.virtual_type.  Its
+ * index or -errno. */
+int gh_schema_add_sourced(struct gh_schema *s, int source, int attr, const char *name,
+			  const char *type, const char *description, unsigned width, bool hidden);
 /* Register a field source (ops is static; ctx may come later): its id,
  * 1 + its index, for gh_field.source; the same id if ops is there
  * already; -ENOSPC past GH_MAX_FIELD_SOURCES. */
@@ -232,6 +254,10 @@ bool gh_field_needs_enrich(const struct gh_schema *s, int idx);
 /* Reading values.  Both return 0 or -errno; neither allocates. */
 int gh_field_value(const struct gh_schema *s, int idx, const struct gh_event *ev,
 		   struct gh_value *v);
+/* A C enum member's number (its value reads as its name): true and *x,
+ * or false for a field that is no enum member present in ev. */
+bool gh_field_enum_number(const struct gh_schema *s, int idx, const struct gh_event *ev,
+			  uint64_t *x);
 /* Human text of a field, as a column shows it, appended to b.
  * (Lua format functions are applied by the caller, not here.) */
 int gh_field_text(const struct gh_schema *s, int idx, const struct gh_event *ev,

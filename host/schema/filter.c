@@ -125,6 +125,7 @@ static bool is_plain_number(const struct gh_field *f)
 	case GH_SPECIAL_PORT:
 	case GH_SPECIAL_UID:
 	case GH_SPECIAL_GID:
+	case GH_SPECIAL_IFINDEX:
 	case GH_SPECIAL_TIMESTAMP:
 		break;
 	default:

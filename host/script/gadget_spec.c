@@ -37,6 +37,7 @@ void gh_gadget_spec_free(struct gh_gadget_spec *s)
 	free_strings(s->metrics, s->n_metrics);
 	free_strings(s->sources, s->n_sources);
 	gh_variants_free(s->variants);
+	gh_packet_spec_free(&s->packet);
 	free(s->name);
 	free(s->description);
 	free(s->object_name);

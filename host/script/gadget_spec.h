@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "schema/packet_fields.h"
+
 struct gh_variants;
 
 struct gh_param {
@@ -44,6 +46,7 @@ struct gh_gadget_spec {
 	char **sources;     /* user-space event sources ("audit:1326") */
 	size_t n_sources;
 	bool bpf_stats;     /* the kernel's BPF run-time statistics on while loaded */
+	struct gh_packet_spec packet; /* the fields of a packet, if its events are */
 	struct gh_param *params;
 	size_t n_params;
 };

@@ -301,6 +301,39 @@ static int read_params(struct gh_lua *lua, struct gh_gadget_spec *g, char *err, 
 	return ret;
 }
 
+/* packet = { data = "...", length = "...", interface = {...}, ... } */
+static int read_packet(struct gh_lua *lua, struct gh_packet_spec *p, char *err, size_t errlen)
+{
+	lua_State *L = lua->L;
+	int type = lua_getfield(L, -1, "packet"), ret;
+
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (type != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return gh_err(err, errlen, -EINVAL, "%s: 'packet' must be a table", lua->path);
+	}
+	ret = opt_string(lua, "data", &p->data, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "length", &p->length, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "linktype", &p->linktype, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "snaplen", &p->snaplen, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "ifname", &p->ifname, err, errlen);
+	if (!ret)
+		ret = opt_string(lua, "direction", &p->direction, err, errlen);
+	if (!ret)
+		ret = opt_strings(lua, "comment", &p->comment, &p->n_comment, err, errlen);
+	if (!ret)
+		ret = opt_strings(lua, "interface", &p->interface, &p->n_interface, err, errlen);
+	lua_pop(L, 1);
+	return ret;
+}
+
 /* The lifecycle hooks (lua_lifecycle.h) and the keys that go with them. */
 static int check_hooks(lua_State *L, const char *path, char *err, size_t errlen)
 {
@@ -366,6 +399,8 @@ int gh_lua_read_spec(struct gh_lua *lua, struct gh_gadget_spec *g, char *err, si
 		ret = opt_bool(lua, "bpf_stats", &g->bpf_stats, err, errlen);
 	if (!ret)
 		ret = read_params(lua, g, err, errlen);
+	if (!ret)
+		ret = read_packet(lua, &g->packet, err, errlen);
 	if (!ret)
 		ret = opt_function(lua, "filter", &lua->filter_ref, err, errlen);
 	if (!ret)

@@ -36,11 +36,11 @@ class ContainerRun:
 
 
 def traced_container(gadget, script, *args, argv=None, name=None, select=True, timeout=20,
-                     until=None, host_usr=True, **bundle):
+                     until=None, host_usr=True, fmt="json", **bundle):
     """run `sh -c script` (or argv) in a new runc container with
     gadgethost's hooks, to its end, traced by gadget with -c NAME
     (select=False: without it, when args aim the run, e.g. --host) and
-    args.  name: the container's (default: a unique one); timeout: seconds
+    args, its output as -o fmt.  name: the container's (default: a unique one); timeout: seconds
     (gh.scaled) for the container to stop; host_usr and bundle: keywords of
     Runc.bundle() (network, edit, env...).  The tracer stops once runc says
     the container stopped: every event of its processes was sent by then.
@@ -58,7 +58,7 @@ def traced_container(gadget, script, *args, argv=None, name=None, select=True, t
     with containers.Runc() as r:
         b = r.bundle(name, argv or ["sh", "-c", script], hooks=containers.HOOKS,
                      host_usr=host_usr, **bundle)
-        with Tracer(gadget, *select_args, *args, host=False) as t:
+        with Tracer(gadget, *select_args, *args, fmt=fmt, host=False) as t:
             r.create(name, b)
             pid = r.pid(name)
             with containers.MountNamespace(pid) as ns:

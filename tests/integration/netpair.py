@@ -93,6 +93,10 @@ class Netns:
                 yield (int(cols[1].rsplit(":", 1)[1], 16), int(cols[2].rsplit(":", 1)[1], 16),
                        cols[3])
 
+    def ifindex(self, dev):
+        """the interface index of dev here"""
+        return int(self.run("cat", "/sys/class/net/%s/ifindex" % dev).stdout)
+
     def listening(self, port):
         """true once a TCP socket listens on port here"""
         return any(l == port and st == "0A" for l, _, st in self._tcp_sockets())
@@ -161,14 +165,17 @@ class NetPair:
             ns.ip("link", "set", dev, "up")
         containers.wait_until(self._reachable, 10, "the veth pair to carry a ping")
 
+    def closed(self, port):
+        """whether the connections to B's port are over on both sides (A's
+        end in TIME_WAIT or gone, B's gone)"""
+        return not any(l == port for l, _, _ in self.b._tcp_sockets()) and \
+            not any(r == port and st != "06" for _, r, st in self.a._tcp_sockets())
+
     def wait_closed(self, port):
-        """until the connections to B's port are over on both sides (A's
-        end in TIME_WAIT or gone, B's gone): no segment of theirs is sent
-        any more, so counters read then are final"""
-        def over():
-            return not any(l == port for l, _, _ in self.b._tcp_sockets()) and \
-                not any(r == port and st != "06" for _, r, st in self.a._tcp_sockets())
-        containers.wait_until(over, 30, "the connections to port %d to end" % port)
+        """until the connections to B's port are over on both sides: no
+        segment of theirs is sent any more, so counters read then are final"""
+        containers.wait_until(lambda: self.closed(port), 30,
+                              "the connections to port %d to end" % port)
 
     def _wire_through_delay_line(self):
         """a <-> va | m1 (mid) delay_line m2 | vb <-> b"""

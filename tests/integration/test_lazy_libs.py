@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The libraries only some commands need (libcurl, libarchive, OpenSSL and
-what they pull in) are opened at first use (host/base/dlib.h): a trace run
+what they pull in; libpcap, for --pf) are opened at first use (host/base/dlib.h): a trace run
 maps none of them, and a command that needs one that cannot be loaded says
 so in one line naming it."""
 
@@ -16,7 +16,7 @@ from gh import Failure, Tracer, check, excerpt, main, run_host, workload
 # libxml2, ICU, C++)
 OPTIONAL = ["libcurl", "libarchive", "libssl.so", "libcrypto.so", "libgnutls", "libkrb5",
             "libgssapi", "libldap", "libssh2", "librtmp", "libpsl", "libidn2", "libxml2",
-            "libicu", "libstdc++"]
+            "libicu", "libstdc++", "libpcap"]
 
 
 def mapped_files(pid):
@@ -101,6 +101,18 @@ def test_missing_libcrypto_one_line():
     os.rmdir(d)
 
 
+def test_missing_libpcap_one_line():
+    """--pf without libpcap: one line naming it; a run without --pf does
+    not need it"""
+    r = without("libpcap.so.0.8", "run", "trace/tcpdump.lua", "--host", "--pf", "tcp",
+                "--timeout", "1")
+    check_one_line(r, "libpcap.so.0.8", "run --pf")
+    check(r.stderr.startswith('gadgethost: --pf "tcp": '), "the line names --pf", r.stderr)
+    r = without("libpcap.so.0.8", "run", "trace/tcpdump.lua", "--host", "-o", "json",
+                "--timeout", "1")
+    check(r.returncode == 0, "a run without --pf failed without libpcap", excerpt(r.stderr))
+
+
 if __name__ == "__main__":
     main([test_trace_maps_no_optional_library, test_missing_libcurl_one_line,
-          test_missing_libcrypto_one_line])
+          test_missing_libcrypto_one_line, test_missing_libpcap_one_line])

@@ -125,8 +125,9 @@ bundle "$build/host/gadgethost" "$build/tests/integration/workload" \
 	"$build/tests/integration/newsyscalls" "$build/tests/integration/udpways" \
 	"$build/tests/integration/block" "$build/tests/integration/block-static"
 # and the libraries it loads when first called (host/base/dlib.h:
-# libcurl, libarchive and OpenSSL, for images and TLS), which ldd does not list
-bundle libcurl.so.4 libarchive.so.13 libssl.so.3 libcrypto.so.3
+# libcurl, libarchive and OpenSSL, for images and TLS; libpcap for --pf), which
+# ldd does not list
+bundle libcurl.so.4 libarchive.so.13 libssl.so.3 libcrypto.so.3 libpcap.so.0.8
 # glibc's C.UTF-8 (a locale's files, not built in): the host measures the
 # cells of wide characters with it (base/text.c)
 mkdir -p "$root/usr/lib/locale"

@@ -110,13 +110,19 @@ static __always_inline void gadget_socket_owner_current(struct gadget_socket_own
 			       group_leader, comm);
 }
 
-/* the current process owns sk */
+/* the current process owns sk.  A socket its thread used last already is
+ * left as it is: a send or a receive of the same owner (most of them)
+ * costs a look-up, not the task's fields and an update. */
 static __always_inline int gadget_socket_owner_record_sk(struct sock *sk)
 {
-	struct gadget_socket_owner owner = {};
+	struct gadget_socket_owner owner = {}, *known;
 	struct gadget_socket_key key;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	if (!sk || !gadget_sock_key(sk, &key))
+		return 0;
+	known = bpf_map_lookup_elem(&gadget_socket_owners, &key);
+	if (known && known->pid == pid_tgid >> 32 && known->tid == (__u32)pid_tgid)
 		return 0;
 	gadget_socket_owner_current(&owner);
 	bpf_map_update_elem(&gadget_socket_owners, &key, &owner, BPF_ANY);
@@ -291,14 +297,17 @@ gadget_socket_owner_of(const struct sock *sk, __u8 proto)
 			gadget_task_clear(e);                                      \
 	} while (0)
 
-/* gadget_should_discard() for a socket program: the same filters, applied
- * to the packet's owner.  Without an owner, a packet is kept only when no
- * filter is on. */
-static __always_inline bool gadget_owner_should_discard(const struct gadget_socket_owner *o)
+/* The process filters (--pid --tid --uid --gid --comm) on a packet's
+ * owner, not the mount namespace's: for a gadget whose selection is the
+ * network namespace itself (trace/tcpdump; the host then judges the
+ * owner's mount namespace, and keeps a packet without an owner of a
+ * namespace it traces).  Without an owner, a packet is kept only when none
+ * of these filters is on. */
+static __always_inline bool gadget_owner_process_discard(const struct gadget_socket_owner *o)
 {
 	if (!o)
 		return gadget_filter_pid || gadget_filter_tid || gadget_filter_uid_on ||
-		       gadget_filter_gid_on || gadget_filter_comm_on || gadget_filter_by_mntns;
+		       gadget_filter_gid_on || gadget_filter_comm_on;
 	if (gadget_filter_pid && o->pid != gadget_filter_pid)
 		return true;
 	if (gadget_filter_tid && o->tid != gadget_filter_tid)
@@ -307,11 +316,19 @@ static __always_inline bool gadget_owner_should_discard(const struct gadget_sock
 		return true;
 	if (gadget_filter_gid_on && o->gid != gadget_filter_gid)
 		return true;
-	if (gadget_filter_comm_on && gadget_comm_differs_from(o->comm))
+	return gadget_filter_comm_on && gadget_comm_differs_from(o->comm);
+}
+
+/* gadget_should_discard() for a socket program: the same filters, applied
+ * to the packet's owner.  Without an owner, a packet is kept only when no
+ * filter is on. */
+static __always_inline bool gadget_owner_should_discard(const struct gadget_socket_owner *o)
+{
+	if (gadget_owner_process_discard(o))
 		return true;
-	if (gadget_filter_by_mntns && gadget_mntns_discard(o->mountnsid))
-		return true;
-	return false;
+	if (!o)
+		return gadget_filter_by_mntns;
+	return gadget_filter_by_mntns && gadget_mntns_discard(o->mountnsid);
 }
 
 #endif

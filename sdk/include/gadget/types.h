@@ -15,6 +15,8 @@
  *   gadget_ipv4_addr   IPv4 address, network byte order       -> 10.0.0.1
  *   gadget_ipv6_addr   IPv6 address                           -> ::1
  *   gadget_port        L4 port, host byte order
+ *   gadget_ifindex     interface index in the event's         -> ifname, linktype
+ *                      gadget_netns_id's namespace (socket programs)
  *   gadget_strlist_t   char array of NUL separated strings    -> ["ls","-l"]
  *   struct gadget_l3endpoint_t / gadget_l4endpoint_t          -> addr, port
  */
@@ -32,6 +34,7 @@ typedef __u32 gadget_gid;
 typedef __u32 gadget_ipv4_addr;
 typedef __u8 gadget_ipv6_addr[16];
 typedef __u16 gadget_port;
+typedef __u32 gadget_ifindex;
 typedef char gadget_strlist_t;
 
 struct gadget_l3endpoint_t {
