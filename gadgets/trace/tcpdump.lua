@@ -41,9 +41,8 @@ return {
 
   params = {
     snaplen = {
-      global = "snaplen", type = "uint", default = 1514,
-      description = "bytes captured of each packet, from its link-layer header (at most "
-        .. "16384: more is taken as 16384)",
+      global = "snaplen", type = "uint", default = 1514, min = 1, max = 16384,
+      description = "bytes captured of each packet, from its link-layer header (1 to 16384)",
     },
   },
 

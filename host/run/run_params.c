@@ -54,6 +54,21 @@ static int set_param(struct gh_gadget *g, const struct gh_run_param *rp, char *e
 	if (p->n_values && !allowed_value(p, val))
 		return gh_err(err, errlen, -EINVAL, "--%s: \"%s\" is not one of: %s", rp->key, val,
 			      values_text(p, text, sizeof(text)));
+	if (p->has_min || p->has_max) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(val, &end, 0);
+		if (!errno && end != val && !*end) { /* else: gh_param_encode() says why */
+			if (p->has_min && v < p->min)
+				return gh_err(err, errlen, -ERANGE, "--%s: %s is below %lld, the "
+					      "least it takes", rp->key, val, p->min);
+			if (p->has_max && v > p->max)
+				return gh_err(err, errlen, -ERANGE, "--%s: %s is above %lld, the "
+					      "most it takes", rp->key, val, p->max);
+		}
+	}
 	free(p->value);
 	p->value = strdup(val);
 	return p->value ? 0 : gh_err(err, errlen, -ENOMEM, "out of memory");

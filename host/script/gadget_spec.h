@@ -25,6 +25,8 @@ struct gh_param {
 	char *value;       /* given on the command line, or NULL */
 	char **values;     /* the only values allowed (script: values = {...}), or NULL */
 	size_t n_values;
+	bool has_min, has_max; /* int, uint: the range allowed (script: min = N, max = N) */
+	long long min, max;
 };
 
 struct gh_gadget_spec {

@@ -247,6 +247,26 @@ static void free_keys(char **keys, size_t n)
 	free(keys);
 }
 
+/* params.KEY.min / .max: an integer, for an int or uint param */
+static int param_bound(struct gh_lua *lua, const char *key, const struct gh_param *p,
+		       const char *name, bool *has, long long *bound, char *err, size_t errlen)
+{
+	lua_State *L = lua->L;
+	int type = lua_getfield(L, -1, name);
+
+	if (type != LUA_TNIL && (!lua_isinteger(L, -1) ||
+				 (strcmp(p->type, "int") && strcmp(p->type, "uint")))) {
+		lua_pop(L, 1);
+		return gh_err(err, errlen, -EINVAL, "%s: params.%s.%s must be an integer, of an int "
+			      "or uint param", lua->path, key, name);
+	}
+	*has = type != LUA_TNIL;
+	if (*has)
+		*bound = (long long)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	return 0;
+}
+
 static int read_params(struct gh_lua *lua, struct gh_gadget_spec *g, char *err, size_t errlen)
 {
 	lua_State *L = lua->L;
@@ -294,6 +314,10 @@ static int read_params(struct gh_lua *lua, struct gh_gadget_spec *g, char *err, 
 		}
 		if (!ret && !p->type)
 			p->type = strdup("string");
+		if (!ret)
+			ret = param_bound(lua, keys[i], p, "min", &p->has_min, &p->min, err, errlen);
+		if (!ret)
+			ret = param_bound(lua, keys[i], p, "max", &p->has_max, &p->max, err, errlen);
 		lua_pop(L, 1);
 	}
 	free_keys(keys, n);

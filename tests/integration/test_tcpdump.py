@@ -251,6 +251,15 @@ def test_bad_expression():
           "wanted one line naming --pf and libpcap's message", p.stderr)
 
 
+def test_bad_snaplen():
+    """--snaplen beyond what the gadget's scratch buffer holds: one line"""
+    for value, want in (("20000", "--snaplen: 20000 is above 16384, the most it takes"),
+                        ("0", "--snaplen: 0 is below 1, the least it takes")):
+        p = run_host("run", GADGET, "--host", "--snaplen", value, "--timeout", "1")
+        check(p.returncode != 0 and p.stderr.strip() == "gadgethost: " + want,
+              "wanted one line: " + want, p.stderr)
+
+
 def test_not_packets():
     """-o pcapng and --pf on a gadget whose rows are not packets: one line"""
     for args, what in ((["-o", "pcapng"], "-o pcapng"), (["--pf", "tcp"], "--pf")):
@@ -262,5 +271,5 @@ def test_not_packets():
 
 
 if __name__ == "__main__":
-    main([test_bad_expression, test_not_packets, test_netns_pcapng, test_loopback, test_rows_json,
+    main([test_bad_expression, test_bad_snaplen, test_not_packets, test_netns_pcapng, test_loopback, test_rows_json,
           test_in_container], bpf=False)
