@@ -14,12 +14,19 @@ struct gh_event_view {
 	struct gh_event *ev;  /* the event of the running hook, or NULL */
 	lua_State *L;
 	int self_ref;         /* the userdata itself */
-	int overlay_ref;      /* table: index + 1 -> value; LUA_NOREF: none */
+	int overlay_ref;      /* table: index + 1 -> value; LUA_NOREF: not made yet */
+	size_t n_set;         /* fields this event's hooks assigned */
 	/* the event's own overlay before ours (a stack's samples): what the
 	 * script did not set is looked up there */
 	gh_overlay_fn under;
 	void *under_ctx;
 	struct gh_buf scratch; /* strlists built from Lua tables */
+	/* set[i]: field i was assigned for this event.  The outputs ask the
+	 * overlay for every field; the fields no hook assigned are answered
+	 * here, without touching the Lua table.  The table itself is made
+	 * once and emptied after each event (no table and no registry
+	 * reference per event). */
+	unsigned char set[];
 };
 
 /* __index and __newindex are C closures with two upvalues: the names table
@@ -196,13 +203,17 @@ static int view_newindex(lua_State *L)
 	if (!v->ev)
 		return luaL_error(L, "event used outside the hook it was passed to");
 	if (v->overlay_ref == LUA_NOREF) {
-		lua_newtable(L);
+		lua_createtable(L, (int)v->s->n_fields, 0);
 		v->overlay_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, v->overlay_ref);
 	lua_pushvalue(L, 3);
 	lua_rawseti(L, -2, idx + 1);
 	lua_pop(L, 1);
+	if (!v->set[idx]) {
+		v->set[idx] = 1;
+		v->n_set++;
+	}
 	/* the rest of this call reads what it wrote (a layer that wraps
 	 * enrich reads what the gadget's enrich set) */
 	gh_event_view_attach_overlay(v, v->ev);
@@ -231,7 +242,7 @@ static int overlay_value(void *ctx, int idx, struct gh_value *val)
 	int top = lua_gettop(L);
 	int found = 1;
 
-	if (v->overlay_ref == LUA_NOREF)
+	if (!v->set[idx])
 		return v->under ? v->under(v->under_ctx, idx, val) : 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, v->overlay_ref);
 	switch (lua_rawgeti(L, -1, idx + 1)) {
@@ -277,9 +288,13 @@ static int overlay_value(void *ctx, int idx, struct gh_value *val)
 			break;
 		}
 		/* fall through - any other light userdata: its tostring() */
+	case LUA_TSTRING:
+		/* the overlay table keeps it alive until the event is done */
+		val->type = GH_V_STR;
+		val->s.p = lua_tolstring(L, -1, &val->s.len);
+		break;
 	default: {
-		/* strings, and anything else as its tostring(); the overlay table
-		 * keeps a string alive until the event is done */
+		/* anything else as its tostring(), kept in the overlay table */
 		size_t len;
 		const char *s;
 
@@ -299,10 +314,11 @@ static int overlay_value(void *ctx, int idx, struct gh_value *val)
 
 struct gh_event_view *gh_event_view_new(lua_State *L, const struct gh_schema *s)
 {
-	struct gh_event_view *v = lua_newuserdatauv(L, sizeof(*v), 0);
+	size_t size = sizeof(struct gh_event_view) + s->n_fields;
+	struct gh_event_view *v = lua_newuserdatauv(L, size, 0);
 	int names;
 
-	memset(v, 0, sizeof(*v));
+	memset(v, 0, size);
 	v->s = s;
 	v->L = L;
 	v->overlay_ref = LUA_NOREF;
@@ -343,9 +359,17 @@ void gh_event_view_push(lua_State *L, struct gh_event_view *v, struct gh_event *
 
 void gh_event_view_clear(lua_State *L, struct gh_event_view *v)
 {
-	if (v->overlay_ref != LUA_NOREF) {
-		luaL_unref(L, LUA_REGISTRYINDEX, v->overlay_ref);
-		v->overlay_ref = LUA_NOREF;
+	if (v->n_set) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, v->overlay_ref);
+		for (size_t i = 0; i < v->s->n_fields && v->n_set; i++) {
+			if (!v->set[i])
+				continue;
+			lua_pushnil(L);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+			v->set[i] = 0;
+			v->n_set--;
+		}
+		lua_pop(L, 1);
 	}
 	v->ev = NULL;
 	v->under = NULL;
@@ -354,7 +378,7 @@ void gh_event_view_clear(lua_State *L, struct gh_event_view *v)
 
 void gh_event_view_attach_overlay(struct gh_event_view *v, struct gh_event *ev)
 {
-	if (v->overlay_ref != LUA_NOREF && ev->overlay != overlay_value) {
+	if (v->n_set && ev->overlay != overlay_value) {
 		v->under = ev->overlay;
 		v->under_ctx = ev->overlay_ctx;
 		ev->overlay = overlay_value;
