@@ -35,6 +35,7 @@ struct gh_event_view {
  * of the metatable by name (luaL_checkudata), which showed in profiles. */
 #define UV_NAMES lua_upvalueindex(1)
 #define UV_VIEW lua_upvalueindex(2)
+#define UV_METHODS lua_upvalueindex(3) /* __index's: name -> method */
 
 static struct gh_event_view *self_view(lua_State *L)
 {
@@ -145,7 +146,7 @@ static int view_bytes(lua_State *L)
 {
 	struct gh_event_view *v = lua_touserdata(L, UV_VIEW);
 	const char *name = luaL_checkstring(L, 2);
-	int idx = gh_schema_find(v->s, name);
+	int idx = field_index(L); /* the names table: no strcmp over the fields */
 	const struct gh_field *f;
 
 	if (lua_touserdata(L, 1) != v)
@@ -172,18 +173,11 @@ static int view_index(lua_State *L)
 	if (idx < 0) {
 		const char *key = lua_tostring(L, 2);
 
-		if (key && strcmp(key, "totable") == 0) {
-			lua_pushvalue(L, UV_NAMES);
-			lua_pushvalue(L, UV_VIEW);
-			lua_pushcclosure(L, view_totable, 2);
+		/* the methods, made once with the view (ev:bytes() is called per
+		 * event by the packet gadgets) */
+		lua_pushvalue(L, 2);
+		if (lua_rawget(L, UV_METHODS) == LUA_TFUNCTION)
 			return 1;
-		}
-		if (key && strcmp(key, "bytes") == 0) {
-			lua_pushvalue(L, UV_NAMES);
-			lua_pushvalue(L, UV_VIEW);
-			lua_pushcclosure(L, view_bytes, 2);
-			return 1;
-		}
 		return luaL_error(L, "event has no field '%s'", key ? key : "?");
 	}
 	if (!v->ev)
@@ -330,11 +324,22 @@ struct gh_event_view *gh_event_view_new(lua_State *L, const struct gh_schema *s)
 	}
 	names = lua_gettop(L);
 
-	lua_createtable(L, 0, 5); /* the metatable: view at -3, names at -2 */
+	lua_createtable(L, 0, 2); /* the methods, with the same two upvalues */
 	lua_pushvalue(L, names);
 	lua_pushlightuserdata(L, v);
-	lua_pushcclosure(L, view_index, 2);
+	lua_pushcclosure(L, view_totable, 2);
+	lua_setfield(L, -2, "totable");
+	lua_pushvalue(L, names);
+	lua_pushlightuserdata(L, v);
+	lua_pushcclosure(L, view_bytes, 2);
+	lua_setfield(L, -2, "bytes");
+	lua_createtable(L, 0, 5); /* the metatable: view at -4, names at -3 */
+	lua_pushvalue(L, names);
+	lua_pushlightuserdata(L, v);
+	lua_pushvalue(L, -4);
+	lua_pushcclosure(L, view_index, 3);
 	lua_setfield(L, -2, "__index");
+	lua_remove(L, -2); /* the methods: __index holds them */
 	lua_pushvalue(L, names);
 	lua_pushlightuserdata(L, v);
 	lua_pushcclosure(L, view_newindex, 2);
