@@ -11,6 +11,10 @@
  *   loadgen latency N PREFIX  N x openat(PREFIX-T) of a missing file, 100 ms
  *                          apart, T its CLOCK_MONOTONIC time in ns: the
  *                          driver subtracts T from when the row arrived
+ *   loadgen hello N PORT FILE  N TCP connections to 127.0.0.1:PORT (a
+ *                          listener of its own), each sending FILE's bytes
+ *                          (a TLS ClientHello) once, then closed: the
+ *                          TLS load of trace/sni
  *
  * DIR/gh-bench-exec and DIR/gh-bench-probe are links to /bin/true that the
  * driver makes, so the events carry the marker in comm as well as in
@@ -20,9 +24,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,6 +121,61 @@ static int latency(long n, const char *prefix)
 	return 0;
 }
 
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size);
+	close(fd);
+	return n > 0 ? (int)n : -1;
+}
+
+/* one connection: connect, send the hello, accept the server's end, close
+ * both (the listener is ours: no second process to wait for) */
+static int hello_once(int lfd, const struct sockaddr_in *sa, const char *hello, int len)
+{
+	int one = 1, c = socket(AF_INET, SOCK_STREAM, 0), s;
+
+	if (c < 0)
+		return -1;
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c, (const struct sockaddr *)sa, sizeof(*sa)) ||
+	    send(c, hello, len, 0) != len) {
+		close(c);
+		return -1;
+	}
+	s = accept(lfd, NULL, NULL);
+	if (s >= 0)
+		close(s);
+	close(c);
+	return s >= 0 ? 0 : -1;
+}
+
+static int storm_hello(long n, int port, const char *file)
+{
+	static char hello[16384];
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int one = 1, len = read_file(file, hello, sizeof(hello));
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	int ret = 0;
+
+	if (len < 0 || lfd < 0)
+		return -1;
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 128)) {
+		close(lfd);
+		return -1;
+	}
+	for (long i = 0; i < n && !ret; i++)
+		ret = hello_once(lfd, &sa, hello, len);
+	close(lfd);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	long long start;
@@ -121,7 +183,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: loadgen open N | exec N DIR | probe PREFIX | "
-			"probe-exec DIR | latency N PREFIX\n");
+			"probe-exec DIR | latency N PREFIX | hello N PORT FILE\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "probe") && argc == 3)
@@ -135,6 +197,8 @@ int main(int argc, char **argv)
 		ret = storm_open(atol(argv[2]));
 	else if (!strcmp(argv[1], "exec") && argc == 4)
 		ret = storm_exec(atol(argv[2]), argv[3]);
+	else if (!strcmp(argv[1], "hello") && argc == 5)
+		ret = storm_hello(atol(argv[2]), atoi(argv[3]), argv[4]);
 	else
 		return 2;
 	printf("%lld\n", now_ns() - start);

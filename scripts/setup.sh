@@ -19,6 +19,7 @@ packages=(
 	libclang-rt-14-dev # ASan/UBSan runtime when building with clang
 	# benchmark: the tools gadgethost is compared with
 	libbpf-tools bpftrace linux-perf
+	dnsperf # bench/run's DNS row: queries at its highest rate against dnsmasq
 	# container runtimes (integration tests)
 	runc containerd docker.io podman busybox-static
 	# CRI client of test_cri.py (containerd's CRI plugin), for /usr/bin/python3

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/ipv4_text.h"
+
 #define NAME_OCTETS_MAX 255 /* RFC 1035 3.1, length octets included */
 #define JUMPS_MAX 64
 #define TYPE_OPT 41
@@ -48,20 +50,27 @@ static uint32_t get32(struct cursor *c)
  * bytes outside printable ASCII as \DDD. */
 static bool put_label(char *out, size_t *at, const uint8_t *label, size_t n)
 {
+	size_t o = *at;
+
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ch = label[i];
-		int w;
+		bool quote = ch == '.' || ch == '\\', code = ch < 0x21 || ch > 0x7e;
 
-		if (ch == '.' || ch == '\\')
-			w = snprintf(out + *at, GH_DNS_NAME_MAX - *at, "\\%c", ch);
-		else if (ch < 0x21 || ch > 0x7e)
-			w = snprintf(out + *at, GH_DNS_NAME_MAX - *at, "\\%03u", ch);
-		else
-			w = snprintf(out + *at, GH_DNS_NAME_MAX - *at, "%c", ch);
-		if (w < 0 || (size_t)w >= GH_DNS_NAME_MAX - *at)
+		if (o + (code ? 4 : quote ? 2 : 1) >= GH_DNS_NAME_MAX)
 			return false;
-		*at += (size_t)w;
+		if (code) {
+			out[o++] = '\\';
+			out[o++] = (char)('0' + ch / 100);
+			out[o++] = (char)('0' + ch / 10 % 10);
+			out[o++] = (char)('0' + ch % 10);
+		} else {
+			if (quote)
+				out[o++] = '\\';
+			out[o++] = (char)ch;
+		}
 	}
+	out[o] = '\0';
+	*at = o;
 	return true;
 }
 
@@ -138,7 +147,7 @@ static void rdata_text(struct cursor *c, struct gh_dns_rr *rr, size_t rdlen)
 	switch (rr->type) {
 	case 1: /* A */
 		if (rdlen == 4)
-			inet_ntop(AF_INET, d, rr->data, sizeof(rr->data));
+			gh_ipv4_text(rr->data, d);
 		break;
 	case 28: /* AAAA */
 		if (rdlen == 16)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/ipv4_text.h"
 #include "base/names.h"
 
 void gh_schema_free(struct gh_schema *s)
@@ -345,6 +346,12 @@ static int map_value(const struct gh_schema *s, const struct gh_field *f,
 
 static int format_ip(struct gh_value *v, int family, const void *addr)
 {
+	if (family == AF_INET) {
+		size_t len = gh_ipv4_text(v->tmp, addr);
+
+		set_str(v, v->tmp, len);
+		return 0;
+	}
 	if (!inet_ntop(family, addr, v->tmp, sizeof(v->tmp)))
 		return -errno;
 	set_str(v, v->tmp, strlen(v->tmp));

@@ -14,12 +14,19 @@ struct gh_event_view {
 	struct gh_event *ev;  /* the event of the running hook, or NULL */
 	lua_State *L;
 	int self_ref;         /* the userdata itself */
-	int overlay_ref;      /* table: index + 1 -> value; LUA_NOREF: none */
+	int overlay_ref;      /* table: index + 1 -> value; LUA_NOREF: not made yet */
+	size_t n_set;         /* fields this event's hooks assigned */
 	/* the event's own overlay before ours (a stack's samples): what the
 	 * script did not set is looked up there */
 	gh_overlay_fn under;
 	void *under_ctx;
 	struct gh_buf scratch; /* strlists built from Lua tables */
+	/* set[i]: field i was assigned for this event.  The outputs ask the
+	 * overlay for every field; the fields no hook assigned are answered
+	 * here, without touching the Lua table.  The table itself is made
+	 * once and emptied after each event (no table and no registry
+	 * reference per event). */
+	unsigned char set[];
 };
 
 /* __index and __newindex are C closures with two upvalues: the names table
@@ -28,6 +35,7 @@ struct gh_event_view {
  * of the metatable by name (luaL_checkudata), which showed in profiles. */
 #define UV_NAMES lua_upvalueindex(1)
 #define UV_VIEW lua_upvalueindex(2)
+#define UV_METHODS lua_upvalueindex(3) /* __index's: name -> method */
 
 static struct gh_event_view *self_view(lua_State *L)
 {
@@ -138,7 +146,7 @@ static int view_bytes(lua_State *L)
 {
 	struct gh_event_view *v = lua_touserdata(L, UV_VIEW);
 	const char *name = luaL_checkstring(L, 2);
-	int idx = gh_schema_find(v->s, name);
+	int idx = field_index(L); /* the names table: no strcmp over the fields */
 	const struct gh_field *f;
 
 	if (lua_touserdata(L, 1) != v)
@@ -165,18 +173,11 @@ static int view_index(lua_State *L)
 	if (idx < 0) {
 		const char *key = lua_tostring(L, 2);
 
-		if (key && strcmp(key, "totable") == 0) {
-			lua_pushvalue(L, UV_NAMES);
-			lua_pushvalue(L, UV_VIEW);
-			lua_pushcclosure(L, view_totable, 2);
+		/* the methods, made once with the view (ev:bytes() is called per
+		 * event by the packet gadgets) */
+		lua_pushvalue(L, 2);
+		if (lua_rawget(L, UV_METHODS) == LUA_TFUNCTION)
 			return 1;
-		}
-		if (key && strcmp(key, "bytes") == 0) {
-			lua_pushvalue(L, UV_NAMES);
-			lua_pushvalue(L, UV_VIEW);
-			lua_pushcclosure(L, view_bytes, 2);
-			return 1;
-		}
 		return luaL_error(L, "event has no field '%s'", key ? key : "?");
 	}
 	if (!v->ev)
@@ -196,13 +197,17 @@ static int view_newindex(lua_State *L)
 	if (!v->ev)
 		return luaL_error(L, "event used outside the hook it was passed to");
 	if (v->overlay_ref == LUA_NOREF) {
-		lua_newtable(L);
+		lua_createtable(L, (int)v->s->n_fields, 0);
 		v->overlay_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, v->overlay_ref);
 	lua_pushvalue(L, 3);
 	lua_rawseti(L, -2, idx + 1);
 	lua_pop(L, 1);
+	if (!v->set[idx]) {
+		v->set[idx] = 1;
+		v->n_set++;
+	}
 	/* the rest of this call reads what it wrote (a layer that wraps
 	 * enrich reads what the gadget's enrich set) */
 	gh_event_view_attach_overlay(v, v->ev);
@@ -231,7 +236,7 @@ static int overlay_value(void *ctx, int idx, struct gh_value *val)
 	int top = lua_gettop(L);
 	int found = 1;
 
-	if (v->overlay_ref == LUA_NOREF)
+	if (!v->set[idx])
 		return v->under ? v->under(v->under_ctx, idx, val) : 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, v->overlay_ref);
 	switch (lua_rawgeti(L, -1, idx + 1)) {
@@ -277,9 +282,13 @@ static int overlay_value(void *ctx, int idx, struct gh_value *val)
 			break;
 		}
 		/* fall through - any other light userdata: its tostring() */
+	case LUA_TSTRING:
+		/* the overlay table keeps it alive until the event is done */
+		val->type = GH_V_STR;
+		val->s.p = lua_tolstring(L, -1, &val->s.len);
+		break;
 	default: {
-		/* strings, and anything else as its tostring(); the overlay table
-		 * keeps a string alive until the event is done */
+		/* anything else as its tostring(), kept in the overlay table */
 		size_t len;
 		const char *s;
 
@@ -299,10 +308,11 @@ static int overlay_value(void *ctx, int idx, struct gh_value *val)
 
 struct gh_event_view *gh_event_view_new(lua_State *L, const struct gh_schema *s)
 {
-	struct gh_event_view *v = lua_newuserdatauv(L, sizeof(*v), 0);
+	size_t size = sizeof(struct gh_event_view) + s->n_fields;
+	struct gh_event_view *v = lua_newuserdatauv(L, size, 0);
 	int names;
 
-	memset(v, 0, sizeof(*v));
+	memset(v, 0, size);
 	v->s = s;
 	v->L = L;
 	v->overlay_ref = LUA_NOREF;
@@ -314,11 +324,22 @@ struct gh_event_view *gh_event_view_new(lua_State *L, const struct gh_schema *s)
 	}
 	names = lua_gettop(L);
 
-	lua_createtable(L, 0, 5); /* the metatable: view at -3, names at -2 */
+	lua_createtable(L, 0, 2); /* the methods, with the same two upvalues */
 	lua_pushvalue(L, names);
 	lua_pushlightuserdata(L, v);
-	lua_pushcclosure(L, view_index, 2);
+	lua_pushcclosure(L, view_totable, 2);
+	lua_setfield(L, -2, "totable");
+	lua_pushvalue(L, names);
+	lua_pushlightuserdata(L, v);
+	lua_pushcclosure(L, view_bytes, 2);
+	lua_setfield(L, -2, "bytes");
+	lua_createtable(L, 0, 5); /* the metatable: view at -4, names at -3 */
+	lua_pushvalue(L, names);
+	lua_pushlightuserdata(L, v);
+	lua_pushvalue(L, -4);
+	lua_pushcclosure(L, view_index, 3);
 	lua_setfield(L, -2, "__index");
+	lua_remove(L, -2); /* the methods: __index holds them */
 	lua_pushvalue(L, names);
 	lua_pushlightuserdata(L, v);
 	lua_pushcclosure(L, view_newindex, 2);
@@ -343,9 +364,17 @@ void gh_event_view_push(lua_State *L, struct gh_event_view *v, struct gh_event *
 
 void gh_event_view_clear(lua_State *L, struct gh_event_view *v)
 {
-	if (v->overlay_ref != LUA_NOREF) {
-		luaL_unref(L, LUA_REGISTRYINDEX, v->overlay_ref);
-		v->overlay_ref = LUA_NOREF;
+	if (v->n_set) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, v->overlay_ref);
+		for (size_t i = 0; i < v->s->n_fields && v->n_set; i++) {
+			if (!v->set[i])
+				continue;
+			lua_pushnil(L);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+			v->set[i] = 0;
+			v->n_set--;
+		}
+		lua_pop(L, 1);
 	}
 	v->ev = NULL;
 	v->under = NULL;
@@ -354,7 +383,7 @@ void gh_event_view_clear(lua_State *L, struct gh_event_view *v)
 
 void gh_event_view_attach_overlay(struct gh_event_view *v, struct gh_event *ev)
 {
-	if (v->overlay_ref != LUA_NOREF && ev->overlay != overlay_value) {
+	if (v->n_set && ev->overlay != overlay_value) {
 		v->under = ev->overlay;
 		v->under_ctx = ev->overlay_ctx;
 		ev->overlay = overlay_value;

@@ -3,8 +3,9 @@
  * One userdata serves every event: before a hook runs it is pointed at
  * the raw record, and `ev.pid` decodes that one field from its BTF offset
  * on demand.  No table is built per event.  Assignments (`ev.x = v`) go
- * into an overlay the outputs read (see gh_event.overlay); the overlay is
- * only created for events whose enrich() assigns something.
+ * into an overlay the outputs read (see gh_event.overlay): one Lua table
+ * per view, emptied after each event, and a flag per field so that the
+ * outputs' reads of unassigned fields never reach Lua.
  *
  * The view is only valid during the call: a script that wants to keep an
  * event uses ev:totable().
