@@ -38,7 +38,8 @@ static inline int gh_buf_append(struct gh_buf *b, const void *data, size_t len)
 {
 	if (gh_buf_reserve(b, len))
 		return -ENOMEM;
-	memcpy(b->p + b->len, data, len);
+	if (len) /* data may be NULL then: memcpy may not take it */
+		memcpy(b->p + b->len, data, len);
 	b->len += len;
 	b->p[b->len] = '\0';
 	return 0;
