@@ -45,6 +45,7 @@ struct tracer {
 	bool sources;         /* opts->sources_start succeeded */
 
 	bool busy;
+	bool polling;        /* the ring buffer's fd is watched */
 	uint64_t started;    /* loop time at start, for --verbose */
 	uint64_t window_start;
 	uint64_t window_events;
@@ -90,11 +91,32 @@ static int consume(void *k)
 	return n < 0 ? 0 : n; /* an output error is in run->out_error */
 }
 
+static void on_poll(uv_poll_t *h, int status, int events);
+
+/* The ring buffer's fd is level-triggered: while records wait, every
+ * turn of the loop reports it readable again.  Busy, a drain that did not
+ * quite catch up with a storm would then drain again at once, a few
+ * records each time, as if woken per event; so, busy, the poll is off
+ * after a drain until the timer's next one (the kernel's forced wakeup
+ * past a quarter of the buffer waits at most BUSY_DRAIN_MS then). */
+static void poll_on(struct tracer *t, bool on)
+{
+	if (on == t->polling)
+		return;
+	t->polling = on;
+	if (on)
+		uv_poll_start(&t->poll, UV_READABLE, on_poll);
+	else
+		uv_poll_stop(&t->poll);
+}
+
 static void set_mode(struct tracer *t, bool busy)
 {
 	struct gh_run *run = t->run;
 
 	t->busy = busy;
+	if (!busy)
+		poll_on(t, true);
 	gh_log(GH_LOG_INFO, "%s mode at %" PRIu64 " ms (%" PRIu64 " events in the window)",
 	       busy ? "busy (drain on a timer)" : "quiet (wake per event)",
 	       uv_now(run->loop) - t->started, t->window_events);
@@ -171,12 +193,20 @@ static void feed(void *k, const void *data, size_t size)
 
 static void on_poll(uv_poll_t *h, int status, int events)
 {
-	drain(h->data);
+	struct tracer *t = h->data;
+
+	drain(t);
+	if (t->busy && !t->run->stopping)
+		poll_on(t, false);
 }
 
 static void on_drain_timer(uv_timer_t *h)
 {
-	drain(h->data);
+	struct tracer *t = h->data;
+
+	drain(t);
+	if (!t->run->stopping)
+		poll_on(t, true);
 }
 
 static int tracer_open(struct gh_run *run, void **k)
@@ -213,7 +243,7 @@ static int tracer_start(void *k)
 	t->drain_timer.data = t;
 	t->drain_timer.timer_cb = on_drain_timer;
 	t->handles = true;
-	uv_poll_start(&t->poll, UV_READABLE, on_poll);
+	poll_on(t, true);
 	uv_timer_start(&t->drain_timer, on_drain_timer, QUIET_DRAIN_MS, QUIET_DRAIN_MS);
 	t->window_start = t->started = uv_now(run->loop);
 	ret = run->documents_only ? 0 : gh_out_header(run->out);
@@ -234,7 +264,7 @@ static void tracer_detach(void *k)
 		t->run->opts->sources_stop(t->run->opts->sources_ctx);
 	t->sources = false;
 	if (t->handles) {
-		uv_poll_stop(&t->poll);
+		poll_on(t, false);
 		uv_timer_stop(&t->drain_timer);
 	}
 }
