@@ -65,6 +65,30 @@ const char **gh_child_run_args(const struct gh_run_request *req, const char *con
 	return args;
 }
 
+void gh_child_stderr_take(struct gh_buf *errtext, struct gh_buf *errline, bool ready,
+			  const char *data, size_t n, size_t max,
+			  void (*line)(void *ctx, const char *s, size_t len), void *ctx)
+{
+	char *nl;
+
+	if (!ready) {
+		if (errtext->len + n <= max)
+			gh_buf_append(errtext, data, n);
+		return;
+	}
+	if (errline->len + n > max)
+		gh_buf_reset(errline);
+	gh_buf_append(errline, data, n);
+	while (errline->p && (nl = memchr(errline->p, '\n', errline->len))) {
+		size_t len = (size_t)(nl - errline->p);
+
+		line(ctx, errline->p, len);
+		memmove(errline->p, nl + 1, errline->len - len - 1);
+		errline->len -= len + 1;
+		errline->p[errline->len] = '\0';
+	}
+}
+
 int gh_child_report_take(struct gh_buf *partial, const char *data, size_t n, size_t max,
 			 struct gh_buf *last)
 {

@@ -42,4 +42,12 @@ const char **gh_child_run_args(const struct gh_run_request *req, const char *con
 int gh_child_report_take(struct gh_buf *partial, const char *data, size_t n, size_t max,
 			 struct gh_buf *last);
 
+/* A child's stderr, n more bytes: before it is ready (ready false) kept
+ * in errtext, up to max bytes, for the reason it did not start; after,
+ * cut into lines in errline (a partial one waits there; past max it is
+ * dropped), each whole line handed to line() without its newline. */
+void gh_child_stderr_take(struct gh_buf *errtext, struct gh_buf *errline, bool ready,
+			  const char *data, size_t n, size_t max,
+			  void (*line)(void *ctx, const char *s, size_t len), void *ctx);
+
 #endif

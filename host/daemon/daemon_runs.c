@@ -323,11 +323,15 @@ static void on_stdout(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 }
 
+static void log_stderr_line(void *ctx, const char *s, size_t len)
+{
+	gh_daemon_log("run %" PRIu64 ": %.*s", ((struct run *)ctx)->id, (int)len, s);
+}
+
 /* Before ready: kept for the error answer.  After: to the log by line. */
 static void on_stderr(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct run *r = s->data;
-	char *nl;
 
 	if (n < 0) {
 		if (r->errline.len)
@@ -337,22 +341,8 @@ static void on_stderr(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		finish(r);
 		return;
 	}
-	if (!r->ready_seen) {
-		if (r->errtext.len + (size_t)n <= MAX_STDERR)
-			gh_buf_append(&r->errtext, buf->base, (size_t)n);
-		return;
-	}
-	if (r->errline.len + (size_t)n > MAX_STDERR)
-		gh_buf_reset(&r->errline);
-	gh_buf_append(&r->errline, buf->base, (size_t)n);
-	while (r->errline.p && (nl = memchr(r->errline.p, '\n', r->errline.len))) {
-		size_t len = (size_t)(nl - r->errline.p);
-
-		gh_daemon_log("run %" PRIu64 ": %.*s", r->id, (int)len, r->errline.p);
-		memmove(r->errline.p, nl + 1, r->errline.len - len - 1);
-		r->errline.len -= len + 1;
-		r->errline.p[r->errline.len] = '\0';
-	}
+	gh_child_stderr_take(&r->errtext, &r->errline, r->ready_seen, buf->base, (size_t)n,
+			     MAX_STDERR, log_stderr_line, r);
 }
 
 static void on_ready(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)

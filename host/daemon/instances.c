@@ -415,11 +415,18 @@ static void on_child_stdout(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 }
 
+static void log_stderr_line(void *ctx, const char *s, size_t len)
+{
+	struct child *c = ctx;
+
+	if (c->in)
+		gh_daemon_log("instance %s: %.*s", c->in->name, (int)len, s);
+}
+
 /* Before ready: kept for the reason.  After: to the log, by line. */
 static void on_child_stderr(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct child *c = s->data;
-	char *nl;
 
 	if (n < 0) {
 		if (c->errline.len && c->in)
@@ -429,23 +436,8 @@ static void on_child_stderr(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		child_finish(c);
 		return;
 	}
-	if (!c->ready_seen) {
-		if (c->errtext.len + (size_t)n <= MAX_STDERR)
-			gh_buf_append(&c->errtext, buf->base, (size_t)n);
-		return;
-	}
-	if (c->errline.len + (size_t)n > MAX_STDERR)
-		gh_buf_reset(&c->errline);
-	gh_buf_append(&c->errline, buf->base, (size_t)n);
-	while (c->errline.p && (nl = memchr(c->errline.p, '\n', c->errline.len))) {
-		size_t len = (size_t)(nl - c->errline.p);
-
-		if (c->in)
-			gh_daemon_log("instance %s: %.*s", c->in->name, (int)len, c->errline.p);
-		memmove(c->errline.p, nl + 1, c->errline.len - len - 1);
-		c->errline.len -= len + 1;
-		c->errline.p[c->errline.len] = '\0';
-	}
+	gh_child_stderr_take(&c->errtext, &c->errline, c->ready_seen, buf->base, (size_t)n,
+			     MAX_STDERR, log_stderr_line, c);
 }
 
 /* The reports: whole blocks ending in "# EOF"; the last one is kept. */
