@@ -9,15 +9,21 @@
  *                              waits in a queue of this host)
  *   tcp:tcp_retransmit_synack  a listener's SYN-ACK sent again
  *
- * Both are handed the socket itself.  tcp_retransmit_skb is a classic
- * tracepoint: its record has the error where the kernel has it (CO-RE),
- * while a BTF tracepoint would have to know the argument count; the
- * record was struct trace_event_raw_tcp_event_sk_skb before it got the
- * error.  tcp_retransmit_synack is a BTF tracepoint (tp_btf).  They run
- * mostly in a timer's softirq, where the current task is unrelated, so the
- * process is the socket's owner (gadget/socket_owner.h: the last process
- * that connected, listened, accepted, sent or received on its local
- * port), and the kernel filters apply to that owner.
+ * Both are handed the socket itself.  They run mostly in a timer's
+ * softirq, where the current task is unrelated, so the process is the
+ * socket's owner (gadget/socket_owner.h: the last process that connected,
+ * listened, accepted, sent or received on its local port), and the kernel
+ * filters apply to that owner.
+ *
+ * Both are raw or BTF tracepoints, not classic ones: the kernel runs a
+ * classic tracepoint's program only when no other kprobe, tracepoint or
+ * perf_event program is running on that CPU (one per-CPU flag for them
+ * all), so a softirq that interrupts, say, an open tracer's syscall
+ * program would lose the retransmission (the program's recursion_misses
+ * in `bpftool prog`).  Raw and BTF tracepoints skip only a program that
+ * interrupts itself.  tcp_retransmit_skb is the raw one (attaching needs
+ * no kernel BTF); its third argument, the error, exists where the
+ * tracepoint's record has the field (6.14+).
  */
 #include <gadget/gadget.h>
 #include <gadget/process.h>
@@ -41,11 +47,10 @@ struct event {
 	gadget_errno error; /* 0: sent; else why not (kernels with the record's err) */
 };
 
-/* the record of tcp_retransmit_skb before it had its own, with err */
-struct trace_event_raw_tcp_event_sk_skb___old {
-	struct trace_entry ent;
-	const void *skbaddr;
-	const void *skaddr;
+/* the record of tcp_retransmit_skb since it has the error (6.14+): its
+ * tracepoint then has a third argument */
+struct trace_event_raw_tcp_retransmit_skb___err {
+	int err;
 } __attribute__((preserve_access_index));
 
 GADGET_TRACER_MAP(events, 1 << 18);
@@ -73,24 +78,15 @@ static __always_inline int report(const struct sock *sk, const struct sock *owne
 	return 0;
 }
 
-SEC("tracepoint/tcp/tcp_retransmit_skb")
-int tcp_retransmit_skb(void *ctx)
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *skb)
 {
-	struct trace_event_raw_tcp_retransmit_skb *rec = ctx;
-	struct trace_event_raw_tcp_event_sk_skb___old *old = ctx;
-	const struct sk_buff *skb;
-	const struct sock *sk;
 	int error = 0;
 
-	if (bpf_core_type_exists(struct trace_event_raw_tcp_retransmit_skb)) {
-		sk = rec->skaddr;
-		skb = rec->skbaddr;
-		if (bpf_core_field_exists(rec->err))
-			error = rec->err;
-	} else {
-		sk = old->skaddr;
-		skb = old->skbaddr;
-	}
+	/* constant after CO-RE: on older kernels the verifier never sees the
+	 * read of an argument the tracepoint does not have */
+	if (bpf_core_field_exists(struct trace_event_raw_tcp_retransmit_skb___err, err))
+		error = (int)ctx[2];
 	/* the flags TCP will write into the segment's header */
 	return report(sk, sk, TYPE_RETRANS, BPF_CORE_READ((struct tcp_skb_cb *)&skb->cb, tcp_flags),
 		      error);

@@ -501,6 +501,32 @@ void gh_gadget_detach(struct gh_gadget *g)
 	g->n_links = 0;
 }
 
+uint64_t gh_gadget_skipped_runs(const struct gh_gadget *g, const char **worst)
+{
+	uint64_t sum = 0, most = 0;
+	struct bpf_program *prog;
+
+	if (worst)
+		*worst = NULL;
+	if (!g->obj)
+		return 0;
+	bpf_object__for_each_program(prog, g->obj) {
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		sum += info.recursion_misses;
+		if (info.recursion_misses > most) {
+			most = info.recursion_misses;
+			if (worst)
+				*worst = bpf_program__name(prog);
+		}
+	}
+	return sum;
+}
+
 void gh_gadget_close(struct gh_gadget *g)
 {
 	if (!g)

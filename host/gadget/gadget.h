@@ -123,6 +123,14 @@ int gh_gadget_verify(struct gh_gadget *g, const char *path, bool verbose, char *
 int gh_gadget_set_mntns(struct gh_gadget *g, uint64_t mntns, enum gh_mntns_verdict v);
 /* Detach every program: no new events (the maps stay readable). */
 void gh_gadget_detach(struct gh_gadget *g);
+/* The times the kernel did not run one of g's loaded programs since it
+ * was loaded: it fired inside another eBPF program on that CPU (the
+ * program's recursion_misses).  A classic tracepoint's, kprobe's or
+ * perf_event's program is skipped inside any of those, a raw or BTF
+ * tracepoint's only inside itself: an event in an interrupt is lost
+ * that way.  *worst (may be NULL): the name of the program skipped
+ * most, valid while g is loaded. */
+uint64_t gh_gadget_skipped_runs(const struct gh_gadget *g, const char **worst);
 void gh_gadget_close(struct gh_gadget *g);
 /* Add to a bpf_ktime_get_boot_ns() time to get wall clock time. */
 int64_t gh_boot_to_wall_ns(void);

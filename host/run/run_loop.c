@@ -56,11 +56,25 @@ int gh_run_drain(struct gh_run *run)
 	return ret;
 }
 
+/* Events the kernel may have lost without counting them: runs of the
+ * gadget's programs it skipped (gh_gadget_skipped_runs). */
+static void report_skipped(const struct gh_gadget *g)
+{
+	const char *prog;
+	uint64_t n = gh_gadget_skipped_runs(g, &prog);
+
+	if (n)
+		gh_log(GH_LOG_WARNING, "the kernel skipped %" PRIu64 " runs of the gadget's programs "
+		       "(most: %s): they fired inside another eBPF program on the same CPU, so "
+		       "events may be missing", n, prog ? prog : "?");
+}
+
 /* --report-fd: the numbers so far (run_report.h) */
 static int report(struct gh_run *run, bool force)
 {
 	struct gh_run_numbers num = {.n = run->pipeline.n, .lua_errors = gh_lua_errors(run->g->lua),
-				     .lost = run->g->lost_events ? *run->g->lost_events : 0};
+				     .lost = run->g->lost_events ? *run->g->lost_events : 0,
+				     .skipped = gh_gadget_skipped_runs(run->g, NULL)};
 	struct gh_buf own = GH_BUF_INIT;
 	int ret = 0;
 
@@ -387,6 +401,7 @@ int gh_run_with_kind(struct gh_gadget *g, struct gh_out *out, struct gh_filter *
 	uv_run(run.loop, UV_RUN_NOWAIT); /* the handles' closing */
 	if (!run.error && run.out_error && run.out_error != -EPIPE)
 		gh_log(GH_LOG_ERROR, "writing output: %s", strerror(-run.out_error));
+	report_skipped(g);
 	if (gh_lua_errors(g->lua))
 		gh_log(GH_LOG_WARNING, "%" PRIu64 " %s dropped by errors in %s%s",
 		       gh_lua_errors(g->lua), run.kind->items, g->script_path,

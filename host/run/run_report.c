@@ -26,6 +26,9 @@ int gh_run_report_render(const struct gh_run_numbers *num, const struct gh_event
 		      n->refused + n->received);
 	ret = ret ? ret : counter(b, "gadgethost_events_lost_total", "Events the kernel could "
 				  "not hand over (its ring buffer was full).", num->lost);
+	ret = ret ? ret : counter(b, "gadgethost_program_runs_skipped_total", "Times the kernel "
+				  "did not run one of the gadget's eBPF programs: it fired inside "
+				  "another eBPF program on that CPU.", num->skipped);
 	ret = ret ? ret : gh_prom_family(b, "gadgethost_events_refused_total", "counter",
 					 "Events refused by the container selection or dropped "
 					 "by -F, the script's filter or an error in it.");
@@ -50,7 +53,7 @@ int gh_run_report_write(const struct gh_run_numbers *num, const struct gh_event_
 	const struct gh_pipeline_counts *n = &num->n;
 	/* the counters only grow: their sum changes when any does */
 	uint64_t sig = n->refused + n->received + n->dropped + n->kept + num->lost +
-		       num->lua_errors + 1;
+		       num->skipped + num->lua_errors + 1;
 
 	/* the kind's own text: changed or not, by its bytes (FNV-1a) */
 	for (size_t i = 0; i < len; i++)

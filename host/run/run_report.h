@@ -6,6 +6,9 @@
  *
  *   gadgethost_events_read_total          events the kernel handed over
  *   gadgethost_events_lost_total          events the kernel could not (ring full)
+ *   gadgethost_program_runs_skipped_total runs of the gadget's programs the
+ *                                         kernel skipped (nested in another
+ *                                         eBPF program: gh_gadget_skipped_runs)
  *   gadgethost_events_refused_total{stage="containers"|"filters"}
  *                                         refused by the container selection;
  *                                         dropped by -F, the script's filter
@@ -34,6 +37,7 @@ struct gh_event_metrics;
 struct gh_run_numbers {
 	struct gh_pipeline_counts n;
 	uint64_t lost;       /* the kernel's lost events */
+	uint64_t skipped;    /* program runs the kernel skipped */
 	uint64_t lua_errors;
 };
 

@@ -6,7 +6,11 @@ exactly how many retransmissions the gadget must report: a SYN sent again,
 a SYN-ACK sent again, data segments lost every fourth packet, and a client
 in a runc container."""
 
-from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host
+import contextlib
+import subprocess
+
+from gh import (WORKLOAD, Tracer, check, describe, excerpt, main, require_bpf, run_host,
+                wait_for)
 from ctrace import check_container, traced_container
 from netpair import (A_ADDR, B_ADDR, NetPair, Server, free_port, join_netns, send_lines,
                      socat_to)
@@ -187,6 +191,48 @@ def test_in_container():
     check_conn(e, 4, e["sport"], port, run.pid, "socat", A_ADDR, B_ADDR)
 
 
+def test_beside_a_storm():
+    """K clients, each on its own port whose first SYN B drops, while an
+    open tracer's syscall programs run for a storm of opens on both CPUs:
+    exactly K SYN retransmissions.  The timer's softirq that retransmits
+    often interrupts those programs, and the kernel skips a classic
+    tracepoint's program then (its recursion_misses): the gadget's raw
+    tracepoint is skipped only by itself."""
+    require_bpf()
+    k = 24
+    base = free_port() % 15000 + 20000
+    ports = [base + i for i in range(k)]
+    with Tracer(GADGET) as t, NetPair("rm") as n, contextlib.ExitStack() as stack:
+        for port in ports:
+            stack.enter_context(Server(n.b, port))
+            drop_first_syn(n.b, port)
+        storm = Tracer("trace/open.lua", "--comm", "workload", fmt="columns")
+        stack.enter_context(storm)
+        storms = [subprocess.Popen([WORKLOAD, "open-storm", "1000000000"],
+                                   stdout=subprocess.DEVNULL) for _ in range(2)]
+        try:
+            before = n.a.snmp()["RetransSegs"]
+            clients = [n.a.popen("socat", "-u", "/dev/null", socat_to(4, port),
+                                 stdout=subprocess.DEVNULL) for port in ports]
+            wait_for(lambda: all(c.poll() is not None for c in clients), 20,
+                     "the %d clients connected (a SYN retransmitted each) and ended" % k)
+            retrans = n.a.snmp()["RetransSegs"] - before
+        finally:
+            for w in storms:
+                w.kill()
+                w.wait()
+        check([c.returncode for c in clients] == [0] * k, "every client connected",
+              [c.stderr.read() for c in clients if c.returncode])
+        check(retrans == k, "A retransmitted %d SYNs, wanted one per client" % retrans)
+    t.check_clean_exit()
+    check("skipped" not in t.stderr, "the kernel skipped the gadget's programs", t.stderr)
+    evs = in_ns(t.events(), n.a)
+    got = sorted((e["dport"], e["tcpflags"], e["comm"]) for e in evs)
+    check(got == [(port, "SYN", "socat") for port in ports],
+          "wanted one SYN retransmission per client, got %d events" % len(evs),
+          "stderr: " + excerpt(t.stderr), describe(evs))
+
+
 def test_bad_filter():
     """an unknown state name in -F: one line naming it, non-zero exit"""
     p = run_host("run", GADGET, "--host", "-F", "state==ESTABLISH", "--timeout", "1")
@@ -198,4 +244,4 @@ def test_bad_filter():
 
 if __name__ == "__main__":
     main([test_bad_filter, test_syn_retransmit, test_synack_retransmit, test_data_loss_ipv6,
-          test_columns, test_comm_filter, test_in_container], bpf=False)
+          test_columns, test_comm_filter, test_in_container, test_beside_a_storm], bpf=False)

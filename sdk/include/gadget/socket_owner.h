@@ -172,36 +172,34 @@ GADGET_OWNER_ON_ENTER(recvmsg)
 /* A TCP connect() sends its SYN inside the call, before sys_exit_connect,
  * and picks its local port only after CLOSE -> SYN_SENT: the connecting
  * process is remembered by socket address there, and by port once the
- * handshake is over (SYN_SENT -> ESTABLISHED, in a softirq). */
-SEC("tracepoint/sock/inet_sock_set_state")
-int gadget_owner_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
+ * handshake is over (SYN_SENT -> ESTABLISHED, in a softirq).  A raw
+ * tracepoint: the kernel skips a classic tracepoint's program that fires
+ * inside another eBPF program on the CPU (a softirq interrupting any
+ * syscall tracer), a raw one only inside itself. */
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(gadget_owner_tcp_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u64 sk = (__u64)ctx->skaddr;
+	__u64 skaddr = (__u64)sk;
 	struct gadget_socket_owner owner = {}, *o;
-	struct gadget_socket_key key = {};
+	struct gadget_socket_key key;
 
-	if (ctx->protocol != 6 /* TCP */)
+	if (BPF_CORE_READ(sk, sk_protocol) != 6 /* TCP */)
 		return 0;
-	if (ctx->newstate == TCP_SYN_SENT) {
+	if (newstate == TCP_SYN_SENT) {
 		if (gadget_should_discard())
 			return 0;
 		gadget_socket_owner_current(&owner);
-		bpf_map_update_elem(&gadget_socket_connecting, &sk, &owner, BPF_ANY);
+		bpf_map_update_elem(&gadget_socket_connecting, &skaddr, &owner, BPF_ANY);
 		return 0;
 	}
-	if (ctx->oldstate != TCP_SYN_SENT)
+	if (oldstate != TCP_SYN_SENT)
 		return 0;
-	o = bpf_map_lookup_elem(&gadget_socket_connecting, &sk);
+	o = bpf_map_lookup_elem(&gadget_socket_connecting, &skaddr);
 	if (!o)
 		return 0;
-	if (ctx->newstate == TCP_ESTABLISHED) {
-		key.netns = BPF_CORE_READ((struct sock *)ctx->skaddr, __sk_common.skc_net.net,
-					  ns.inum);
-		key.port = ctx->sport;
-		key.proto = 6;
+	if (newstate == TCP_ESTABLISHED && gadget_sock_key(sk, &key))
 		bpf_map_update_elem(&gadget_socket_owners, &key, o, BPF_ANY);
-	}
-	bpf_map_delete_elem(&gadget_socket_connecting, &sk);
+	bpf_map_delete_elem(&gadget_socket_connecting, &skaddr);
 	return 0;
 }
 
