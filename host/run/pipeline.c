@@ -65,7 +65,10 @@ int gh_pipeline_accepted(struct gh_pipeline *p, struct gh_event *ev)
 		return 0;
 	}
 	if (p->use_lua) {
-		if (gh_lua_has_filter(lua) && gh_lua_filter(lua, ev) <= 0)
+		const struct gh_filter *in_c = gh_lua_filter_conditions(lua);
+
+		if (in_c ? !gh_filter_match(in_c, p->schema, ev)
+			 : gh_lua_has_filter(lua) && gh_lua_filter(lua, ev) <= 0)
 			goto drop;
 		if (!p->skip_enrich && gh_lua_has_enrich(lua) && gh_lua_enrich(lua, ev) < 0)
 			goto drop;

@@ -371,6 +371,8 @@ int gh_run_with_kind(struct gh_gadget *g, struct gh_out *out, struct gh_filter *
 
 	signal(SIGPIPE, SIG_IGN);
 	gh_pipeline_init(&run.pipeline, &g->schema, filter, g->lua, opts->live_lua);
+	if (g->lua && gh_lua_filter_note(g->lua))
+		gh_log(GH_LOG_INFO, "%s: filter(ev): %s", g->script_path, gh_lua_filter_note(g->lua));
 	run.pipeline.pcap = opts->pcap_filter;
 	run.pipeline.skip_enrich = opts->skip_enrich;
 	gh_pipeline_set_accept(&run.pipeline, opts->accept, opts->accept_ctx);

@@ -363,6 +363,33 @@ int gh_filter_add(struct gh_filter *f, const struct gh_schema *s, const char *sp
 	return ret;
 }
 
+int gh_filter_add_cond(struct gh_filter *f, const struct gh_schema *s, int idx, const char *op,
+		       const char *value)
+{
+	struct cond c = {.field = idx};
+	struct cond *grown;
+	size_t i;
+
+	for (i = 0; i < OP_RE; i++)
+		if (!strcmp(op, op_names[i]))
+			break;
+	if (i == OP_RE || idx < 0 || (size_t)idx >= s->n_fields)
+		return -EINVAL;
+	c.op = (enum op)i;
+	c.text = strdup(value);
+	grown = c.text ? realloc(f->conds, (f->n + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(c.text);
+		return -ENOMEM;
+	}
+	parse_number(&c, &s->fields[idx]);
+	c.stage = gh_field_needs_enrich(s, idx) ? GH_FILTER_AFTER_ENRICH : GH_FILTER_BEFORE_SCRIPT;
+	f->conds = grown;
+	f->conds[f->n++] = c;
+	f->n_stage[c.stage]++;
+	return 0;
+}
+
 /* -1, 0, 1: the event's number against the condition's. */
 static int cmp_num(const struct gh_value *v, const struct cond *c)
 {

@@ -23,6 +23,12 @@ struct gh_filter *gh_filter_new(void);
  * writes a one-line message naming the field or the position to err. */
 int gh_filter_add(struct gh_filter *f, const struct gh_schema *s, const char *spec,
 		  char *err, size_t errlen);
+/* AND in one condition on field idx: op is "==", "!=", ">=", ">", "<="
+ * or "<", value is taken as it is (no spaces trimmed, no commas split;
+ * for conditions made by a program, not typed).  0, -EINVAL for another
+ * op, or -ENOMEM. */
+int gh_filter_add_cond(struct gh_filter *f, const struct gh_schema *s, int idx, const char *op,
+		       const char *value);
 bool gh_filter_empty(const struct gh_filter *f);
 /* Every condition: whether ev passes them all. */
 bool gh_filter_match(const struct gh_filter *f, const struct gh_schema *s,

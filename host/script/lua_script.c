@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "script/gadget_spec.h"
 #include "script/lua_event.h"
+#include "script/lua_filter_c.h"
 #include "script/lua_guard.h"
 #include "script/lua_sandbox.h"
 #include "script/spec_types.h"
@@ -30,6 +31,9 @@ struct gh_lua {
 	int table_ref;     /* the table the script returned */
 	int filter_ref;    /* LUA_NOREF when absent */
 	int enrich_ref;
+	/* filter's comparisons judged in C (lua_filter_c.h), or NULL */
+	struct gh_filter *filter_c;
+	struct gh_buf filter_note; /* how filter(ev) is judged, for -v */
 	bool has_format;
 	struct gh_event_view *view;
 	const struct gh_schema *schema;
@@ -107,6 +111,8 @@ void gh_lua_close(struct gh_lua *lua)
 {
 	if (!lua)
 		return;
+	gh_filter_free(lua->filter_c);
+	gh_buf_free(&lua->filter_note);
 	if (lua->L)
 		gh_lua_guard_close(lua->L, lua->guard);
 	else
@@ -644,6 +650,27 @@ out:
 	return ret;
 }
 
+/* filter(ev), when it only compares members with constants, as -F
+ * conditions (lua_filter_c.h); filter_c_note says how it is judged.
+ * 0 or -ENOMEM. */
+static int compile_filter(struct gh_lua *lua)
+{
+	struct gh_buf desc = GH_BUF_INIT;
+	int ret;
+
+	if (lua->filter_ref == LUA_NOREF)
+		return 0;
+	lua_rawgeti(lua->L, LUA_REGISTRYINDEX, lua->filter_ref);
+	ret = gh_lua_filter_c(lua->L, lua->schema, &lua->filter_c, &desc);
+	lua_pop(lua->L, 1);
+	if (ret >= 0)
+		ret = gh_buf_printf(&lua->filter_note, ret ? "judged in C, as -F '%s'"
+						      : "a Lua call per event (%s)",
+				    desc.p ? desc.p : "");
+	gh_buf_free(&desc);
+	return ret < 0 ? ret : 0;
+}
+
 int gh_lua_apply_fields(struct gh_lua *lua, struct gh_schema *s, char *err, size_t errlen)
 {
 	lua_State *L = lua->L;
@@ -668,12 +695,22 @@ int gh_lua_apply_fields(struct gh_lua *lua, struct gh_schema *s, char *err, size
 		return ret;
 	lua->schema = s;
 	lua->view = gh_event_view_new(L, s);
-	return lua->view ? 0 : -ENOMEM;
+	return lua->view ? compile_filter(lua) : -ENOMEM;
 }
 
 bool gh_lua_has_filter(const struct gh_lua *lua)
 {
 	return lua->filter_ref != LUA_NOREF;
+}
+
+const struct gh_filter *gh_lua_filter_conditions(const struct gh_lua *lua)
+{
+	return lua->filter_c;
+}
+
+const char *gh_lua_filter_note(const struct gh_lua *lua)
+{
+	return lua->filter_note.p;
 }
 
 bool gh_lua_has_enrich(const struct gh_lua *lua)
@@ -860,8 +897,7 @@ int gh_lua_reload(struct gh_lua *lua, struct gh_schema *s, const char *object_na
 	if (!ret) {
 		n->schema = s;
 		n->view = gh_event_view_new(n->L, s);
-		if (!n->view)
-			ret = -ENOMEM;
+		ret = n->view ? compile_filter(n) : -ENOMEM;
 	}
 	if (ret) {
 		if (ret == -ENOMEM && !err[0])

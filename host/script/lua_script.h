@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "schema/field.h"
+#include "schema/filter.h"
 
 struct gh_gadget_spec;
 struct gh_lua;
@@ -32,6 +33,13 @@ int gh_lua_read_spec(struct gh_lua *lua, struct gh_gadget_spec *spec, char *err,
 int gh_lua_apply_fields(struct gh_lua *lua, struct gh_schema *s, char *err, size_t errlen);
 
 bool gh_lua_has_filter(const struct gh_lua *lua);
+/* The filter as -F conditions when it only compares members of the
+ * record with constants (lua_filter_c.h): the pipeline judges those in C
+ * instead of calling filter(ev).  NULL otherwise. */
+const struct gh_filter *gh_lua_filter_conditions(const struct gh_lua *lua);
+/* How filter(ev) is judged, in words ("judged in C, as -F 'pid!=1'" or
+ * why it stays a Lua call); NULL without a filter. */
+const char *gh_lua_filter_note(const struct gh_lua *lua);
 bool gh_lua_has_enrich(const struct gh_lua *lua);
 bool gh_lua_has_format(const struct gh_lua *lua);
 

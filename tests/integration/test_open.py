@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 
 from gh import (WORKLOAD, Tracer, check, describe, excerpt,
-                main, scaled, workload)
+                main, scaled, workload, write_gadget)
 
 GADGET = "trace/open.lua"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid", "comm", "fd", "err",
@@ -331,9 +331,44 @@ def test_open_non_utf8_path_recoverable():
         shutil.rmtree(tmp)
 
 
+def test_lua_filter_in_c():
+    """a script whose filter only compares members with constants is judged
+    in C (-v says as which -F); the same filter written so that it stays a
+    Lua call keeps exactly the same rows of the same run"""
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "gadgets", "trace", "open.lua")
+    d = tempfile.mkdtemp(prefix="gh-filter-c-")
+    scripts = []
+    for name, cond in (("in-c.lua", 'ev.comm == "workload" and ev.fd >= 0 and 0 < ev.pid'),
+                       ("in-lua.lua", 'ev.comm == "workload" and ev.fd >= 0 and 0 < ev.pid '
+                                      'and true')):
+        scripts.append(write_gadget(d, name, "local g = dofile(%r)\n"
+                                    "g.filter = function(ev) return %s end\n"
+                                    "return g\n" % (src, cond)))
+    s = Scene()
+    try:
+        with Tracer(scripts[0], "-v") as in_c, Tracer(scripts[1], "-v") as in_lua:
+            s.run()
+        in_c.check_clean_exit()
+        in_lua.check_clean_exit()
+    finally:
+        s.cleanup()
+        shutil.rmtree(d, ignore_errors=True)
+    check("filter(ev): judged in C, as -F 'comm==workload,fd>=0,pid>0'" in in_c.stderr,
+          "the first script's filter judged in C", excerpt(in_c.stderr))
+    check("filter(ev): a Lua call per event" in in_lua.stderr,
+          "the second script's filter a Lua call", excerpt(in_lua.stderr))
+    rows = [sorted((e["pid"], e["fd"], e["path"]) for e in s.ours(t.events()))
+            for t in (in_c, in_lua)]
+    check(rows[0] == rows[1], "the same rows", describe(s.ours(in_c.events())),
+          describe(s.ours(in_lua.events())))
+    check(sorted(r[2] for r in rows[0]) == sorted(s.paths),
+          "the workload's %d opens, not the missing file" % N, describe(s.ours(in_c.events())))
+
+
 if __name__ == "__main__":
     main([test_open_exact, test_open_create_mode, test_open_filter_expr, test_open_fields,
           test_open_filter_old_syntax, test_open_failed_param, test_open_yaml,
           test_open_jsonpretty, test_open_kernel_pid_filter, test_open_kernel_uid_filter,
           test_open_kernel_mntns_filter, test_open_leaves_itself_out,
-          test_open_non_utf8_path_recoverable])
+          test_open_non_utf8_path_recoverable, test_lua_filter_in_c])
