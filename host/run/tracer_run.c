@@ -8,7 +8,10 @@
  * events are rare the kernel wakes us for each one, so a row appears at
  * once; when they pour in, the eBPF side stops waking us and a timer
  * drains the buffer every BUSY_DRAIN_MS, so thousands of events cost one
- * wakeup and one write.
+ * wakeup and one write.  At the lower busy rates the timer waits longer,
+ * up to BUSY_DRAIN_MAX_MS, so that a drain still finds DRAIN_BATCH events:
+ * each drain is a wakeup, and at 300 execs/s a 10 ms timer's 100 wakeups
+ * a second cost more than the events themselves.
  */
 #include "run/run_loop.h"
 
@@ -22,7 +25,9 @@
 
 #include "base/log.h"
 
-#define BUSY_DRAIN_MS 10     /* busy: drain period */
+#define BUSY_DRAIN_MS 10     /* busy: drain period at high rates */
+#define BUSY_DRAIN_MAX_MS 50 /* busy: drain period at the lowest busy rates */
+#define DRAIN_BATCH 32       /* events a busy drain aims to find */
 #define QUIET_DRAIN_MS 100   /* quiet: safety drain period */
 #define RATE_WINDOW_MS 100   /* how often the rate is judged */
 /* Going busy costs at most BUSY_DRAIN_MS of latency, and a wakeup costs
@@ -45,6 +50,7 @@ struct tracer {
 	bool sources;         /* opts->sources_start succeeded */
 
 	bool busy;
+	uint64_t period_ms;  /* busy: the drain timer's period */
 	bool polling;        /* the ring buffer's fd is watched */
 	uint64_t started;    /* loop time at start, for --verbose */
 	uint64_t window_start;
@@ -110,11 +116,29 @@ static void poll_on(struct tracer *t, bool on)
 		uv_poll_stop(&t->poll);
 }
 
-static void set_mode(struct tracer *t, bool busy)
+/* The busy drain period at rate events/s: long enough for DRAIN_BATCH
+ * events, within BUSY_DRAIN_MS and BUSY_DRAIN_MAX_MS. */
+static uint64_t busy_period(uint64_t rate)
+{
+	uint64_t ms = rate ? DRAIN_BATCH * 1000 / rate : BUSY_DRAIN_MAX_MS;
+
+	return ms < BUSY_DRAIN_MS ? BUSY_DRAIN_MS : ms > BUSY_DRAIN_MAX_MS ? BUSY_DRAIN_MAX_MS : ms;
+}
+
+/* Quiet, or busy with a drain every period_ms. */
+static void set_mode(struct tracer *t, bool busy, uint64_t period_ms)
 {
 	struct gh_run *run = t->run;
+	uint64_t ms = busy ? period_ms : QUIET_DRAIN_MS;
 
+	if (busy && t->busy) { /* a new period: from the timer's next run on */
+		if (period_ms != t->period_ms)
+			uv_timer_set_repeat(&t->drain_timer, period_ms);
+		t->period_ms = period_ms;
+		return;
+	}
 	t->busy = busy;
+	t->period_ms = period_ms;
 	if (!busy)
 		poll_on(t, true);
 	gh_log(GH_LOG_INFO, "%s mode at %" PRIu64 " ms (%" PRIu64 " events in the window)",
@@ -122,8 +146,7 @@ static void set_mode(struct tracer *t, bool busy)
 	       uv_now(run->loop) - t->started, t->window_events);
 	if (t->g->wakeup_bytes)
 		*t->g->wakeup_bytes = busy ? t->g->ringbuf_size / 4 : 0;
-	uv_timer_start(&t->drain_timer, t->drain_timer.timer_cb,
-		       busy ? BUSY_DRAIN_MS : QUIET_DRAIN_MS, busy ? BUSY_DRAIN_MS : QUIET_DRAIN_MS);
+	uv_timer_start(&t->drain_timer, t->drain_timer.timer_cb, ms, ms);
 }
 
 static void report_lost(struct tracer *t, bool final)
@@ -156,7 +179,7 @@ static void drain(struct tracer *t)
 	/* A storm is seen before the window ends: go busy at once, since
 	 * every event of a quiet ring buffer costs a wakeup (an IPI). */
 	if (!t->busy && t->window_events > BUSY_EVENTS_EARLY && t->g->wakeup_bytes) {
-		set_mode(t, true);
+		set_mode(t, true, BUSY_DRAIN_MS); /* the rate is judged at the window's end */
 		t->window_start = uv_now(run->loop);
 		t->window_events = 0;
 		return;
@@ -166,9 +189,11 @@ static void drain(struct tracer *t)
 		uint64_t rate = t->window_events * 1000 / (now - t->window_start);
 
 		if (!t->busy && rate > BUSY_RATE && t->g->wakeup_bytes) {
-			set_mode(t, true);
-		} else if (t->busy && rate < QUIET_RATE) {
-			set_mode(t, false);
+			set_mode(t, true, busy_period(rate));
+		} else if (t->busy && rate >= QUIET_RATE) {
+			set_mode(t, true, busy_period(rate)); /* the period follows the rate */
+		} else if (t->busy) {
+			set_mode(t, false, 0);
 			/* events sent without a wakeup while we switched */
 			gh_run_drain(run);
 			gh_run_flush(run);

@@ -5,14 +5,22 @@
  * wakes every tick, notes when it first saw the call now running, and
  * marks it expired (expired_seq = that call's number) once its limit or
  * the stop's grace has passed; the guard's count hook reads the mark.
+ *
+ * A run whose script is not called for a whole tick (trace/exec has no
+ * per-event hook; most runs are idle between events) does not keep a
+ * thread waking 20 times a second: the watchdog sleeps on a futex, until
+ * --timeout's time if one is set, and the next call wakes it (one load of
+ * a flag per call; a wake only after a sleep).
  */
 #include "script/lua_watchdog.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +39,7 @@ static atomic_uint_fast64_t stop_ms;      /* when a stop was asked; 0: not */
 static atomic_uint_fast64_t stop_at_ms;   /* --timeout's time; 0: none */
 static atomic_bool call_after_stop;       /* the call began after the stop */
 static atomic_bool stop_cut;              /* a call was cut for the stop */
+static atomic_uint sleeping;              /* 1: the watchdog waits for a call */
 
 static struct sigaction prev_int, prev_term;
 
@@ -69,9 +78,32 @@ static void expire(uint64_t seq, bool stopping)
 	atomic_store(&expired_seq, seq);
 }
 
+/* No call ran for a whole tick: wait for one (gh_lua_watchdog_enter
+ * wakes us), or for --timeout's time, which must become a stop even
+ * without a call (a call that begins after it has its own limit). */
+static void sleep_until_call(uint64_t seq, uint64_t now)
+{
+	uint64_t at = atomic_load(&stop_at_ms);
+	struct timespec wait, *timeout = NULL;
+
+	if (at && !atomic_load(&stop_ms)) {
+		uint64_t ms = at > now ? at - now : 0;
+
+		wait.tv_sec = (time_t)(ms / 1000);
+		wait.tv_nsec = (long)(ms % 1000) * 1000000L;
+		timeout = &wait;
+	}
+	atomic_store(&sleeping, 1);
+	/* a call that began after seq was read has seen sleeping == 0, or
+	 * clears it and wakes us (both sides: store, then load) */
+	if (atomic_load(&call_seq) == seq && (!timeout || timeout->tv_sec || timeout->tv_nsec))
+		syscall(SYS_futex, &sleeping, FUTEX_WAIT_PRIVATE, 1, timeout, NULL, 0);
+	atomic_store(&sleeping, 0);
+}
+
 static void *watch(void *arg)
 {
-	uint64_t seen_seq = 0, seen_ms = 0;
+	uint64_t seen_seq = 0, seen_ms = 0, idle_seq = 1;
 	struct timespec tick = {0, GH_LUA_WATCHDOG_TICK_MS * 1000000L};
 
 	for (;;) {
@@ -99,7 +131,11 @@ static void *watch(void *arg)
 				       atomic_load(&call_script), atomic_load(&call_hook));
 				_exit(GH_LUA_STUCK_EXIT);
 			}
+		} else if (seq == idle_seq) {
+			sleep_until_call(seq, now); /* not called since the last tick */
+			continue;
 		}
+		idle_seq = seq;
 		nanosleep(&tick, NULL);
 	}
 	return NULL;
@@ -119,6 +155,8 @@ static void start_once(void)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	ret = pthread_create(&t, &attr, watch, NULL);
+	if (!ret)
+		pthread_setname_np(t, "gh-lua-watchdog");
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	start_error = ret ? -ret : 0;
@@ -130,6 +168,13 @@ int gh_lua_watchdog_start(void)
 	return start_error;
 }
 
+/* The watchdog is asleep (sleep_until_call): wake it. */
+static void wake(void)
+{
+	if (atomic_load(&sleeping) && atomic_exchange(&sleeping, 0))
+		syscall(SYS_futex, &sleeping, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 void gh_lua_watchdog_enter(uint64_t limit_ms, const char *script, const char *hook,
 			   bool per_event)
 {
@@ -138,7 +183,8 @@ void gh_lua_watchdog_enter(uint64_t limit_ms, const char *script, const char *ho
 	atomic_store_explicit(&call_hook, hook, memory_order_relaxed);
 	atomic_store_explicit(&call_after_stop, atomic_load(&stop_ms) != 0,
 			      memory_order_relaxed);
-	atomic_fetch_add_explicit(&call_seq, 1, memory_order_release);
+	atomic_fetch_add(&call_seq, 1);
+	wake();
 	/* the script was stuck when the stop came: its per-event hooks (the
 	 * last drain's) have no time at all; on_stop still has its own */
 	if (per_event && atomic_load_explicit(&stop_cut, memory_order_relaxed))
@@ -165,6 +211,7 @@ bool gh_lua_watchdog_expired(const char **why)
 void gh_lua_watchdog_stop_at(uint64_t mono_ms)
 {
 	atomic_store(&stop_at_ms, mono_ms);
+	wake(); /* to sleep until then at most */
 }
 
 void gh_lua_watchdog_request_stop(void)

@@ -104,8 +104,28 @@ def test_storm_drained_in_batches():
           "stderr: " + excerpt(t.stderr))
 
 
+def test_paced_events_batched():
+    """600 opens at ~300/s (2 s): busy mode at such a rate drains every
+    ~50 ms, not every 10 ms, so a drain finds ~15 events (each drain is a
+    wakeup, dearer than the events it finds); every open still delivered"""
+    n = 600
+    k = startup_opens()
+    with Tracer(GADGET, "--comm", COMM, "--verbose") as t:
+        workload("open-paced", n, 3333, binary=WL)
+    t.check_clean_exit()
+    evs = t.events()
+    received, printed, drains = summary(t.stderr)
+    check(len(evs) == n + k and received == len(evs),
+          "delivered %d (received %d) of %d opens" % (len(evs), received, n + k),
+          "stderr: " + excerpt(t.stderr))
+    check(drains * 5 <= received,
+          "%d events took %d drains: at ~300 events/s a drain should find ~15"
+          % (received, drains), "stderr: " + excerpt(t.stderr))
+
+
 if __name__ == "__main__":
     try:
-        main([test_lost_events_counted_exactly, test_storm_drained_in_batches])
+        main([test_lost_events_counted_exactly, test_storm_drained_in_batches,
+              test_paced_events_batched])
     finally:
         shutil.rmtree(TMP, ignore_errors=True)

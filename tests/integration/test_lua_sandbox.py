@@ -113,6 +113,47 @@ def test_c_call_past_time_limit():
         shutil.rmtree(tmp)
 
 
+def watchdog_wchan(pid):
+    """where the run's watchdog thread waits in the kernel ("" if not found)"""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().strip() != "gh-lua-watchdog":
+                    continue
+            with open("/proc/%d/task/%s/wchan" % (pid, tid)) as f:
+                return f.read().strip()
+        except OSError:
+            pass
+    return ""
+
+
+def test_idle_watchdog_sleeps():
+    """with no call into the script (the kernel leaves out every exec but
+    the workload's), the watchdog thread sleeps on a futex instead of
+    waking every 50 ms; the workload's exec wakes it, and the stuck C call
+    still ends the run a second past its time limit"""
+    require_bpf()
+    tmp = tempfile.mkdtemp(prefix="gh-idle-")
+    try:
+        marker = os.path.join(tmp, "in-filter")
+        wl, comm = private_workload(tmp)
+        body = 'return ("a"):rep(25000):find(".-.-.-b") ~= nil'
+        with Tracer("trace/exec.lua", "--comm", comm, "--lua-time-limit", "1",
+                    "--lua", STUCK % (marker, comm, body)) as t:
+            t.wait_for(lambda: watchdog_wchan(t.proc.pid).startswith("futex"),
+                       "the watchdog asleep on its futex (it waits in %r)"
+                       % watchdog_wchan(t.proc.pid))
+            workload("exec", 1, unique("idle"), binary=wl)
+            t.wait_for(lambda: os.path.exists(marker), "the filter called")
+            t0 = time.monotonic()
+            rc = t.wait(10)
+            took = time.monotonic() - t0
+        check(rc == 3, "exit status %d, not 3" % rc, excerpt(t.stderr))
+        check(took < 1 + 1 + BUSY, "the stuck C call ended the run only after %.2f s" % took)
+    finally:
+        shutil.rmtree(tmp)
+
+
 def test_limits_hold():
     """pcall cannot swallow the instruction limit, nor can coroutines reset
     it; the event is dropped, the run goes on; debug.sethook and __gc are
@@ -205,4 +246,4 @@ def test_client_code_is_sandboxed():
 
 if __name__ == "__main__":
     main([test_stuck_filter_stops_on_sigterm, test_stuck_filter_stops_at_timeout,
-          test_c_call_past_time_limit, test_limits_hold, test_client_code_is_sandboxed])
+          test_c_call_past_time_limit, test_idle_watchdog_sleeps, test_limits_hold, test_client_code_is_sandboxed])

@@ -8,6 +8,7 @@
  *   workload open N DIR          creates DIR/file-i (mknod), then openat(O_RDONLY) + close each
  *   workload open-missing PATH   openat PATH O_RDONLY, which fails with ENOENT
  *   workload open-storm N        N x openat + close, an existing and a missing file in turn
+ *   workload open-paced N US     the same at a pace: US microseconds between two opens
  *   workload sleep-then MS CMD...  sleeps MS milliseconds, then execs CMD
  */
 #include <errno.h>
@@ -24,7 +25,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: workload exec N PREFIX | exec-fail PATH | exec-args ARGS... |\n"
-		"       open N DIR | open-missing PATH | open-storm N | sleep-then MS CMD...\n");
+		"       open N DIR | open-missing PATH | open-storm N | open-paced N US |\n"
+		"       sleep-then MS CMD...\n");
 	return 2;
 }
 
@@ -162,10 +164,12 @@ static int do_open_missing(const char *path)
 	return 0;
 }
 
-static int do_open_storm(long n)
+/* n opens, us microseconds apart (0: at once) */
+static int do_open_storm(long n, long us)
 {
 	static const char *const paths[] = {"/etc/hostname", "/nonexistent/gadgethost-storm"};
 	const char *existing = access(paths[0], R_OK) ? "/proc/self/stat" : paths[0];
+	struct timespec gap = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L};
 
 	for (long i = 0; i < n; i++) {
 		const char *p = (i & 1) ? paths[1] : existing;
@@ -173,6 +177,8 @@ static int do_open_storm(long n)
 
 		if (fd >= 0)
 			close(fd);
+		if (us)
+			nanosleep(&gap, NULL);
 	}
 	return 0;
 }
@@ -204,7 +210,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "open-missing") && argc == 3)
 		return do_open_missing(argv[2]);
 	if (!strcmp(cmd, "open-storm") && argc == 3)
-		return do_open_storm(parse_count(argv[2]));
+		return do_open_storm(parse_count(argv[2]), 0);
+	if (!strcmp(cmd, "open-paced") && argc == 4)
+		return do_open_storm(parse_count(argv[2]), parse_count(argv[3]));
 	if (!strcmp(cmd, "sleep-then") && argc >= 4)
 		return do_sleep_then(argv[2], argv + 3);
 	return usage();
