@@ -40,12 +40,14 @@ end
 '''
 
 
-def stuck_run(tmp, body, *args):
+def stuck_run(tmp, body, *args, only_workload=False):
     """a trace/exec run whose filter does body for the private workload's
-    exec; returns (tracer, marker path, workload binary)"""
+    exec (only_workload: the kernel leaves out every other exec, --comm);
+    returns (tracer, marker path, workload binary)"""
     marker = os.path.join(tmp, "in-filter")
     wl, comm = private_workload(tmp)
-    t = Tracer("trace/exec.lua", "--lua", STUCK % (marker, comm, body), *args)
+    t = Tracer("trace/exec.lua", "--lua", STUCK % (marker, comm, body), *args,
+               *(["--comm", comm] if only_workload else []))
     return t, marker, wl
 
 
@@ -91,24 +93,40 @@ def test_stuck_filter_stops_at_timeout():
         shutil.rmtree(tmp)
 
 
+BACKTRACK = 'return ("a"):rep(25000):find(".-.-.-b") ~= nil'
+
+
+def check_stuck_call_ends_run(tmp, idle_first):
+    """the workload's exec makes trace/exec's filter run a string.find
+    that backtracks for minutes: no hook runs inside it, so a second past
+    its 1 s time limit the run ends, exit status 3, saying why.  idle_first:
+    only the workload's execs reach the script (--comm), and the exec comes
+    once the idle watchdog sleeps on its futex"""
+    t, marker, wl = stuck_run(tmp, BACKTRACK, "--lua-time-limit", "1",
+                              only_workload=idle_first)
+    with t:
+        if idle_first:
+            t.wait_for(lambda: watchdog_wchan(t.proc.pid).startswith("futex"),
+                       "the watchdog asleep on its futex (it waits in %r)"
+                       % watchdog_wchan(t.proc.pid))
+        workload("exec", 1, unique("stuck"), binary=wl)
+        t.wait_for(lambda: os.path.exists(marker), "the filter called")
+        t0 = time.monotonic()
+        rc = t.wait(10)
+        took = time.monotonic() - t0
+    check(rc == 3, "exit status %d, not 3" % rc, excerpt(t.stderr))
+    check(took < 1 + 1 + BUSY, "the stuck C call ended the run only after %.2f s" % took)
+    check("filter: stuck past its time limit in a C function" in t.stderr,
+          "no word of the stuck call", excerpt(t.stderr))
+
+
 def test_c_call_past_time_limit():
-    """one string.find that backtracks for minutes: no hook runs inside it,
-    so a second past its time limit the run ends, exit status 3, saying why"""
+    """one string.find that backtracks for minutes ends the run a second
+    past its time limit (check_stuck_call_ends_run)"""
     require_bpf()
     tmp = tempfile.mkdtemp(prefix="gh-stuck-")
     try:
-        t, marker, wl = stuck_run(tmp, 'return ("a"):rep(25000):find(".-.-.-b") ~= nil',
-                                  "--lua-time-limit", "1")
-        with t:
-            workload("exec", 1, unique("stuck"), binary=wl)
-            t.wait_for(lambda: os.path.exists(marker), "the filter called")
-            t0 = time.monotonic()
-            rc = t.wait(10)
-            took = time.monotonic() - t0
-        check(rc == 3, "exit status %d, not 3" % rc, excerpt(t.stderr))
-        check(took < 1 + 1 + BUSY, "the stuck C call ended the run only after %.2f s" % took)
-        check("filter: stuck past its time limit in a C function" in t.stderr,
-              "no word of the stuck call", excerpt(t.stderr))
+        check_stuck_call_ends_run(tmp, idle_first=False)
     finally:
         shutil.rmtree(tmp)
 
@@ -135,21 +153,7 @@ def test_idle_watchdog_sleeps():
     require_bpf()
     tmp = tempfile.mkdtemp(prefix="gh-idle-")
     try:
-        marker = os.path.join(tmp, "in-filter")
-        wl, comm = private_workload(tmp)
-        body = 'return ("a"):rep(25000):find(".-.-.-b") ~= nil'
-        with Tracer("trace/exec.lua", "--comm", comm, "--lua-time-limit", "1",
-                    "--lua", STUCK % (marker, comm, body)) as t:
-            t.wait_for(lambda: watchdog_wchan(t.proc.pid).startswith("futex"),
-                       "the watchdog asleep on its futex (it waits in %r)"
-                       % watchdog_wchan(t.proc.pid))
-            workload("exec", 1, unique("idle"), binary=wl)
-            t.wait_for(lambda: os.path.exists(marker), "the filter called")
-            t0 = time.monotonic()
-            rc = t.wait(10)
-            took = time.monotonic() - t0
-        check(rc == 3, "exit status %d, not 3" % rc, excerpt(t.stderr))
-        check(took < 1 + 1 + BUSY, "the stuck C call ended the run only after %.2f s" % took)
+        check_stuck_call_ends_run(tmp, idle_first=True)
     finally:
         shutil.rmtree(tmp)
 
