@@ -13,6 +13,7 @@
 #include <lua.h>
 
 #include "base/read_file.h"
+#include "script/lua_guard.h"
 
 #define MAX_CONDS 16
 #define MAX_SOURCE (1 << 20)
@@ -312,8 +313,12 @@ static const char *chunk_text(const lua_Debug *ar, char **owned, size_t *len)
 			return NULL;
 		return *owned;
 	}
-	if (ar->source[0] == '=')
-		return NULL;
+	if (ar->source[0] == '=') { /* a name: a --lua layer's, or no text */
+		const char *code = gh_lua_layer_code(ar->source);
+
+		*len = code ? strlen(code) : 0;
+		return code;
+	}
 	*len = strlen(ar->source);
 	return ar->source;
 }

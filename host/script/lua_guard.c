@@ -263,6 +263,25 @@ static const char layer_env[] =
 	"  __newindex = gadget,\n"
 	"})\n";
 
+#define CODE_LAYER_NAME "--lua #" /* + N: the Nth --lua */
+
+const char *gh_lua_layer_code(const char *source)
+{
+	const char *p = source[0] == '=' && !strncmp(source + 1, CODE_LAYER_NAME,
+						     strlen(CODE_LAYER_NAME))
+				? source + 1 + strlen(CODE_LAYER_NAME) : NULL;
+	size_t want = 0, n = 0;
+
+	for (; p && *p >= '0' && *p <= '9' && want < 1000; p++)
+		want = want * 10 + (size_t)(*p - '0');
+	if (!p || *p || !want)
+		return NULL;
+	for (size_t i = 0; i < config.n_layers; i++)
+		if (config.layers[i].code && ++n == want)
+			return config.layers[i].code;
+	return NULL;
+}
+
 /* who is the layer in messages: its file, or "--lua #N" (the Nth --lua) */
 static int run_layer(lua_State *L, struct gh_lua_guard *g, int table,
 		     const struct gh_lua_layer *layer, const char *who)
@@ -308,7 +327,7 @@ int gh_lua_guard_layers(lua_State *L, struct gh_lua_guard *g)
 		int status;
 
 		if (!layer->file)
-			snprintf(who, sizeof(who), "--lua #%zu", ++n_code);
+			snprintf(who, sizeof(who), CODE_LAYER_NAME "%zu", ++n_code);
 		status = run_layer(L, g, table, layer, layer->file ? layer->file : who);
 
 		if (status != LUA_OK)

@@ -60,6 +60,9 @@ struct gh_lua_config {
 /* The process's settings (copied; layers are kept, not copied). */
 void gh_lua_set_config(const struct gh_lua_config *c);
 const struct gh_lua_config *gh_lua_config(void);
+/* The code of the --lua layer a chunk's source names ("=--lua #N", as
+ * layers are loaded), or NULL. */
+const char *gh_lua_layer_code(const char *source);
 
 struct gh_lua_guard {
 	struct gh_lua_alloc alloc;

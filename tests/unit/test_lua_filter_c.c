@@ -19,6 +19,7 @@
 
 #include "schema/filter.h"
 #include "script/lua_filter_c.h"
+#include "script/lua_guard.h"
 
 struct rec {
 	uint32_t pid;
@@ -183,12 +184,48 @@ static void test_edited_file(void **state)
 	unlink(path);
 }
 
+/* A --lua layer's filter: its code is the text (the chunk is named
+ * "=--lua #N", as layers are loaded), the 2nd code layer here. */
+static void test_layer(void **state)
+{
+	static const char code[] = "filter = function(ev) return ev.pid ~= 0 end";
+	static const struct gh_lua_layer layers[] = {
+		{.code = "x = 1"}, {.file = "/nonexistent.lua"}, {.code = code},
+	};
+	struct gh_lua_config c = {.layers = layers, .n_layers = 3};
+	struct gh_schema s;
+	struct gh_filter *f = NULL;
+	struct gh_buf b = GH_BUF_INIT;
+	lua_State *L = luaL_newstate();
+
+	(void)state;
+	gh_lua_set_config(&c);
+	assert_ptr_equal(gh_lua_layer_code("=--lua #2"), code);
+	assert_null(gh_lua_layer_code("=--lua #3"));
+	assert_null(gh_lua_layer_code("=--lua #2x"));
+	assert_null(gh_lua_layer_code("@--lua #2"));
+	luaL_openlibs(L);
+	make_schema(&s);
+	assert_int_equal(luaL_loadbufferx(L, code, strlen(code), "=--lua #2", "t"), LUA_OK);
+	assert_int_equal(lua_pcall(L, 0, 0, 0), LUA_OK);
+	lua_getglobal(L, "filter");
+	assert_int_equal(gh_lua_filter_c(L, &s, &f, &b), 1);
+	assert_string_equal(b.p, "pid!=0");
+	gh_filter_free(f);
+	gh_buf_free(&b);
+	gh_schema_free(&s);
+	lua_close(L);
+	c.n_layers = 0;
+	gh_lua_set_config(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_comparisons),
 		cmocka_unit_test(test_stays_lua),
 		cmocka_unit_test(test_edited_file),
+		cmocka_unit_test(test_layer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
