@@ -205,13 +205,13 @@ def test_beside_a_storm():
         n, ports, retrans = retried_connects("dm", drops=2)
     check(retrans == 2 * len(ports), "A sent %d SYNs again, wanted two per client" % retrans)
     t.check_clean_exit()
-    check_nothing_skipped(t)
     evs = [e for e in t.events()
            if e.get("netns") == n.b.inode and e["reason"] == "NETFILTER_DROP"]
     got = sorted((e["dport"], e["tcpflags"], e["saddr"]) for e in evs)
     check(got == sorted([(port, "SYN", A_ADDR[4]) for port in ports] * 2),
           "wanted two SYN drops per client, got %d events" % len(evs),
           "stderr: " + excerpt(t.stderr), describe(evs))
+    check_nothing_skipped(t)
 
 
 if __name__ == "__main__":
