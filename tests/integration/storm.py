@@ -40,12 +40,14 @@ def check_nothing_skipped(t):
 
 
 def drop_first_syns(ns, port, count=1):
-    """ns drops the first count SYNs to port that reach it (and only
-    those): one rule per SYN, since each rule counts the packets that reach
-    it"""
+    """ns (a network namespace with cmd()) drops the first count SYNs to
+    port that reach it (and only those): one rule per SYN, since each rule
+    counts the packets that reach it"""
     for _ in range(count):
-        ns.iptables("-I", "INPUT", "-p", "tcp", "--dport", port, "--syn", "-m", "statistic",
-                    "--mode", "nth", "--every", "100000", "--packet", "0", "-j", "DROP")
+        subprocess.run(ns.cmd("iptables", "-w", "-I", "INPUT", "-p", "tcp", "--dport", port,
+                              "--syn", "-m", "statistic", "--mode", "nth", "--every", "100000",
+                              "--packet", "0", "-j", "DROP"), check=True,
+                       stdout=subprocess.DEVNULL)
 
 
 def connect_all(n, ports, limit=20):
