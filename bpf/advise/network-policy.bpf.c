@@ -20,10 +20,10 @@
  * A UDP flow (network namespace, local port, peer address and port,
  * direction) is reported once: udp_flows remembers the ones seen.  Which
  * side started it (a request and its reply) is the script's to judge.
- * (sock:inet_sock_set_state and the owner per socket of gadget/tcp_conn.h,
- * as trace/tcp.)  A failed connect is no policy need: not reported.  The
- * script keeps the set of (pod, direction, peer, port) and writes the
- * policies at the end.
+ * (sock:inet_sock_set_state's raw tracepoint and the owner per socket of
+ * gadget/tcp_conn.h, as trace/tcp.)  A failed connect is no policy need:
+ * not reported.  The script keeps the set of (pod, direction, peer, port)
+ * and writes the policies at the end.
  */
 #include <gadget/gadget.h>
 #include <gadget/tcp_conn.h>
@@ -64,29 +64,31 @@ struct {
 GADGET_TRACER_MAP(events, 1 << 18);
 GADGET_TRACER(netpol, events, event);
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int netpol_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+/* a raw tracepoint (gadget/tcp_conn.h: the kernel would skip a classic
+ * one's program in the handshake's softirq when it interrupts another
+ * eBPF program) */
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(netpol_set_state, const struct sock *sk, int oldstate, int newstate)
 {
-	const void *sk = ctx->skaddr;
 	struct gadget_tcp_owner *o;
 	struct event e = {};
 
-	if (ctx->protocol != IPPROTO_TCP)
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	if (ctx->newstate == TCP_SYN_SENT) {
+	if (newstate == TCP_SYN_SENT) {
 		if (!gadget_should_discard())
 			gadget_tcp_remember(sk);
 		return 0;
 	}
-	if (ctx->oldstate != TCP_SYN_SENT)
+	if (oldstate != TCP_SYN_SENT)
 		return 0;
 	o = gadget_tcp_owner_of(sk);
 	if (!o)
 		return 0;
-	if (ctx->newstate == TCP_ESTABLISHED) {
+	if (newstate == TCP_ESTABLISHED) {
 		e.timestamp = bpf_ktime_get_boot_ns();
 		gadget_tcp_set_owner(&e, o);
-		gadget_tcp_set_endpoints_tp(&e, ctx);
+		gadget_tcp_set_endpoints_state(&e, sk);
 		e.typeRaw = TYPE_CONNECT;
 		e.proto = IPPROTO_TCP;
 		gadget_output(&events, &e, sizeof(e));

@@ -3,7 +3,20 @@
  *
  * signal:signal_generate fires for every signal the kernel generates
  * (kill(2) and friends, faults, SIGCHLD, SIGPIPE, timers...), in the
- * context of the task that generated it: that task is the sender.
+ * context of the task that generated it: that task is the sender.  A
+ * timer's signal (SIGALRM of alarm(2), setitimer(2), timer_create(2)) is
+ * generated in a hard interrupt instead.
+ *
+ * It is attached as a raw tracepoint: the kernel runs a classic
+ * tracepoint's program only when no other kprobe, tracepoint or
+ * perf_event program runs on the CPU, so a timer's signal whose interrupt
+ * lands in, say, an open tracer's syscall program would be lost; a raw
+ * tracepoint is skipped only inside itself, and attaching it needs no
+ * kernel BTF.  Its arguments are (sig, info, task, group, result); the
+ * event's code and tpid are what the tracepoint's record has
+ * (include/trace/events/signal.h): info's si_code, or SI_USER and
+ * SI_KERNEL for the SEND_SIG_NOINFO and SEND_SIG_PRIV pseudo-pointers (0
+ * and 1), and the task's pid (its thread id).
  *
  * A kill(2), tkill(2) or tgkill(2) that fails before a signal is generated
  * (ESRCH, EPERM, EINVAL) never reaches signal_generate: sys_exit_kill,
@@ -17,6 +30,9 @@
 
 #define EAGAIN 11
 #define SI_USER 0
+#define SI_KERNEL 0x80
+#define SEND_SIG_NOINFO 0UL /* include/linux/sched/signal.h: not pointers */
+#define SEND_SIG_PRIV 1UL
 #define SI_TKILL (-6)
 
 /* resultRaw: the kernel's enum trace_signal_result, then ours */
@@ -67,10 +83,21 @@ static __always_inline void send(struct event *e, __s32 tpid, int sig, int code,
 	gadget_submit(&events, e);
 }
 
-SEC("tracepoint/signal/signal_generate")
-int signal_generate(struct trace_event_raw_signal_generate *ctx)
+/* the si_code signal_generate's record has for info */
+static __always_inline int info_code(const struct kernel_siginfo *info)
 {
-	bool overflow = ctx->result == RESULT_OVERFLOW_FAIL;
+	if ((unsigned long)info == SEND_SIG_NOINFO)
+		return SI_USER;
+	if ((unsigned long)info == SEND_SIG_PRIV)
+		return SI_KERNEL;
+	return BPF_CORE_READ(info, si_code);
+}
+
+SEC("raw_tp/signal_generate")
+int BPF_PROG(signal_generate, int sig, const struct kernel_siginfo *info,
+	     const struct task_struct *task, int group, int result)
+{
+	bool overflow = result == RESULT_OVERFLOW_FAIL;
 	struct event *e;
 
 	if (kill_only)
@@ -79,13 +106,14 @@ int signal_generate(struct trace_event_raw_signal_generate *ctx)
 		return 0;
 	if (failed_only && !overflow)
 		return 0;
-	if (target_signal && ctx->sig != target_signal)
+	if (target_signal && sig != target_signal)
 		return 0;
 	e = gadget_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
 	fill_sender(e, gadget_in_interrupt());
-	send(e, ctx->pid, ctx->sig, ctx->code, overflow ? -EAGAIN : 0, ctx->result, ctx->group);
+	send(e, BPF_CORE_READ(task, pid), sig, info_code(info), overflow ? -EAGAIN : 0, result,
+	     group);
 	return 0;
 }
 

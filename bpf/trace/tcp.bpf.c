@@ -19,6 +19,11 @@
  * gadget_should_discard() runs where the process is current (connect,
  * accept): only their sockets are remembered, so later events of other
  * processes are never reported.
+ *
+ * inet_sock_set_state is attached as a raw tracepoint (gadget/tcp_conn.h:
+ * the kernel would skip a classic one's program in a softirq that
+ * interrupts another eBPF program); addresses and ports are read from the
+ * socket as the tracepoint's record has them.
  */
 #include <gadget/gadget.h>
 #include <gadget/tcp_conn.h>
@@ -59,7 +64,7 @@ static __always_inline bool want_closes(void)
 	return !accept_only && !connect_only && !failure_only;
 }
 
-static __always_inline void report_state_change(struct trace_event_raw_inet_sock_set_state *ctx,
+static __always_inline void report_state_change(const struct sock *sk,
 						const struct gadget_tcp_owner *o,
 						enum tcp_event_type type, int error)
 {
@@ -67,7 +72,7 @@ static __always_inline void report_state_change(struct trace_event_raw_inet_sock
 
 	e.timestamp = bpf_ktime_get_boot_ns();
 	gadget_tcp_set_owner(&e, o);
-	gadget_tcp_set_endpoints_tp(&e, ctx);
+	gadget_tcp_set_endpoints_state(&e, sk);
 	e.typeRaw = type;
 	e.error = error;
 	gadget_output(&events, &e, sizeof(e));
@@ -81,41 +86,39 @@ static __always_inline bool is_close(int oldstate, int newstate)
 	       (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK || newstate == TCP_CLOSE);
 }
 
-static __always_inline void connect_ended(struct trace_event_raw_inet_sock_set_state *ctx,
+static __always_inline void connect_ended(const struct sock *sk, int newstate,
 					  const struct gadget_tcp_owner *o)
 {
-	if (ctx->newstate == TCP_ESTABLISHED && !failure_only)
-		report_state_change(ctx, o, TYPE_CONNECT, 0);
-	else if (ctx->newstate == TCP_CLOSE)
-		report_state_change(ctx, o, TYPE_CONNECT, gadget_tcp_connect_error(ctx->skaddr));
+	if (newstate == TCP_ESTABLISHED && !failure_only)
+		report_state_change(sk, o, TYPE_CONNECT, 0);
+	else if (newstate == TCP_CLOSE)
+		report_state_change(sk, o, TYPE_CONNECT, gadget_tcp_connect_error(sk));
 }
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int tcp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(tcp_set_state, const struct sock *sk, int oldstate, int newstate)
 {
-	const void *sk = ctx->skaddr;
 	struct gadget_tcp_owner *o;
 
-	if (ctx->protocol != IPPROTO_TCP)
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	if (ctx->newstate == TCP_SYN_SENT) {
+	if (newstate == TCP_SYN_SENT) {
 		/* connect(): the process is current */
 		if (want_connects() && !gadget_should_discard())
 			gadget_tcp_remember(sk);
 		return 0;
 	}
-	if (ctx->oldstate != TCP_SYN_SENT && ctx->newstate != TCP_CLOSE &&
-	    !is_close(ctx->oldstate, ctx->newstate))
+	if (oldstate != TCP_SYN_SENT && newstate != TCP_CLOSE && !is_close(oldstate, newstate))
 		return 0; /* FIN_WAIT2, CLOSE_WAIT, a listener's...: no lookup */
 	o = gadget_tcp_owner_of(sk);
 	if (!o)
 		return 0;
-	if (ctx->oldstate == TCP_SYN_SENT)
-		connect_ended(ctx, o);
-	else if (want_closes() && is_close(ctx->oldstate, ctx->newstate))
-		report_state_change(ctx, o, TYPE_CLOSE, 0);
+	if (oldstate == TCP_SYN_SENT)
+		connect_ended(sk, newstate, o);
+	else if (want_closes() && is_close(oldstate, newstate))
+		report_state_change(sk, o, TYPE_CLOSE, 0);
 	/* without close events, a connect needs no memory past its end */
-	if (ctx->newstate == TCP_CLOSE || (ctx->oldstate == TCP_SYN_SENT && !want_closes()))
+	if (newstate == TCP_CLOSE || (oldstate == TCP_SYN_SENT && !want_closes()))
 		gadget_tcp_forget(sk);
 	return 0;
 }

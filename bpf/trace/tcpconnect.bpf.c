@@ -10,6 +10,10 @@
  *   SYN_SENT -> CLOSE         report it failed (ECONNREFUSED, ETIMEDOUT...)
  *
  * and the socket is forgotten at once: nothing is kept per connection.
+ * A raw tracepoint (gadget/tcp_conn.h: the kernel would skip a classic
+ * one's program in a softirq that interrupts another eBPF program, where
+ * most handshakes end); addresses and ports are read from the socket as
+ * the tracepoint's record has them.
  */
 #include <gadget/gadget.h>
 #include <gadget/tcp_conn.h>
@@ -31,7 +35,7 @@ GADGET_TRACER(tcpconnect, events, event);
 GADGET_PARAM(bool, calculate_latency, false);
 GADGET_PARAM(__u64, min_latency_ns, 0);
 
-static __always_inline void report(struct trace_event_raw_inet_sock_set_state *ctx,
+static __always_inline void report(const struct sock *sk, int newstate,
 				   const struct gadget_tcp_owner *o)
 {
 	struct event e = {};
@@ -44,33 +48,32 @@ static __always_inline void report(struct trace_event_raw_inet_sock_set_state *c
 	}
 	e.timestamp = bpf_ktime_get_boot_ns();
 	gadget_tcp_set_owner(&e, o);
-	gadget_tcp_set_endpoints_tp(&e, ctx);
-	if (ctx->newstate == TCP_CLOSE)
-		e.error = gadget_tcp_connect_error(ctx->skaddr);
+	gadget_tcp_set_endpoints_state(&e, sk);
+	if (newstate == TCP_CLOSE)
+		e.error = gadget_tcp_connect_error(sk);
 	gadget_output(&events, &e, sizeof(e));
 }
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int tcp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(tcp_set_state, const struct sock *sk, int oldstate, int newstate)
 {
-	const void *sk = ctx->skaddr;
 	struct gadget_tcp_owner *o;
 
-	if (ctx->protocol != IPPROTO_TCP)
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	if (ctx->newstate == TCP_SYN_SENT) {
+	if (newstate == TCP_SYN_SENT) {
 		/* connect(): the process is current */
 		if (!gadget_should_discard())
 			gadget_tcp_remember(sk);
 		return 0;
 	}
-	if (ctx->oldstate != TCP_SYN_SENT)
+	if (oldstate != TCP_SYN_SENT)
 		return 0;
 	o = gadget_tcp_owner_of(sk);
 	if (!o)
 		return 0;
-	if (ctx->newstate == TCP_ESTABLISHED || ctx->newstate == TCP_CLOSE)
-		report(ctx, o);
+	if (newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE)
+		report(sk, newstate, o);
 	gadget_tcp_forget(sk);
 	return 0;
 }

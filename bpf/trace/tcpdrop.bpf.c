@@ -16,9 +16,14 @@
  * of the local port (gadget/socket_owner.h): the socket's own, or else
  * the destination port in the receiving device's network namespace.
  *
- * A classic tracepoint rather than tp_btf: rx_sk is a member of its
- * record where the kernel has it (CO-RE), while tp_btf would have to
- * know the argument count.
+ * A raw tracepoint: the kernel runs a classic tracepoint's program only
+ * when no other kprobe, tracepoint or perf_event program runs on the CPU,
+ * so a packet dropped in a softirq (a timer's retransmission, a packet
+ * received) that interrupts, say, an open tracer's syscall program would
+ * be lost; a raw tracepoint is skipped only inside itself, and attaching
+ * it needs no kernel BTF.  Its arguments are (skb, location, reason) and,
+ * where the tracepoint's record has rx_sk (6.12+), rx_sk: the program
+ * reads that fourth one only there (CO-RE).
  */
 #include <gadget/gadget.h>
 #include <gadget/process.h>
@@ -43,21 +48,22 @@ GADGET_TRACER_MAP(events, 1 << 18);
 GADGET_TRACER(tcpdrop, events, event);
 
 /* the socket the kernel had for the dropped skb, or NULL */
-static __always_inline struct sock *drop_sock(struct trace_event_raw_kfree_skb *ctx,
+static __always_inline struct sock *drop_sock(const unsigned long long *ctx,
 					      const struct sk_buff *skb)
 {
 	struct sock *sk = NULL;
 
-	if (bpf_core_field_exists(ctx->rx_sk))
-		sk = ctx->rx_sk;
+	/* constant after CO-RE: on older kernels the verifier never sees the
+	 * read of an argument the tracepoint does not have */
+	if (bpf_core_field_exists(struct trace_event_raw_kfree_skb, rx_sk))
+		sk = (struct sock *)ctx[3];
 	return sk ? sk : BPF_CORE_READ(skb, sk);
 }
 
-SEC("tracepoint/skb/kfree_skb")
-int tcp_drop(struct trace_event_raw_kfree_skb *ctx)
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(tcp_drop, const struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	const struct sk_buff *skb = ctx->skbaddr;
-	__u16 proto = ctx->protocol; /* host order already */
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol)); /* as the record has it */
 	const struct gadget_socket_owner *o;
 	struct gadget_skb_tcp t;
 	struct event e = {};
@@ -86,7 +92,7 @@ int tcp_drop(struct trace_event_raw_kfree_skb *ctx)
 	e.sport = t.sport;
 	e.daddr = t.daddr;
 	e.dport = t.dport;
-	e.reason = ctx->reason;
+	e.reason = reason;
 	gadget_output(&events, &e, sizeof(e));
 	return 0;
 }

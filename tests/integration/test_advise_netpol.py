@@ -20,6 +20,7 @@ import containers
 from containers import HOOKS
 from gh import TIME_SCALE, Tracer, check, excerpt, main, require_bpf, scaled, unique
 from netns_dns import Dnsmasq, Netns
+from storm import check_nothing_skipped, drop_first_syns, open_storm
 
 SERVER = """
 import socket, sys
@@ -89,6 +90,46 @@ for target in sys.argv[1:]:
             time.sleep(0.05)  # a poll: the server is not listening yet
     c.sendall(b"hi")
     c.close()
+"""
+
+
+# a TCP server on ports PORT..PORT+N-1: accepts one connection on each
+SERVERS = """
+import select, socket, sys
+base, n = int(sys.argv[1]), int(sys.argv[2])
+left = set()
+for p in range(base, base + n):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", p))
+    s.listen(1)
+    left.add(s)
+print("ready", flush=True)
+while left:
+    for s in select.select(list(left), [], [])[0]:
+        s.accept()[0].close()
+        left.discard(s)
+"""
+
+# a TCP client: connects to HOST:PORT for each PORT, a thread each, 50 ms
+# apart (their SYNs retransmitted by as many timer interrupts: a timer
+# wheel's slot holds the ones 64 ms apart at most, fired together)
+CLIENTS = """
+import os, socket, sys, threading, time
+scale = float(os.environ.get("GH_TIME_SCALE", "1"))
+failed = []
+def one(i, port):
+    time.sleep(0.05 * i)  # the workload's pace
+    try:
+        socket.create_connection((sys.argv[1], int(port)), timeout=10 * scale).close()
+    except OSError as e:
+        failed.append("%s: %s" % (port, e))
+threads = [threading.Thread(target=one, args=(i, p)) for i, p in enumerate(sys.argv[2:])]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+sys.exit("; ".join(failed) or None)
 """
 
 
@@ -351,5 +392,54 @@ def test_policies_allow_exactly_what_was_seen():
           "a pod's address as an ipBlock: it should be a podSelector", out)
 
 
+def test_beside_a_storm():
+    """a pod connects to K ports of an outside host, which drops the first
+    SYN to each, while an open tracer's programs run for a storm of opens
+    (storm.py): its policy allows exactly those K ports, though each
+    handshake ends in a timer's softirq, often inside the other tracer's
+    program"""
+    require_bpf()
+    k, base = 24, 9100
+    u = unique("ns")[-8:]
+    ns_cli = "gh-ns-%s-cli" % u
+    with Lan() as lan, containers.Runc() as r:
+        cli_net, _ = lan.host("ns-cli", 2)
+        ext_net, ext_ip = lan.host("ns-ext", 3)
+        for port in range(base, base + k):
+            drop_first_syns(ext_net, port)
+        cli = r.bundle("cli-" + u, ["python3", "-c", CLIENTS, ext_ip] +
+                       [str(p) for p in range(base, base + k)],
+                       host_usr=True, env=SCALE_ENV, network=cli_net.path, hooks=HOOKS,
+                       annotations=pod_annotations(ns_cli, "client", {"app": "client"}))
+        with contextlib.ExitStack() as held, \
+                Tracer("advise/network-policy.lua", "--k8s-namespace", "gh-ns-%s-*" % u,
+                       fmt=None, host=False) as t, open_storm():
+            servers = ext_net.popen("python3", "-c", SERVERS, base, k)
+            try:
+                if servers.stdout.readline().strip() != b"ready":
+                    check(False, "the outside servers did not start", servers.stderr.read())
+                r.create("cli-" + u, cli)
+                r.hold("cli-" + u, held)
+                r.start("cli-" + u)
+                r.wait_stopped("cli-" + u, 30)
+                check(servers.wait(scaled(30)) == 0, "the outside servers failed",
+                      servers.stderr.read())
+            finally:
+                if servers.poll() is None:
+                    servers.kill()
+                    servers.wait()
+        t.check_clean_exit()
+        out = t.stdout
+        outputs = r.output("cli-" + u)
+    check(outputs == "", "the clients failed in the pod", outputs)
+    want = [policy("client", ns_cli, {"app": "client"}, egress=[
+        {"to": [{"ipBlock": {"cidr": ext_ip + "/32"}}],
+         "ports": [{"port": p, "protocol": "TCP"} for p in range(base, base + k)]}])]
+    check(parse_yaml(out) == want, "the policy does not allow exactly the %d ports" % k,
+          "got:\n" + out, "stderr: " + excerpt(t.stderr))
+    check_nothing_skipped(t)
+
+
 if __name__ == "__main__":
-    main([test_policies_allow_exactly_what_was_seen, test_udp_every_way], bpf=False)
+    main([test_policies_allow_exactly_what_was_seen, test_udp_every_way, test_beside_a_storm],
+         bpf=False)

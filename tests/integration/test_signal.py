@@ -17,15 +17,18 @@ import re
 import resource
 import signal
 import subprocess
+import sys
 
 from ctrace import traced_container
-from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host, scaled
+from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host, scaled, wait_for
+from storm import check_nothing_skipped, open_storm
 
 GADGET = "trace/signal.lua"
 KILL = "/bin/kill"
 FIELDS = {"timestamp", "mountnsid", "pid", "tid", "ppid", "uid", "gid", "comm", "tpid", "signal",
           "signalRaw", "code", "ret", "resultRaw", "result", "group"}
 SI_USER, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED = 0, 1, 2, 5, 6
+SI_TIMER, SI_KERNEL = -2, 0x80
 ESRCH, EPERM = 3, 1
 NOBODY = 65534
 CAUGHT = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
@@ -355,7 +358,38 @@ def test_in_container():
           "an event of another mount namespace", describe(others))
 
 
+def test_timers_beside_a_storm():
+    """K timeout(1)s, whose timer_create() timer sends SIGALRM (SI_TIMER),
+    and K processes whose setitimer() does (the kernel's SEND_SIG_PRIV:
+    SI_KERNEL), while an open tracer's programs run for a storm of opens
+    (storm.py): exactly 2K SIGALRMs, though each is generated in the
+    timer's hard interrupt, often inside the other tracer's program.  (The
+    sender is "[interrupt]" unless the interrupt came from user mode: then
+    the kernel runs it on the task's stack, and gadget/context.h takes it
+    for the task's own.)"""
+    require_bpf()
+    k = 16
+    itimer = "import signal; signal.setitimer(signal.ITIMER_REAL, 0.5); signal.pause()"
+    with Tracer(GADGET, "--signal", "SIGALRM") as t, open_storm():
+        timeouts = [spawn(["timeout", "0.5", "sleep", "1000"]) for _ in range(k)]
+        itimers = [spawn([sys.executable, "-c", itimer]) for _ in range(k)]
+        SLEEPS.extend(timeouts + itimers)
+        wait_for(lambda: all(p.poll() is not None for p in timeouts + itimers), 30,
+                 "the %d timers fired" % (2 * k))
+    check([p.returncode for p in timeouts] == [124] * k, "every timeout timed out")
+    check([p.returncode for p in itimers] == [-signal.SIGALRM] * k, "SIGALRM ended each")
+    t.check_clean_exit()
+    want = sorted([(p.pid, "SIGALRM", SI_TIMER, 0, "delivered") for p in timeouts] +
+                  [(p.pid, "SIGALRM", SI_KERNEL, 0, "delivered") for p in itimers])
+    pids = {p.pid for p in timeouts + itimers}
+    evs = [e for e in t.events() if e["tpid"] in pids]
+    got = sorted((e["tpid"], e["signal"], e["code"], e["ret"], e["result"]) for e in evs)
+    check(got == want, "wanted one SIGALRM of each timer, got %d" % len(evs),
+          "got:  %s" % got, "stderr: " + excerpt(t.stderr))
+    check_nothing_skipped(t)
+
+
 if __name__ == "__main__":
     main([test_each_signal, test_blocked_sigchld, test_failed_only, test_failed_only_columns,
           test_signal_filter, test_realtime_names, test_kill_only, test_bad_signal,
-          test_in_container])
+          test_in_container, test_timers_beside_a_storm])

@@ -4,6 +4,8 @@
 params, a kernel filter, and a client in a runc container."""
 
 from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host
+from netpair import A_ADDR, B_ADDR
+from storm import check_nothing_skipped, retried_connects
 from tcpwork import (ECONNREFUSED, Scene, check_container, check_host_namespaces,
                      check_process, check_tuple, connects_in_container, host_netns)
 
@@ -178,7 +180,25 @@ def test_tcp_in_container():
     check(evs[2]["pid"] == pid, "the refused connect is by the container's init (exec)", evs[2])
 
 
+def test_tcp_beside_a_storm():
+    """K clients, each to its own port whose first SYN is dropped, while an
+    open tracer's programs run for a storm of opens (storm.py): exactly K
+    connects, though each handshake ends in a timer's softirq, often inside
+    the other tracer's program"""
+    require_bpf()
+    with Tracer(GADGET, "--connect-only") as t:
+        n, ports, _ = retried_connects("tm")
+    t.check_clean_exit()
+    evs = [e for e in t.events() if e["netns"] == n.a.inode and e["dport"] in ports]
+    got = sorted((e["type"], e["saddr"], e["daddr"], e["dport"], e["comm"], e["error"])
+                 for e in evs)
+    check(got == [("connect", A_ADDR[4], B_ADDR[4], port, "socat", 0) for port in ports],
+          "wanted one connect per client, got %d events" % len(evs),
+          "stderr: " + excerpt(t.stderr), describe(evs))
+    check_nothing_skipped(t)
+
+
 if __name__ == "__main__":
     main([test_tcp_ipv4, test_tcp_ipv6, test_tcp_columns, test_tcp_connect_only,
           test_tcp_accept_only, test_tcp_failure_only, test_tcp_comm_filter, test_tcp_bad_param,
-          test_tcp_in_container])
+          test_tcp_in_container, test_tcp_beside_a_storm])

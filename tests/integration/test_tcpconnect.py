@@ -4,6 +4,8 @@ on 127.0.0.1 and ::1 (ports picked free), refused connects, --latency and
 --min-latency, and a client in a runc container."""
 
 from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host
+from netpair import A_ADDR, B_ADDR
+from storm import check_nothing_skipped, retried_connects
 from tcpwork import (ECONNREFUSED, Scene, check_container, check_host_namespaces,
                      check_process, check_tuple, connects_in_container, host_netns)
 
@@ -121,6 +123,24 @@ def test_tcpconnect_in_container():
           "the first socat is the shell's child, the second the init (exec)", evs)
 
 
+def test_tcpconnect_beside_a_storm():
+    """K clients, each to its own port whose first SYN is dropped, while an
+    open tracer's programs run for a storm of opens (storm.py): exactly K
+    connects, though each handshake ends in a timer's softirq, often inside
+    the other tracer's program"""
+    require_bpf()
+    with Tracer(GADGET) as t:
+        n, ports, _ = retried_connects("cm")
+    t.check_clean_exit()
+    evs = [e for e in t.events() if e["netns"] == n.a.inode and e["dport"] in ports]
+    got = sorted((e["saddr"], e["daddr"], e["dport"], e["comm"], e["error"]) for e in evs)
+    check(got == [(A_ADDR[4], B_ADDR[4], port, "socat", 0) for port in ports],
+          "wanted one connect per client, got %d events" % len(evs),
+          "stderr: " + excerpt(t.stderr), describe(evs))
+    check_nothing_skipped(t)
+
+
 if __name__ == "__main__":
     main([test_tcpconnect_ipv4, test_tcpconnect_ipv6_latency, test_tcpconnect_min_latency,
-          test_tcpconnect_columns, test_tcpconnect_bad_min_latency, test_tcpconnect_in_container])
+          test_tcpconnect_columns, test_tcpconnect_bad_min_latency, test_tcpconnect_in_container,
+          test_tcpconnect_beside_a_storm])

@@ -9,6 +9,7 @@ from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host
 from ctrace import check_container, traced_container
 from netpair import (A_ADDR, B_ADDR, NetPair, Server, free_port, join_netns, send_lines,
                      socat_to)
+from storm import check_nothing_skipped, retried_connects
 
 GADGET = "trace/tcpdrop.lua"
 ECONNREFUSED_TEXT = "Connection refused"
@@ -194,7 +195,26 @@ def test_in_container():
     check_process(e, run.pid, "socat")
 
 
+def test_beside_a_storm():
+    """K clients, each to its own port whose first two SYNs B drops, while
+    an open tracer's programs run for a storm of opens (storm.py): exactly
+    2K NETFILTER_DROP events, though every second SYN is sent, and dropped,
+    in a timer's softirq, often inside the other tracer's program"""
+    require_bpf()
+    with Tracer(GADGET) as t:
+        n, ports, retrans = retried_connects("dm", drops=2)
+    check(retrans == 2 * len(ports), "A sent %d SYNs again, wanted two per client" % retrans)
+    t.check_clean_exit()
+    evs = [e for e in t.events()
+           if e.get("netns") == n.b.inode and e["reason"] == "NETFILTER_DROP"]
+    got = sorted((e["dport"], e["tcpflags"], e["saddr"]) for e in evs)
+    check(got == sorted([(port, "SYN", A_ADDR[4]) for port in ports] * 2),
+          "wanted two SYN drops per client, got %d events" % len(evs),
+          "stderr: " + excerpt(t.stderr), describe(evs))
+    check_nothing_skipped(t)
+
+
 if __name__ == "__main__":
     main([test_unknown_reason, test_syn_to_closed_port, test_netfilter_in,
           test_netfilter_out_ipv6, test_columns_and_reason_filter, test_reason_filter_excludes,
-          test_in_container], bpf=False)
+          test_in_container, test_beside_a_storm], bpf=False)

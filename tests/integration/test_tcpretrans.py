@@ -6,14 +6,11 @@ exactly how many retransmissions the gadget must report: a SYN sent again,
 a SYN-ACK sent again, data segments lost every fourth packet, and a client
 in a runc container."""
 
-import contextlib
-import subprocess
-
-from gh import (WORKLOAD, Tracer, check, describe, excerpt, main, require_bpf, run_host,
-                wait_for)
+from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host
 from ctrace import check_container, traced_container
 from netpair import (A_ADDR, B_ADDR, NetPair, Server, free_port, join_netns, send_lines,
                      socat_to)
+from storm import check_nothing_skipped, drop_first_syns, retried_connects
 
 GADGET = "trace/tcpretrans.lua"
 
@@ -32,19 +29,13 @@ def check_conn(e, version, sport, dport, pid, comm, local, remote):
           % (got, want), e)
 
 
-def drop_first_syn(ns, port):
-    """ns drops the first SYN to port that reaches it (and only that one)"""
-    ns.iptables("-I", "INPUT", "-p", "tcp", "--dport", port, "--syn", "-m", "statistic",
-                "--mode", "nth", "--every", "100000", "--packet", "0", "-j", "DROP")
-
-
 def test_syn_retransmit():
     """B drops the client's first SYN: one RETRANS of a SYN in SYN_SENT, by
     the connecting socat (its owner is known before the SYN leaves)"""
     require_bpf()
     port = free_port()
     with Tracer(GADGET) as t, NetPair("rs") as n, Server(n.b, port) as srv:
-        drop_first_syn(n.b, port)
+        drop_first_syns(n.b, port)
         before = n.a.snmp()
         pid, _ = send_lines(n.a, 4, port, 1)
         srv.wait()
@@ -135,7 +126,7 @@ def test_columns():
     require_bpf()
     port = free_port()
     with Tracer(GADGET, fmt=None) as t, NetPair("rc") as n, Server(n.b, port) as srv:
-        drop_first_syn(n.b, port)
+        drop_first_syns(n.b, port)
         before = n.a.snmp()
         pid, _ = send_lines(n.a, 4, port, 1)
         srv.wait()
@@ -174,7 +165,7 @@ def test_in_container():
     require_bpf()
     port = free_port()
     with NetPair("rn") as n, Server(n.b, port) as srv:
-        drop_first_syn(n.b, port)
+        drop_first_syns(n.b, port)
         before = n.a.snmp()
         run = traced_container(GADGET, "exec /usr/bin/socat -u /dev/null %s" % socat_to(4, port),
                                edit=join_netns(n.a.path))
@@ -193,40 +184,15 @@ def test_in_container():
 
 def test_beside_a_storm():
     """K clients, each on its own port whose first SYN B drops, while an
-    open tracer's syscall programs run for a storm of opens on both CPUs:
-    exactly K SYN retransmissions.  The timer's softirq that retransmits
-    often interrupts those programs, and the kernel skips a classic
-    tracepoint's program then (its recursion_misses): the gadget's raw
-    tracepoint is skipped only by itself."""
+    open tracer's syscall programs run for a storm of opens on both CPUs
+    (storm.py): exactly K SYN retransmissions, from the timer's softirq"""
     require_bpf()
-    k = 24
-    base = free_port() % 15000 + 20000
-    ports = [base + i for i in range(k)]
-    with Tracer(GADGET) as t, NetPair("rm") as n, contextlib.ExitStack() as stack:
-        for port in ports:
-            stack.enter_context(Server(n.b, port))
-            drop_first_syn(n.b, port)
-        storm = Tracer("trace/open.lua", "--comm", "workload", fmt="columns")
-        stack.enter_context(storm)
-        storms = [subprocess.Popen([WORKLOAD, "open-storm", "1000000000"],
-                                   stdout=subprocess.DEVNULL) for _ in range(2)]
-        try:
-            before = n.a.snmp()["RetransSegs"]
-            clients = [n.a.popen("socat", "-u", "/dev/null", socat_to(4, port),
-                                 stdout=subprocess.DEVNULL) for port in ports]
-            wait_for(lambda: all(c.poll() is not None for c in clients), 20,
-                     "the %d clients connected (a SYN retransmitted each) and ended" % k)
-            retrans = n.a.snmp()["RetransSegs"] - before
-        finally:
-            for w in storms:
-                w.kill()
-                w.wait()
-        check([c.returncode for c in clients] == [0] * k, "every client connected",
-              [c.stderr.read() for c in clients if c.returncode])
-        check(retrans == k, "A retransmitted %d SYNs, wanted one per client" % retrans)
+    with Tracer(GADGET) as t:
+        n, ports, retrans = retried_connects("rm")
+    check(retrans == len(ports), "A retransmitted %d SYNs, wanted one per client" % retrans)
     t.check_clean_exit()
-    check("skipped" not in t.stderr, "the kernel skipped the gadget's programs", t.stderr)
-    evs = in_ns(t.events(), n.a)
+    check_nothing_skipped(t)
+    evs = [e for e in t.events() if e["netns"] == n.a.inode and e["error"] == 0]
     got = sorted((e["dport"], e["tcpflags"], e["comm"]) for e in evs)
     check(got == [(port, "SYN", "socat") for port in ports],
           "wanted one SYN retransmission per client, got %d events" % len(evs),

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR Apache-2.0 */
-/* gadget/tcp_conn.h - TCP connections seen through sock:inet_sock_set_state,
- * with the process that owns each one.
+/* gadget/tcp_conn.h - TCP connections seen through sock:inet_sock_set_state
+ * (its raw tracepoint), with the process that owns each one.
  *
  * The tracepoint fires on every state change of a TCP socket, but many of
  * them run in softirq (the handshake's ESTABLISHED, a RST, the last ACK),
  * where the current task is whoever the CPU happened to interrupt.  So the
  * process is remembered per socket while it is in its own context:
  *
- *   CLOSE -> SYN_SENT   connect(): gadget_tcp_remember(ctx->skaddr)
+ *   CLOSE -> SYN_SENT   connect(): gadget_tcp_remember(sk)
  *   sys_exit_accept*    gadget_tcp_remember(sk of the returned fd)
  *
  * and later state changes read it back with gadget_tcp_owner_of(sk).
@@ -18,7 +18,16 @@
  * The event of a gadget that uses this starts with GADGET_PROCESS_FIELDS
  * (gadget/process.h), has members named netns, ipversion, saddr, sport,
  * daddr and dport, and fills them with gadget_tcp_set_owner() and
- * gadget_tcp_set_endpoints_tp() / gadget_tcp_set_endpoints_sock().
+ * gadget_tcp_set_endpoints_state() / gadget_tcp_set_endpoints_sock().
+ *
+ * Attach with SEC("raw_tp/inet_sock_set_state") and
+ * BPF_PROG(name, const struct sock *sk, int oldstate, int newstate), not
+ * the classic tracepoint: the kernel runs a classic tracepoint's program
+ * only when no other kprobe, tracepoint or perf_event program runs on the
+ * CPU, so a state change in a softirq (a SYN-ACK, a RST, a retransmission
+ * timer) that interrupts, say, an open tracer's syscall program would be
+ * lost.  A raw tracepoint is skipped only inside itself, and attaching it
+ * needs no kernel BTF.
  */
 #ifndef GADGET_TCP_CONN_H
 #define GADGET_TCP_CONN_H
@@ -107,22 +116,26 @@ static __always_inline int gadget_tcp_connect_error(const void *sk)
 		(e)->netns = (o)->netns;                                           \
 	} while (0)
 
-/* addresses and ports from the tracepoint's own copy (ports in host
- * order).  The arrays are copied with a helper: the verifier refuses a
- * load through a pointer into the context moved by an offset, which
- * __builtin_memcpy() may make. */
-#define gadget_tcp_set_endpoints_tp(e, ctx)                                        \
+/* addresses and ports of sk exactly as sock:inet_sock_set_state's record
+ * has them (ports in host order), for its raw tracepoint, which is handed
+ * only the socket: the source is inet_sport and inet_saddr, which keep
+ * the local end when the socket is unhashed at TCP_CLOSE (skc_num is 0
+ * by then), and an IPv6 socket's addresses are its sk_v6_* ones. */
+#define gadget_tcp_set_endpoints_state(e, sk)                                      \
 	do {                                                                       \
-		(e)->sport = (ctx)->sport;                                         \
-		(e)->dport = (ctx)->dport;                                         \
-		if ((ctx)->family == AF_INET6) {                                   \
+		const struct inet_sock *__inet = (const struct inet_sock *)(sk);   \
+		(e)->sport = bpf_ntohs(BPF_CORE_READ(__inet, inet_sport));         \
+		(e)->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));  \
+		if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6) {       \
 			(e)->ipversion = 6;                                        \
-			bpf_probe_read_kernel((e)->saddr.addr_raw.v6, 16, (ctx)->saddr_v6); \
-			bpf_probe_read_kernel((e)->daddr.addr_raw.v6, 16, (ctx)->daddr_v6); \
+			BPF_CORE_READ_INTO(&(e)->saddr.addr_raw.v6, sk,            \
+					   __sk_common.skc_v6_rcv_saddr);          \
+			BPF_CORE_READ_INTO(&(e)->daddr.addr_raw.v6, sk,            \
+					   __sk_common.skc_v6_daddr);              \
 		} else {                                                           \
 			(e)->ipversion = 4;                                        \
-			bpf_probe_read_kernel(&(e)->saddr.addr_raw.v4, 4, (ctx)->saddr); \
-			bpf_probe_read_kernel(&(e)->daddr.addr_raw.v4, 4, (ctx)->daddr); \
+			(e)->saddr.addr_raw.v4 = BPF_CORE_READ(__inet, inet_saddr); \
+			(e)->daddr.addr_raw.v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr); \
 		}                                                                  \
 		(e)->saddr.version = (e)->daddr.version = (e)->ipversion;          \
 	} while (0)
