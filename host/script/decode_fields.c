@@ -29,6 +29,7 @@ struct decoder {
 struct gh_decoders {
 	struct decoder d[DECODERS_MAX];
 	size_t n;
+	uint64_t runs; /* records decoded */
 };
 
 static const struct gh_decode_kind *kind_named(const char *name, size_t len)
@@ -40,7 +41,8 @@ static const struct gh_decode_kind *kind_named(const char *name, size_t len)
 }
 
 /* Decode ev into d unless d holds this very record already. */
-static int decode(struct decoder *d, const struct gh_schema *s, const struct gh_event *ev)
+static int decode(struct gh_decoders *ds, struct decoder *d, const struct gh_schema *s,
+		  const struct gh_event *ev)
 {
 	if (d->valid && d->seen_len == ev->len && !memcmp(d->seen, ev->data, ev->len))
 		return 0;
@@ -56,6 +58,7 @@ static int decode(struct decoder *d, const struct gh_schema *s, const struct gh_
 	d->seen_len = ev->len;
 	d->kind->decode(d->state, s, d->in, ev);
 	d->valid = true;
+	ds->runs++;
 	return 0;
 }
 
@@ -72,7 +75,7 @@ static int field_value(void *ctx, const struct gh_schema *s, const struct gh_fie
 	if (!ds || (size_t)(f->source_attr / VALUES_PER) >= ds->n)
 		return 0;
 	d = &ds->d[f->source_attr / VALUES_PER];
-	ret = decode(d, s, &raw);
+	ret = decode(ds, d, s, &raw);
 	if (ret)
 		return ret;
 	return d->kind->value(d->state, s, d->in, f->source_attr % VALUES_PER, &raw, v);
@@ -239,4 +242,11 @@ void gh_decoders_free(struct gh_decoders *ds)
 		free(ds->d[i].seen);
 	}
 	free(ds);
+}
+
+uint64_t gh_decoders_runs(const struct gh_schema *s)
+{
+	const struct gh_decoders *ds = gh_schema_source_ctx(s, &decoder_source);
+
+	return ds ? ds->runs : 0;
 }

@@ -18,6 +18,7 @@
 #define GH_DECODE_FIELDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <lua.h>
 
@@ -36,5 +37,7 @@ int gh_decoders_read(lua_State *L, int t, struct gh_schema *s, const char *path,
 int gh_decoders_field(struct gh_decoders *d, struct gh_schema *s, int idx, const char *from,
 		      const char *path, char *err, size_t errlen);
 void gh_decoders_free(struct gh_decoders *d);
+/* How many times s's decoders decoded a record (one per event read). */
+uint64_t gh_decoders_runs(const struct gh_schema *s);
 
 #endif
