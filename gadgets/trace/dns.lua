@@ -2,8 +2,7 @@
 --
 -- The eBPF side (a socket program in every traced network namespace)
 -- sends each DNS message's bytes with the addresses and the owner of the
--- local socket; gadget.packet decodes them here.
-local packet = require("gadget.packet")
+-- local socket; the decode table below decodes them in C (dns_parse).
 local net = require("gadget.net")
 local time = require("gadget.time")
 local packet_fields = require("gadget.packet_fields")
@@ -29,6 +28,13 @@ return {
     },
   },
 
+  -- the message, decoded in C once per event at the first read of one of
+  -- the fields "from" it (no Lua runs per event for them)
+  decode = {
+    dns = { payload = "payload", tcp = "tcp", length = "dnsLen", unanswered = "unanswered",
+            src = "src.addr", dst = "dst.addr" },
+  },
+
   fields = packet_fields.fields({
     proto = { from = "src.proto", enum = { TCP = 6, UDP = 17 }, width = 5,
               hidden = true, description = "UDP or TCP" },
@@ -42,56 +48,28 @@ return {
     tcp = { hidden = true, description = "DNS over TCP" },
     payload = { internal = true },
 
-    qr = { type = "string", width = 2, description = "Q: query, R: response" },
-    nameserver = { type = "string", width = 15, hidden = true,
+    qr = { from = "dns.qr", width = 2, description = "Q: query, R: response" },
+    nameserver = { from = "dns.nameserver", width = 15, hidden = true,
                    description = "the server's address (query: destination, response: source)" },
-    qtype = { type = "string", width = 6, description = "query type: A, AAAA, CNAME..." },
-    name = { type = "string", width = 30, description = "the name asked for" },
-    rcode = { type = "string", width = 9,
+    qtype = { from = "dns.qtype", width = 6, description = "query type: A, AAAA, CNAME..." },
+    name = { from = "dns.name", width = 30, description = "the name asked for" },
+    rcode = { from = "dns.rcode", width = 9,
               description = "response code: NoError, NXDomain...; Timeout: unanswered" },
-    numAnswers = { type = "int", width = 4, align = "right",
+    numAnswers = { from = "dns.numAnswers", width = 4, align = "right",
                    description = "answer records in the response" },
-    addresses = { type = "strlist", width = 20, description = "A and AAAA addresses answered" },
-    answers = { type = "strlist", hidden = true,
+    addresses = { from = "dns.addresses", width = 20,
+                  description = "A and AAAA addresses answered" },
+    answers = { from = "dns.answers", hidden = true,
                 description = "every answer decoded: NAME TYPE DATA (CNAME chains)" },
-    truncated = { type = "bool", hidden = true, description = "the TC bit: the server cut the answer" },
-    incomplete = { type = "bool", hidden = true,
+    truncated = { from = "dns.truncated", hidden = true,
+                  description = "the TC bit: the server cut the answer" },
+    incomplete = { from = "dns.incomplete", hidden = true,
                    description = "the capture holds less than the message (or its counts lie)" },
-    ednsUdpSize = { type = "int", hidden = true, description = "EDNS: the sender's UDP payload size" },
-    error = { type = "string", hidden = true, description = "where decoding stopped, if it did" },
+    ednsUdpSize = { from = "dns.ednsUdpSize", hidden = true,
+                    description = "EDNS: the sender's UDP payload size" },
+    error = { from = "dns.error", hidden = true,
+              description = "where decoding stopped, if it did" },
   }),
   columns = { "pid", "comm", "src.addr", "src.port", "dst.addr", "dst.port", "qr", "qtype",
               "name", "rcode", "latency", "numAnswers", "addresses" },
-
-  enrich = function(ev)
-    local bytes = ev:bytes("payload")
-    local m, err = packet.dns(bytes, ev.tcp)
-    ev.nameserver = (m and m.qr) and ev["src.addr"] or ev["dst.addr"]
-    if not m then
-      ev.error = err
-      ev.incomplete = true
-      return
-    end
-    ev.qr = m.qr and "R" or "Q"
-    ev.qtype = m.qtypeName
-    ev.name = m.name
-    ev.truncated = m.tc
-    ev.incomplete = m.incomplete or ev.dnsLen > #bytes
-    ev.ednsUdpSize = m.edns and m.edns.udpSize or nil
-    ev.error = m.error
-    if ev.unanswered then
-      ev.rcode = "Timeout"
-      return
-    end
-    if m.qr then
-      ev.rcode = m.rcodeName
-      ev.numAnswers = m.ancount
-      ev.addresses = m.addresses
-      local answers = {}
-      for i, a in ipairs(m.answers) do
-        answers[i] = a.name .. " " .. a.typeName .. " " .. a.data
-      end
-      ev.answers = answers
-    end
-  end,
 }

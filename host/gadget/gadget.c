@@ -144,7 +144,8 @@ static int order_fields(struct gh_gadget *g, char *err, size_t errlen)
 				ret = add_index(&g->all_fields, &g->n_all_fields, (int)j);
 	}
 	for (size_t j = 0; j < s->n_fields && !ret; j++)
-		if (s->fields[j].kind == GH_KIND_VIRTUAL && s->fields[j].map_source < 0)
+		if (s->fields[j].kind == GH_KIND_VIRTUAL && s->fields[j].map_source < 0 &&
+		    !s->fields[j].internal)
 			ret = add_index(&g->all_fields, &g->n_all_fields, (int)j);
 	if (ret)
 		return ret;

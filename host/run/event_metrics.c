@@ -67,7 +67,7 @@ static bool numeric(const struct gh_schema *s, int idx)
 	case GH_KIND_FLOAT:
 		return true;
 	case GH_KIND_VIRTUAL:
-		if (f->map || gh_field_is_sourced(s, idx) || !f->virtual_type)
+		if (f->map || !f->virtual_type)
 			return false;
 		for (size_t i = 0; types[i]; i++)
 			if (!strcmp(f->virtual_type, types[i]))

@@ -1,6 +1,7 @@
 /* lua_script.c - running a gadget's Lua script and calling its hooks. */
 #include "script/lua_script.h"
 #include "script/lua_packet.h"
+#include "script/decode_fields.h"
 #include "script/lua_host.h"
 
 #include <errno.h>
@@ -41,6 +42,7 @@ struct gh_lua {
 	const struct gh_lua_host *host; /* gadget.map & co., kept across reloads */
 	struct gh_rate_limit errlimit; /* one report a second, with a count */
 	struct gh_lua_guard *guard;    /* memory and instruction limits */
+	struct gh_decoders *decoders;  /* decode = {...}: the schema's source */
 };
 
 /* require finds the host's library, then modules beside the script (not
@@ -112,6 +114,7 @@ void gh_lua_close(struct gh_lua *lua)
 	if (!lua)
 		return;
 	gh_filter_free(lua->filter_c);
+	gh_decoders_free(lua->decoders);
 	gh_buf_free(&lua->filter_note);
 	if (lua->L)
 		gh_lua_guard_close(lua->L, lua->guard);
@@ -614,6 +617,14 @@ static int apply_field(struct gh_lua *lua, struct gh_schema *s, const char *name
 	}
 
 	if (from) {
+		ret = gh_decoders_field(lua->decoders, s, idx, from, lua->path, err, errlen);
+		if (ret < 0)
+			goto out;
+		ret = 0;
+	}
+	if (from && f->source) {
+		/* a decoder's value (decode_fields.h) */
+	} else if (from) {
 		int src = gh_schema_find(s, from);
 
 		if (f->kind != GH_KIND_VIRTUAL) {
@@ -679,6 +690,11 @@ int gh_lua_apply_fields(struct gh_lua *lua, struct gh_schema *s, char *err, size
 	int ret = 0;
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, lua->table_ref);
+	ret = gh_decoders_read(L, -1, s, lua->path, &lua->decoders, err, errlen);
+	if (ret) {
+		lua_pop(L, 1);
+		return ret;
+	}
 	if (lua_getfield(L, -1, "fields") == LUA_TTABLE) {
 		keys = sorted_keys(L, &n);
 		for (size_t i = 0; i < n && !ret; i++) {
@@ -913,6 +929,9 @@ int gh_lua_reload(struct gh_lua *lua, struct gh_schema *s, const char *object_na
 	n->errors = lua->errors;
 	n->errlimit = lua->errlimit;
 	n->host = lua->host;
+	/* the schema's fields stay, and so does the source they read */
+	n->decoders = lua->decoders;
+	lua->decoders = NULL;
 	if (n->host)
 		gh_lua_host_bind(n->L, n->host);
 	tmp = *lua;

@@ -34,6 +34,7 @@ static const struct key_type field_keys[] = {
 /* the gadget table's own keys that have one type */
 static const struct key_type table_keys[] = {
 	{"fields", LUA_TTABLE, "a table"},
+	{"decode", LUA_TTABLE, "a table"},
 	{"columns", LUA_TTABLE, "a list of field names"},
 	{"filter", LUA_TFUNCTION, "a function"},
 	{"enrich", LUA_TFUNCTION, "a function"},
