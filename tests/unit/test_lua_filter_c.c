@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -219,6 +220,54 @@ static void test_layer(void **state)
 	gh_lua_set_config(&c);
 }
 
+/* Chunk names a script chooses (load(code, "@PATH")): a FIFO is never
+ * opened to block the run, and a client's sandboxed code has no file
+ * read for it at all, even one that holds the very function. */
+static void test_chunk_names(void **state)
+{
+	static const char code[] = "return function(ev) return ev.pid ~= 1 end";
+	char dir[] = "/tmp/gh-filter-c-XXXXXX", fifo[64], file[64];
+	struct gh_lua_config c = {.sandbox_layers = true};
+	struct gh_schema s;
+	struct gh_filter *f = NULL;
+	struct gh_buf b = GH_BUF_INIT;
+	lua_State *L = luaL_newstate();
+	FILE *out;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "@%s/fifo", dir);
+	snprintf(file, sizeof(file), "@%s/f.lua", dir);
+	assert_int_equal(mkfifo(fifo + 1, 0600), 0);
+	out = fopen(file + 1, "w");
+	fputs(code, out);
+	fclose(out);
+	luaL_openlibs(L);
+	make_schema(&s);
+
+	assert_int_equal(luaL_loadbufferx(L, code, strlen(code), fifo, "t"), LUA_OK);
+	assert_int_equal(lua_pcall(L, 0, 1, 0), LUA_OK);
+	assert_int_equal(gh_lua_filter_c(L, &s, &f, &b), 0); /* and it returned */
+	assert_null(f);
+	lua_pop(L, 1);
+
+	assert_int_equal(luaL_loadbufferx(L, code, strlen(code), file, "t"), LUA_OK);
+	assert_int_equal(lua_pcall(L, 0, 1, 0), LUA_OK);
+	gh_lua_set_config(&c);
+	assert_int_equal(gh_lua_filter_c(L, &s, &f, &b), 0); /* sandboxed: not read */
+	c.sandbox_layers = false;
+	gh_lua_set_config(&c);
+	assert_int_equal(gh_lua_filter_c(L, &s, &f, &b), 1); /* the same, trusted */
+	gh_filter_free(f);
+
+	gh_buf_free(&b);
+	gh_schema_free(&s);
+	lua_close(L);
+	unlink(fifo + 1);
+	unlink(file + 1);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_stays_lua),
 		cmocka_unit_test(test_edited_file),
 		cmocka_unit_test(test_layer),
+		cmocka_unit_test(test_chunk_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
