@@ -3,6 +3,7 @@
 #include "gadget/gadget.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,6 +503,30 @@ void gh_gadget_detach(struct gh_gadget *g)
 	g->n_links = 0;
 }
 
+/* whether the kernel counts each program's runs (kernel.bpf_stats_enabled) */
+static bool bpf_stats_enabled(void)
+{
+	char c = '0';
+	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '0';
+		close(fd);
+	}
+	return c == '1';
+}
+
+/* the kernel's numbers of a loaded program (false: not loaded) */
+static bool prog_info(const struct bpf_program *prog, struct bpf_prog_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd = bpf_program__fd(prog);
+
+	memset(info, 0, sizeof(*info));
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, info, &len);
+}
+
 uint64_t gh_gadget_skipped_runs(const struct gh_gadget *g, const char **worst)
 {
 	uint64_t sum = 0, most = 0;
@@ -512,11 +537,9 @@ uint64_t gh_gadget_skipped_runs(const struct gh_gadget *g, const char **worst)
 	if (!g->obj)
 		return 0;
 	bpf_object__for_each_program(prog, g->obj) {
-		struct bpf_prog_info info = {0};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
+		struct bpf_prog_info info;
 
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (!prog_info(prog, &info))
 			continue;
 		sum += info.recursion_misses;
 		if (info.recursion_misses > most) {
@@ -526,6 +549,29 @@ uint64_t gh_gadget_skipped_runs(const struct gh_gadget *g, const char **worst)
 		}
 	}
 	return sum;
+}
+
+void gh_gadget_log_program_runs(const struct gh_gadget *g)
+{
+	bool counted = bpf_stats_enabled();
+	struct bpf_program *prog;
+
+	if (!g->obj || !gh_log_verbose())
+		return;
+	bpf_object__for_each_program(prog, g->obj) {
+		struct bpf_prog_info info;
+
+		if (!prog_info(prog, &info))
+			continue;
+		if (counted || info.run_cnt)
+			gh_log(GH_LOG_INFO, "program %s: %llu runs, %llu skipped",
+			       bpf_program__name(prog), (unsigned long long)info.run_cnt,
+			       (unsigned long long)info.recursion_misses);
+		else
+			gh_log(GH_LOG_INFO, "program %s: %llu runs skipped (its runs are counted "
+			       "only with sysctl kernel.bpf_stats_enabled=1)", bpf_program__name(prog),
+			       (unsigned long long)info.recursion_misses);
+	}
 }
 
 void gh_gadget_close(struct gh_gadget *g)

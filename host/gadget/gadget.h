@@ -131,6 +131,11 @@ void gh_gadget_detach(struct gh_gadget *g);
  * that way.  *worst (may be NULL): the name of the program skipped
  * most, valid while g is loaded. */
 uint64_t gh_gadget_skipped_runs(const struct gh_gadget *g, const char **worst);
+
+/* At -v: a line per loaded program, its runs skipped and, while the
+ * kernel counts them (sysctl kernel.bpf_stats_enabled=1), its runs: what
+ * says whether an event missing from the output was ever made. */
+void gh_gadget_log_program_runs(const struct gh_gadget *g);
 void gh_gadget_close(struct gh_gadget *g);
 /* Add to a bpf_ktime_get_boot_ns() time to get wall clock time. */
 int64_t gh_boot_to_wall_ns(void);

@@ -404,6 +404,7 @@ int gh_run_with_kind(struct gh_gadget *g, struct gh_out *out, struct gh_filter *
 	if (!run.error && run.out_error && run.out_error != -EPIPE)
 		gh_log(GH_LOG_ERROR, "writing output: %s", strerror(-run.out_error));
 	report_skipped(g);
+	gh_gadget_log_program_runs(g);
 	if (gh_lua_errors(g->lua))
 		gh_log(GH_LOG_WARNING, "%" PRIu64 " %s dropped by errors in %s%s",
 		       gh_lua_errors(g->lua), run.kind->items, g->script_path,

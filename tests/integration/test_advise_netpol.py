@@ -413,7 +413,7 @@ def test_beside_a_storm():
                        host_usr=True, env=SCALE_ENV, network=cli_net.path, hooks=HOOKS,
                        annotations=pod_annotations(ns_cli, "client", {"app": "client"}))
         with contextlib.ExitStack() as held, \
-                Tracer("advise/network-policy.lua", "--k8s-namespace", "gh-ns-%s-*" % u,
+                Tracer("advise/network-policy.lua", "-v", "--k8s-namespace", "gh-ns-%s-*" % u,
                        fmt=None, host=False) as t, open_storm():
             servers = ext_net.popen("python3", "-c", SERVERS, base, k)
             try:

@@ -371,7 +371,7 @@ def test_timers_beside_a_storm():
     require_bpf()
     k = 16
     itimer = "import signal; signal.setitimer(signal.ITIMER_REAL, 0.5); signal.pause()"
-    with Tracer(GADGET, "--signal", "SIGALRM", "--trace-self") as t, open_storm():
+    with Tracer(GADGET, "-v", "--signal", "SIGALRM", "--trace-self") as t, open_storm():
         timeouts = [spawn(["timeout", "0.5", "sleep", "1000"]) for _ in range(k)]
         itimers = [spawn([sys.executable, "-c", itimer]) for _ in range(k)]
         SLEEPS.extend(timeouts + itimers)

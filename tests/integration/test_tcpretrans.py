@@ -34,7 +34,7 @@ def test_syn_retransmit():
     the connecting socat (its owner is known before the SYN leaves)"""
     require_bpf()
     port = free_port()
-    with Tracer(GADGET) as t, NetPair("rs") as n, Server(n.b, port) as srv:
+    with Tracer(GADGET, "-v") as t, NetPair("rs") as n, Server(n.b, port) as srv:
         drop_first_syns(n.b, port)
         before = n.a.snmp()
         pid, _ = send_lines(n.a, 4, port, 1)
@@ -44,7 +44,8 @@ def test_syn_retransmit():
               "the rule dropped one SYN and A retransmitted once", n.a.snmp())
     t.check_clean_exit()
     evs = in_ns(t.events(), n.a)
-    check(len(evs) == 1, "wanted exactly one retransmission in A", describe(t.events()))
+    check(len(evs) == 1, "wanted exactly one retransmission in A", describe(t.events()),
+          "stderr: " + excerpt(t.stderr))
     e = evs[0]
     check(len(in_ns(t.events(), n.a, sent_only=False)) == 1, "no failed attempt either",
           describe(t.events()))
@@ -53,6 +54,7 @@ def test_syn_retransmit():
     check_conn(e, 4, e["sport"], port, pid, "socat", A_ADDR, B_ADDR)
     check(e["uid"] == 0 and e["tid"] == pid and e["ppid"] > 0, "uid, tid, ppid of socat", e)
     check(not in_ns(t.events(), n.b), "nothing retransmitted in B", describe(t.events()))
+    check("program tcp_retransmit_skb: " in t.stderr, "-v names each program's runs", t.stderr)
 
 
 def test_synack_retransmit():
@@ -125,7 +127,7 @@ def test_columns():
     """the default columns, a SYN retransmission's row"""
     require_bpf()
     port = free_port()
-    with Tracer(GADGET, fmt=None) as t, NetPair("rc") as n, Server(n.b, port) as srv:
+    with Tracer(GADGET, "-v", fmt=None) as t, NetPair("rc") as n, Server(n.b, port) as srv:
         drop_first_syns(n.b, port)
         before = n.a.snmp()
         pid, _ = send_lines(n.a, 4, port, 1)
@@ -187,7 +189,7 @@ def test_beside_a_storm():
     open tracer's syscall programs run for a storm of opens on both CPUs
     (storm.py): exactly K SYN retransmissions, from the timer's softirq"""
     require_bpf()
-    with Tracer(GADGET) as t:
+    with Tracer(GADGET, "-v") as t:
         n, ports, retrans = retried_connects("rm")
     check(retrans == len(ports), "A retransmitted %d SYNs, wanted one per client" % retrans)
     t.check_clean_exit()
