@@ -34,9 +34,9 @@ const char **gh_child_run_args(const struct gh_run_request *req, const char *con
 /* Before ready: kept in errtext, up to max bytes, for the reason the
  * child did not start.  After: cut into lines in errline (a partial one
  * waits there; past max it is dropped), each handed to line(). */
-static void stderr_take(struct gh_buf *errtext, struct gh_buf *errline, bool ready,
-			const char *data, size_t n, size_t max,
-			void (*line)(void *ctx, const char *s, size_t len), void *ctx)
+static void err_take(struct gh_buf *errtext, struct gh_buf *errline, bool ready,
+		     const char *data, size_t n, size_t max,
+		     void (*line)(void *ctx, const char *s, size_t len), void *ctx)
 {
 	char *nl;
 
@@ -176,8 +176,8 @@ static void on_stderr(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		maybe_end(c);
 		return;
 	}
-	stderr_take(&c->errtext, &c->errline, c->ready_seen, buf->base, (size_t)n,
-		    GH_CHILD_MAX_STDERR, c->ops->err_line, c->ctx);
+	err_take(&c->errtext, &c->errline, c->ready_seen, buf->base, (size_t)n,
+		 GH_CHILD_MAX_STDERR, c->ops->err_line, c->ctx);
 }
 
 /* fd 3, the child's --ready-file: "ready\n" */
