@@ -93,6 +93,7 @@ struct gh_instances {
 };
 
 static void inst_start(struct inst *in);
+static void on_restart_timer(uv_timer_t *t);
 
 /* ---- the state file ---- */
 
@@ -406,7 +407,7 @@ static void schedule_start(struct inst *in)
 		in->backoff_ms = BACKOFF_FIRST_MS;
 	gh_daemon_log("instance %s: %s; starting it again in %" PRIu64 " s", in->name, in->reason,
 		      in->backoff_ms / 1000);
-	uv_timer_start(&in->timer, (uv_timer_cb)inst_start, in->backoff_ms, 0);
+	uv_timer_start(&in->timer, on_restart_timer, in->backoff_ms, 0);
 	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : in->backoff_ms * 2;
 }
 
@@ -520,6 +521,11 @@ static void inst_start(struct inst *in)
 		in->restarts += in->persisted;
 		schedule_start(in);
 	}
+}
+
+static void on_restart_timer(uv_timer_t *t)
+{
+	inst_start(t->data);
 }
 
 /* ---- the API ---- */
