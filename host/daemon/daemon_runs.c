@@ -87,7 +87,7 @@ uint64_t gh_daemon_runs_dropped(const struct gh_daemon_runs *rs)
 	return rs->dropped;
 }
 
-static void answer_text(struct gh_http_conn *c, int status, const char *fmt, ...)
+void gh_daemon_answer(struct gh_http_conn *c, int status, const char *fmt, ...)
 {
 	struct gh_buf b = GH_BUF_INIT;
 	va_list ap;
@@ -228,7 +228,8 @@ static void run_ready(void *ctx)
 		gh_buf_free(&r->early);
 	}
 	if (ch->errtext.len) /* warnings before ready: the log has them */
-		gh_daemon_log("run %" PRIu64 ": %.*s", r->id, (int)ch->errtext.len - 1, ch->errtext.p);
+		gh_daemon_log("run %" PRIu64 ": %.*s", r->id, (int)ch->errtext.len - 1,
+			      ch->errtext.p);
 }
 
 static void run_out(void *ctx, const char *data, size_t n)
@@ -351,13 +352,13 @@ void gh_daemon_runs_start(struct gh_daemon_runs *rs, struct gh_http_conn *c, con
 	int ret;
 
 	if (rs->shutdown_done) {
-		answer_text(c, 503, "the daemon is stopping");
+		gh_daemon_answer(c, 503, "the daemon is stopping");
 		return;
 	}
 	if (rs->active >= rs->opts.max_runs) {
 		gh_daemon_log("refused a run for %s (503): %zu runs already (--max-runs)", peer,
 			      rs->active);
-		answer_text(c, 503, "%zu runs already (the daemon's --max-runs)", rs->active);
+		gh_daemon_answer(c, 503, "%zu runs already (the daemon's --max-runs)", rs->active);
 		return;
 	}
 	ret = gh_run_request_parse(body, len, &rs->opts.policy, &req, err, sizeof(err));
@@ -365,13 +366,13 @@ void gh_daemon_runs_start(struct gh_daemon_runs *rs, struct gh_http_conn *c, con
 		int status = ret == -EPERM ? 403 : ret == -ENOMEM ? 500 : 400;
 
 		gh_daemon_log("refused a run for %s (%d): %s", peer, status, err);
-		answer_text(c, status, "%s", err);
+		gh_daemon_answer(c, status, "%s", err);
 		return;
 	}
 	r = run_new(rs, c, true, req.json ? "application/x-ndjson" : "text/plain; charset=utf-8");
 	if (!r) {
 		gh_run_request_free(&req);
-		answer_text(c, 500, "out of memory");
+		gh_daemon_answer(c, 500, "out of memory");
 		return;
 	}
 	r->gadget = strdup(req.gadget);
@@ -398,7 +399,7 @@ void gh_daemon_runs_start(struct gh_daemon_runs *rs, struct gh_http_conn *c, con
 	} else {
 		gh_daemon_log("run %" PRIu64 " (%s) for %s: starting it failed: %s", r->id,
 			      r->gadget, r->peer, strerror(-ret));
-		answer_text(c, 500, "starting the run: %s", strerror(-ret));
+		gh_daemon_answer(c, 500, "starting the run: %s", strerror(-ret));
 		run_abandon(r);
 	}
 	free(args);
@@ -412,13 +413,13 @@ void gh_daemon_runs_command(struct gh_daemon_runs *rs, struct gh_http_conn *c,
 	int ret;
 
 	if (!r) {
-		answer_text(c, 500, "out of memory");
+		gh_daemon_answer(c, 500, "out of memory");
 		return;
 	}
 	r->gadget = strdup(args[0]);
 	ret = gh_child_start(&r->child, rs->opts.exe, args, false);
 	if (ret) {
-		answer_text(c, 500, "%s: %s", args[0], strerror(-ret));
+		gh_daemon_answer(c, 500, "%s: %s", args[0], strerror(-ret));
 		run_abandon(r);
 		return;
 	}

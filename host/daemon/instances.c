@@ -254,23 +254,6 @@ static int inst_new(struct gh_instances *is, const char *body, size_t len, struc
 	return 0;
 }
 
-static void answer_text(struct gh_http_conn *c, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void answer_text(struct gh_http_conn *c, int status, const char *fmt, ...)
-{
-	struct gh_buf b = GH_BUF_INIT;
-	va_list ap;
-
-	gh_buf_puts(&b, "gadgethost: ");
-	va_start(ap, fmt);
-	gh_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	gh_buf_putc(&b, '\n');
-	gh_http_respond(c, status, NULL, b.p ? b.p : "", b.len);
-	gh_buf_free(&b);
-}
-
 /* ---- rows ---- */
 
 static void on_attached_gone(void *ctx)
@@ -434,7 +417,7 @@ static void child_gone(void *ctx)
 				      in->peer ? in->peer : "?", in->reason);
 			if (in->creator) {
 				gh_http_conn_on_close(in->creator, NULL, NULL);
-				answer_text(in->creator, c->gc.status == 1 ? 400 : 500, "%s",
+				gh_daemon_answer(in->creator, c->gc.status == 1 ? 400 : 500, "%s",
 					    in->reason);
 			}
 			unlink_inst(in);
@@ -532,6 +515,7 @@ static void on_restart_timer(uv_timer_t *t)
 
 static int put_json(struct gh_buf *b, const struct inst *in)
 {
+	bool running = in->child && in->state == RUNNING;
 	char since[32] = "";
 	struct tm tm;
 	int ret;
@@ -545,7 +529,7 @@ static int put_json(struct gh_buf *b, const struct inst *in)
 	ret = ret ? ret : gh_buf_printf(b, ",\"state\":\"%s\",\"pid\":%d,\"since\":\"%s\","
 					"\"restarts\":%" PRIu64 ",\"rows\":%" PRIu64 ",\"keep\":%u",
 					state_names[in->state],
-					in->child && in->state == RUNNING ? in->child->gc.proc.pid : 0,
+					running ? in->child->gc.proc.pid : 0,
 					since, in->restarts, in->rows, in->keep);
 	ret = ret ? ret : gh_buf_puts(b, ",\"reason\":");
 	ret = ret ? ret : gh_json_put_string(b, in->reason, strlen(in->reason));
@@ -650,7 +634,7 @@ void gh_instances_create(struct gh_instances *is, struct gh_http_conn *c, const 
 	int ret, status;
 
 	if (is->shutdown_done) {
-		answer_text(c, 503, "the daemon is stopping");
+		gh_daemon_answer(c, 503, "the daemon is stopping");
 		return;
 	}
 	ret = inst_new(is, body, len, &in, err, sizeof(err));
@@ -685,7 +669,7 @@ void gh_instances_create(struct gh_instances *is, struct gh_http_conn *c, const 
 	status = ret == -EPERM ? 403 : ret == -EEXIST ? 409 : ret == -EBUSY ? 503 :
 		 ret == -ENOMEM ? 500 : 400;
 	gh_daemon_log("refused an instance for %s (%d): %s", peer, status, err);
-	answer_text(c, status, "%s", err);
+	gh_daemon_answer(c, status, "%s", err);
 	if (in)
 		inst_free(in);
 }
@@ -707,14 +691,15 @@ void gh_instances_attach(struct gh_instances *is, struct gh_http_conn *c, const 
 	struct attach *a;
 
 	if (!in || !in->persisted) {
-		answer_text(c, 404, "no instance named \"%s\" (gadgethost instances list)", name);
+		gh_daemon_answer(c, 404, "no instance named \"%s\" (gadgethost instances list)",
+				 name);
 		return;
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a || gh_row_ring_dump(&in->ring, &kept)) {
 		free(a);
 		gh_buf_free(&kept);
-		answer_text(c, 500, "out of memory");
+		gh_daemon_answer(c, 500, "out of memory");
 		return;
 	}
 	a->in = in;
@@ -921,7 +906,7 @@ static void maybe_shutdown_done(struct gh_instances *is)
 		is->list = in->next;
 		if (in->creator) {
 			gh_http_conn_on_close(in->creator, NULL, NULL);
-			answer_text(in->creator, 503, "the daemon is stopping");
+			gh_daemon_answer(in->creator, 503, "the daemon is stopping");
 		}
 		inst_free(in);
 	}
@@ -970,11 +955,11 @@ bool gh_instances_route(struct gh_instances *is, struct gh_http_conn *c,
 			gh_instances_create(is, c, req->body, req->body_len, peer);
 		} else if (req->method == HTTP_GET) {
 			if (gh_instances_list(is, &b))
-				answer_text(c, 500, "out of memory");
+				gh_daemon_answer(c, 500, "out of memory");
 			else
 				gh_http_respond(c, 200, "application/x-ndjson", b.p ? b.p : "", b.len);
 		} else {
-			answer_text(c, 405, "method not allowed here (GET, POST)");
+			gh_daemon_answer(c, 405, "method not allowed here (GET, POST)");
 		}
 		gh_buf_free(&b);
 		return true;
@@ -985,7 +970,7 @@ bool gh_instances_route(struct gh_instances *is, struct gh_http_conn *c,
 	slash = strchr(name, '/');
 	len = slash ? (size_t)(slash - name) : strlen(name);
 	if (!len || len > GH_INSTANCE_NAME_MAX) {
-		answer_text(c, 404, "no such instance");
+		gh_daemon_answer(c, 404, "no such instance");
 		return true;
 	}
 	memcpy(nm, name, len);
@@ -993,10 +978,12 @@ bool gh_instances_route(struct gh_instances *is, struct gh_http_conn *c,
 	if (slash && !strcmp(slash, "/rows") && req->method == HTTP_GET)
 		gh_instances_attach(is, c, nm);
 	else if (!slash && req->method == HTTP_DELETE && gh_instances_delete(is, nm))
-		answer_text(c, 404, "no instance named \"%s\" (gadgethost instances list)", nm);
+		gh_daemon_answer(c, 404, "no instance named \"%s\" (gadgethost instances list)",
+				 nm);
 	else if (!slash && req->method == HTTP_DELETE)
 		gh_http_respond(c, 204, NULL, "", 0);
 	else
-		answer_text(c, 405, "/v1/instances/NAME: DELETE; /v1/instances/NAME/rows: GET");
+		gh_daemon_answer(c, 405,
+				 "/v1/instances/NAME: DELETE; /v1/instances/NAME/rows: GET");
 	return true;
 }
