@@ -1,6 +1,9 @@
-/* child.h - a `gadgethost` child of the daemon: its stdout and stderr on
- * pipes the loop reads, and up to two descriptors handed to it as fd 3
- * and fd 4 (a run's ready file, an instance's report pipe).
+/* child.h - a `gadgethost` child of the daemon and its life: its stdout
+ * and stderr on pipes the loop reads, a ready pipe handed to it as fd 3
+ * and a report pipe as fd 4 (run/run_report.h), a stop (SIGTERM, then
+ * SIGKILL after a delay), and one call once every handle is closed.
+ * What the owner does with it (a run's HTTP stream, an instance's rows
+ * and restarts) is in the callbacks of struct gh_child_ops.
  *
  * The child is started detached (a session of its own: a Ctrl-C on the
  * daemon's terminal is not its), with / as its directory and no stdin.
@@ -15,18 +18,67 @@
 #include "base/buf.h"
 #include "daemon/run_request.h"
 
-struct gh_child_spawn {
-	const char *exe;          /* the gadgethost binary */
-	const char *const *args;  /* after argv[0], NULL terminated */
-	int fd3, fd4;             /* handed as 3 and 4; -1: none */
-	uv_exit_cb on_exit;
+#define GH_CHILD_KILL_AFTER_MS 5000 /* SIGKILL this long after SIGTERM */
+#define GH_CHILD_MAX_STDERR (64 << 10)
+#define GH_CHILD_MAX_REPORT (4 << 20) /* a --report-fd block */
+
+/* What the owner does; ctx is the one given to gh_child_init().  Only
+ * closed is required. */
+struct gh_child_ops {
+	/* n > 0 bytes of stdout; data NULL: its end */
+	void (*out)(void *ctx, const char *data, size_t n);
+	/* a line of stderr after ready, without its newline (the last one
+	 * at the end, even without) */
+	void (*err_line)(void *ctx, const char *s, size_t len);
+	/* the ready byte (fd 3), once: ready_seen is set, errtext holds what
+	 * stderr said before (emptied after this call) */
+	void (*ready)(void *ctx);
+	/* exited and its stdout and stderr at their end: status and sig say
+	 * how; its handles are closed after this call */
+	void (*ended)(void *ctx);
+	/* every handle closed: the last call.  The owner calls
+	 * gh_child_free() (status, sig, errtext can still be read before) and
+	 * may then free the memory holding the struct. */
+	void (*closed)(void *ctx);
 };
 
-/* uv_pipe_init() out and err, spawn into proc (whose data the caller
- * set): 0, or a libuv error; in both cases the three handles are open
- * and the caller closes them, but for UV_ENOMEM: nothing was opened. */
-int gh_child_spawn(uv_loop_t *loop, uv_process_t *proc, uv_pipe_t *out, uv_pipe_t *err,
-		   const struct gh_child_spawn *o);
+struct gh_child {
+	uv_loop_t *loop;
+	const struct gh_child_ops *ops;
+	void *ctx;
+	uv_process_t proc;    /* proc.pid: its pid once started */
+	uv_pipe_t out, err, ready, report;
+	uv_timer_t kill_timer;
+	int open_handles;
+	bool exited, out_eof, err_eof, ready_seen, ready_open, report_open, stopping;
+	int64_t status;       /* its exit status, or */
+	int sig;              /* the signal that ended it */
+	struct gh_buf errtext; /* stderr before ready (up to GH_CHILD_MAX_STDERR) */
+	struct gh_buf errline; /* stderr after ready: a partial line */
+	struct gh_buf rep;     /* the report block being read */
+	struct gh_buf last_report; /* the last whole report block */
+};
+
+/* The kill timer made: one handle open already, so closed() comes even
+ * if the child is never started (gh_child_abandon()). */
+void gh_child_init(struct gh_child *c, uv_loop_t *loop, const struct gh_child_ops *ops,
+		   void *ctx);
+
+/* Start exe with args (after argv[0], NULL terminated), its pipes read;
+ * with pipes, a ready pipe as fd 3 and a report pipe as fd 4.  0, or a
+ * negative errno (a libuv error): then c is abandoned (closed() comes,
+ * not ended()). */
+int gh_child_start(struct gh_child *c, const char *exe, const char *const *args, bool pipes);
+
+/* Not started and never will be: close the kill timer; closed() comes. */
+void gh_child_abandon(struct gh_child *c);
+
+/* SIGTERM now, SIGKILL after GH_CHILD_KILL_AFTER_MS; nothing once
+ * stopping or exited. */
+void gh_child_stop(struct gh_child *c);
+
+/* Its buffers freed: from closed(). */
+void gh_child_free(struct gh_child *c);
 
 /* A run child's arguments: run, the request's argv, the daemon's own run
  * options (NULL terminated, or NULL), the ready file on fd 3 and, with
@@ -34,20 +86,5 @@ int gh_child_spawn(uv_loop_t *loop, uv_process_t *proc, uv_pipe_t *out, uv_pipe_
  * borrowed; NULL: out of memory. */
 const char **gh_child_run_args(const struct gh_run_request *req, const char *const *daemon_args,
 			       bool report);
-
-/* A run child's --report-fd pipe: n more bytes read into partial; each
- * whole block (run/run_report.h: ended by "# EOF") replaces *last, which
- * then holds the newest.  A block past max bytes is dropped.  0 or
- * -ENOMEM. */
-int gh_child_report_take(struct gh_buf *partial, const char *data, size_t n, size_t max,
-			 struct gh_buf *last);
-
-/* A child's stderr, n more bytes: before it is ready (ready false) kept
- * in errtext, up to max bytes, for the reason it did not start; after,
- * cut into lines in errline (a partial one waits there; past max it is
- * dropped), each whole line handed to line() without its newline. */
-void gh_child_stderr_take(struct gh_buf *errtext, struct gh_buf *errline, bool ready,
-			  const char *data, size_t n, size_t max,
-			  void (*line)(void *ctx, const char *s, size_t len), void *ctx);
 
 #endif

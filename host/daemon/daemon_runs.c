@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +18,7 @@
 #include "daemon/run_request.h"
 #include "output/out.h"
 
-#define KILL_AFTER_MS 5000
-#define READY_FD 3
 #define MAX_EARLY_OUTPUT (1 << 20) /* stdout kept before ready or for a command */
-#define MAX_REPORT (4 << 20)       /* a --report-fd block */
-#define MAX_STDERR (64 << 10)
 
 struct run {
 	struct run *next;
@@ -35,17 +30,8 @@ struct run {
 	char *inline_dir;      /* the inline script's directory, removed at the end */
 	char *content_type;
 	struct gh_http_conn *conn;
-	uv_process_t proc;
-	uv_pipe_t out, err, ready, report;
-	uv_timer_t kill_timer;
-	int open_handles;
-	bool exited, out_eof, err_eof, ready_seen, ready_open, report_open, stopping;
-	int64_t exit_status;
-	int term_signal;
+	struct gh_child child; /* its process, pipes and stop (child.h) */
 	struct gh_buf early;   /* stdout before ready (or all of a command's) */
-	struct gh_buf errtext; /* stderr before ready */
-	struct gh_buf errline; /* stderr after ready: a partial line for the log */
-	struct gh_buf rep, last_report; /* --report-fd: the block being read, the last */
 	uint64_t bytes;
 };
 
@@ -101,7 +87,7 @@ uint64_t gh_daemon_runs_dropped(const struct gh_daemon_runs *rs)
 	return rs->dropped;
 }
 
-static void answer_text(struct gh_http_conn *c, int status, const char *fmt, ...)
+void gh_daemon_answer(struct gh_http_conn *c, int status, const char *fmt, ...)
 {
 	struct gh_buf b = GH_BUF_INIT;
 	va_list ap;
@@ -144,11 +130,8 @@ static void run_free(struct run *r)
 		gh_child_stats_ref(-1);
 	}
 	remove_inline(r);
+	gh_child_free(&r->child);
 	gh_buf_free(&r->early);
-	gh_buf_free(&r->errtext);
-	gh_buf_free(&r->errline);
-	gh_buf_free(&r->rep);
-	gh_buf_free(&r->last_report);
 	free(r->gadget);
 	free(r->peer);
 	free(r->inline_dir);
@@ -162,29 +145,10 @@ static void run_free(struct run *r)
 	}
 }
 
-static void on_handle_closed(uv_handle_t *h)
+/* every handle of the child closed */
+static void run_closed(void *ctx)
 {
-	struct run *r = h->data;
-
-	if (--r->open_handles == 0)
-		run_free(r);
-}
-
-static void on_kill_timer(uv_timer_t *t)
-{
-	struct run *r = t->data;
-
-	if (!r->exited)
-		uv_process_kill(&r->proc, SIGKILL);
-}
-
-static void stop_with_timer(struct run *r)
-{
-	if (r->stopping || r->exited)
-		return;
-	r->stopping = true;
-	uv_process_kill(&r->proc, SIGTERM);
-	uv_timer_start(&r->kill_timer, on_kill_timer, KILL_AFTER_MS, 0);
+	run_free(ctx);
 }
 
 /* The client went away: stop the child, drop what it still prints. */
@@ -193,126 +157,97 @@ static void on_conn_gone(void *ctx)
 	struct run *r = ctx;
 
 	r->conn = NULL;
-	if (r->is_run && !r->exited)
+	if (r->is_run && !r->child.exited)
 		gh_daemon_log("run %" PRIu64 " (%s): client gone, stopping", r->id, r->gadget);
-	stop_with_timer(r);
+	gh_child_stop(&r->child);
 }
 
 /* A child that ended before it was ready: its stderr says why, or this. */
 static void say_why_not_started(struct run *r)
 {
-	if (!r->errtext.len)
-		gh_buf_printf(&r->errtext, "gadgethost: the run ended (%s %d) before it started\n",
-			      r->term_signal ? "signal" : "exit",
-			      r->term_signal ? r->term_signal : (int)r->exit_status);
+	struct gh_child *ch = &r->child;
+
+	if (!ch->errtext.len)
+		gh_buf_printf(&ch->errtext, "gadgethost: the run ended (%s %d) before it started\n",
+			      ch->sig ? "signal" : "exit", ch->sig ? ch->sig : (int)ch->status);
 }
 
-static void finish(struct run *r)
+/* The child exited, its output read: the answer's end, the log's line. */
+static void run_ended(void *ctx)
 {
+	struct run *r = ctx;
+	struct gh_child *ch = &r->child;
 	struct gh_http_conn *c = r->conn;
-	bool failed = r->exit_status || r->term_signal;
+	bool failed = ch->status || ch->sig;
 
-	if (!r->exited || !r->out_eof || !r->err_eof)
-		return;
-	if (r->is_run && !r->ready_seen && failed) {
+	if (r->is_run && !ch->ready_seen && failed) {
 		size_t n;
 
 		say_why_not_started(r);
-		for (n = r->errtext.len; n && r->errtext.p[n - 1] == '\n'; n--)
+		for (n = ch->errtext.len; n && ch->errtext.p[n - 1] == '\n'; n--)
 			;
 		gh_daemon_log("run %" PRIu64 " (%s) for %s did not start: %.*s", r->id, r->gadget,
-			      r->peer, (int)n, r->errtext.p ? r->errtext.p : "");
+			      r->peer, (int)n, ch->errtext.p ? ch->errtext.p : "");
 	}
 	if (r->is_run)
 		gh_daemon_log("run %" PRIu64 " (%s) ended: %s %d, %" PRIu64 " bytes sent", r->id,
-			      r->gadget, r->term_signal ? "signal" : "exit",
-			      r->term_signal ? r->term_signal : (int)r->exit_status, r->bytes);
+			      r->gadget, ch->sig ? "signal" : "exit",
+			      ch->sig ? ch->sig : (int)ch->status, r->bytes);
 	if (c) {
 		gh_http_conn_on_close(c, NULL, NULL);
 		r->conn = NULL;
-		if (r->ready_seen) {
+		if (ch->ready_seen) {
 			gh_http_stream_end(c);
 		} else if (!failed) {
 			gh_http_respond(c, 200, r->content_type, r->early.p ? r->early.p : "",
 					r->early.len);
 		} else {
-			int st = r->exit_status == 1 ? 400 : 500;
+			int st = ch->status == 1 ? 400 : 500;
 
 			say_why_not_started(r);
-			gh_http_respond(c, st, NULL, r->errtext.p, r->errtext.len);
+			gh_http_respond(c, st, NULL, ch->errtext.p, ch->errtext.len);
 		}
 	}
-	uv_close((uv_handle_t *)&r->proc, on_handle_closed);
-	uv_close((uv_handle_t *)&r->kill_timer, on_handle_closed);
-	if (r->ready_open) {
-		r->ready_open = false;
-		uv_close((uv_handle_t *)&r->ready, on_handle_closed);
-	}
-	if (r->report_open) {
-		r->report_open = false;
-		uv_close((uv_handle_t *)&r->report, on_handle_closed);
-	}
 }
 
-static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
+/* The child's --ready-file said "ready": the stream starts, with what
+ * was printed before. */
+static void run_ready(void *ctx)
 {
-	struct run *r = p->data;
-
-	r->exited = true;
-	r->exit_status = status;
-	r->term_signal = term_signal;
-	uv_timer_stop(&r->kill_timer);
-	finish(r);
-}
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	static char slab[65536];
-
-	buf->base = slab;
-	buf->len = sizeof(slab);
-}
-
-static void go_ready(struct run *r)
-{
+	struct run *r = ctx;
+	struct gh_child *ch = &r->child;
 	char extra[64];
 
-	if (r->ready_seen)
-		return;
-	r->ready_seen = true;
-	if (!r->conn)
-		return;
-	snprintf(extra, sizeof(extra), "X-Gadgethost-Run: %" PRIu64 "\r\n", r->id);
-	gh_http_stream_start(r->conn, 200, r->content_type, extra);
-	if (r->early.len) {
-		gh_http_stream_write(r->conn, r->early.p, r->early.len);
-		r->bytes += r->early.len;
+	if (r->conn) {
+		snprintf(extra, sizeof(extra), "X-Gadgethost-Run: %" PRIu64 "\r\n", r->id);
+		gh_http_stream_start(r->conn, 200, r->content_type, extra);
+		if (r->early.len) {
+			gh_http_stream_write(r->conn, r->early.p, r->early.len);
+			r->bytes += r->early.len;
+		}
+		gh_buf_free(&r->early);
 	}
-	gh_buf_free(&r->early);
+	if (ch->errtext.len) /* warnings before ready: the log has them */
+		gh_daemon_log("run %" PRIu64 ": %.*s", r->id, (int)ch->errtext.len - 1,
+			      ch->errtext.p);
 }
 
-static void on_stdout(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+static void run_out(void *ctx, const char *data, size_t n)
 {
-	struct run *r = s->data;
+	struct run *r = ctx;
 	struct gh_daemon_runs *rs = r->rs;
 
-	if (n < 0) {
-		r->out_eof = true;
-		uv_close((uv_handle_t *)s, on_handle_closed);
-		finish(r);
+	if (!data || !r->conn)
 		return;
-	}
-	if (!n || !r->conn)
-		return;
-	if (!r->ready_seen) {
-		if (r->early.len + (size_t)n > MAX_EARLY_OUTPUT)
-			stop_with_timer(r);
+	if (!r->child.ready_seen) {
+		if (r->early.len + n > MAX_EARLY_OUTPUT)
+			gh_child_stop(&r->child);
 		else
-			gh_buf_append(&r->early, buf->base, (size_t)n);
+			gh_buf_append(&r->early, data, n);
 		return;
 	}
-	gh_http_stream_write(r->conn, buf->base, (size_t)n);
-	r->bytes += (size_t)n;
+	gh_http_stream_write(r->conn, data, n);
+	r->bytes += n;
 	if (r->conn && gh_http_conn_queued(r->conn) > rs->opts.client_buffer) {
 		rs->dropped++;
 		gh_daemon_log("run %" PRIu64 " (%s): client %s too slow (%zu bytes not taken): "
@@ -328,41 +263,13 @@ static void log_stderr_line(void *ctx, const char *s, size_t len)
 	gh_daemon_log("run %" PRIu64 ": %.*s", ((struct run *)ctx)->id, (int)len, s);
 }
 
-/* Before ready: kept for the error answer.  After: to the log by line. */
-static void on_stderr(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct run *r = s->data;
-
-	if (n < 0) {
-		if (r->errline.len)
-			gh_daemon_log("run %" PRIu64 ": %s", r->id, r->errline.p);
-		r->err_eof = true;
-		uv_close((uv_handle_t *)s, on_handle_closed);
-		finish(r);
-		return;
-	}
-	gh_child_stderr_take(&r->errtext, &r->errline, r->ready_seen, buf->base, (size_t)n,
-			     MAX_STDERR, log_stderr_line, r);
-}
-
-static void on_ready(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct run *r = s->data;
-
-	if (n > 0) {
-		/* the child's --ready-file: "ready\n" */
-		go_ready(r);
-		if (r->errtext.len) { /* warnings before ready: the log has them */
-			gh_daemon_log("run %" PRIu64 ": %.*s", r->id, (int)r->errtext.len - 1,
-				      r->errtext.p);
-			gh_buf_reset(&r->errtext);
-		}
-	}
-	if (n != 0 && r->ready_open) {
-		r->ready_open = false;
-		uv_close((uv_handle_t *)s, on_handle_closed);
-	}
-}
+static const struct gh_child_ops run_ops = {
+	.out = run_out,
+	.err_line = log_stderr_line,
+	.ready = run_ready,
+	.ended = run_ended,
+	.closed = run_closed,
+};
 
 static int write_inline(struct run *r, const struct gh_run_request *req, char **path)
 {
@@ -393,56 +300,6 @@ static int write_inline(struct run *r, const struct gh_run_request *req, char **
 	return ret ? ret : (*path ? 0 : -ENOMEM);
 }
 
-/* Read fd (a pipe's end the child does not hold) on p. */
-static void read_pipe(struct run *r, uv_pipe_t *p, int fd, bool *open, uv_read_cb cb)
-{
-	uv_pipe_init(r->rs->loop, p, 0);
-	p->data = r;
-	r->open_handles++;
-	*open = true;
-	uv_pipe_open(p, fd);
-	uv_read_start((uv_stream_t *)p, on_alloc, cb);
-}
-
-/* --report-fd: the run's counters (run/run_report.h), the last block kept */
-static void on_report(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct run *r = s->data;
-
-	if (n > 0) {
-		gh_child_report_take(&r->rep, buf->base, (size_t)n, MAX_REPORT, &r->last_report);
-	} else if (n < 0 && r->report_open) {
-		r->report_open = false;
-		uv_close((uv_handle_t *)s, on_handle_closed);
-	}
-}
-
-/* Spawn exe with args (after argv[0], NULL terminated); ready_fd >= 0:
- * passed as fd 3, report_fd as fd 4. */
-static int spawn(struct run *r, const char *const *args, int ready_fd, int report_fd)
-{
-	struct gh_daemon_runs *rs = r->rs;
-	struct gh_child_spawn o = {.exe = rs->opts.exe, .args = args, .fd3 = ready_fd,
-				   .fd4 = report_fd, .on_exit = on_exit_cb};
-	int ret;
-
-	r->proc.data = r;
-	ret = gh_child_spawn(rs->loop, &r->proc, &r->out, &r->err, &o);
-	if (ret == UV_ENOMEM)
-		return ret;
-	r->out.data = r->err.data = r;
-	r->open_handles += 3; /* out, err, proc */
-	if (ret) {
-		uv_close((uv_handle_t *)&r->proc, on_handle_closed);
-		uv_close((uv_handle_t *)&r->out, on_handle_closed);
-		uv_close((uv_handle_t *)&r->err, on_handle_closed);
-		return ret;
-	}
-	uv_read_start((uv_stream_t *)&r->out, on_alloc, on_stdout);
-	uv_read_start((uv_stream_t *)&r->err, on_alloc, on_stderr);
-	return 0;
-}
-
 static struct run *run_new(struct gh_daemon_runs *rs, struct gh_http_conn *c, bool is_run,
 			   const char *content_type)
 {
@@ -454,10 +311,7 @@ static struct run *run_new(struct gh_daemon_runs *rs, struct gh_http_conn *c, bo
 	r->is_run = is_run;
 	r->conn = c;
 	r->content_type = strdup(content_type);
-	uv_timer_init(rs->loop, &r->kill_timer);
-	r->kill_timer.data = r;
-	r->ready.data = r;
-	r->open_handles = 1; /* kill_timer */
+	gh_child_init(&r->child, rs->loop, &run_ops, r);
 	r->next = rs->runs;
 	rs->runs = r;
 	if (is_run) {
@@ -472,8 +326,7 @@ static struct run *run_new(struct gh_daemon_runs *rs, struct gh_http_conn *c, bo
 static void run_abandon(struct run *r)
 {
 	r->conn = NULL;
-	r->exited = r->out_eof = r->err_eof = true;
-	uv_close((uv_handle_t *)&r->kill_timer, on_handle_closed);
+	gh_child_abandon(&r->child);
 }
 
 /* The child's arguments for the log: ["a","b"], each a JSON string. */
@@ -496,17 +349,16 @@ void gh_daemon_runs_start(struct gh_daemon_runs *rs, struct gh_http_conn *c, con
 	struct run *r;
 	char err[512];
 	char *script_path = NULL;
-	int fds[2] = {-1, -1}, rep[2] = {-1, -1};
 	int ret;
 
 	if (rs->shutdown_done) {
-		answer_text(c, 503, "the daemon is stopping");
+		gh_daemon_answer(c, 503, "the daemon is stopping");
 		return;
 	}
 	if (rs->active >= rs->opts.max_runs) {
 		gh_daemon_log("refused a run for %s (503): %zu runs already (--max-runs)", peer,
 			      rs->active);
-		answer_text(c, 503, "%zu runs already (the daemon's --max-runs)", rs->active);
+		gh_daemon_answer(c, 503, "%zu runs already (the daemon's --max-runs)", rs->active);
 		return;
 	}
 	ret = gh_run_request_parse(body, len, &rs->opts.policy, &req, err, sizeof(err));
@@ -514,13 +366,13 @@ void gh_daemon_runs_start(struct gh_daemon_runs *rs, struct gh_http_conn *c, con
 		int status = ret == -EPERM ? 403 : ret == -ENOMEM ? 500 : 400;
 
 		gh_daemon_log("refused a run for %s (%d): %s", peer, status, err);
-		answer_text(c, status, "%s", err);
+		gh_daemon_answer(c, status, "%s", err);
 		return;
 	}
 	r = run_new(rs, c, true, req.json ? "application/x-ndjson" : "text/plain; charset=utf-8");
 	if (!r) {
 		gh_run_request_free(&req);
-		answer_text(c, 500, "out of memory");
+		gh_daemon_answer(c, 500, "out of memory");
 		return;
 	}
 	r->gadget = strdup(req.gadget);
@@ -534,32 +386,20 @@ void gh_daemon_runs_start(struct gh_daemon_runs *rs, struct gh_http_conn *c, con
 			free(script_path);
 		}
 	}
-	if (!ret && (pipe2(fds, O_CLOEXEC) || pipe2(rep, O_CLOEXEC)))
-		ret = -errno;
 	if (!ret) {
 		args = gh_child_run_args(&req, rs->opts.run_args, true);
-		ret = args ? spawn(r, args, fds[1], rep[1]) : UV_ENOMEM;
+		ret = args ? gh_child_start(&r->child, rs->opts.exe, args, true) : UV_ENOMEM;
 	}
-	if (fds[1] >= 0)
-		close(fds[1]);
-	if (rep[1] >= 0)
-		close(rep[1]);
 	if (!ret) {
-		read_pipe(r, &r->report, rep[0], &r->report_open, on_report);
-		read_pipe(r, &r->ready, fds[0], &r->ready_open, on_ready);
 		gh_http_conn_on_close(c, on_conn_gone, r);
 		args_text(&argtext, args);
 		gh_daemon_log("run %" PRIu64 " (%s) for %s: pid %d: %s", r->id, r->gadget, r->peer,
-			      r->proc.pid, argtext.p ? argtext.p : "(out of memory)");
+			      r->child.proc.pid, argtext.p ? argtext.p : "(out of memory)");
 		gh_buf_free(&argtext);
 	} else {
-		if (fds[0] >= 0)
-			close(fds[0]);
-		if (rep[0] >= 0)
-			close(rep[0]);
 		gh_daemon_log("run %" PRIu64 " (%s) for %s: starting it failed: %s", r->id,
 			      r->gadget, r->peer, strerror(-ret));
-		answer_text(c, 500, "starting the run: %s", strerror(-ret));
+		gh_daemon_answer(c, 500, "starting the run: %s", strerror(-ret));
 		run_abandon(r);
 	}
 	free(args);
@@ -573,13 +413,13 @@ void gh_daemon_runs_command(struct gh_daemon_runs *rs, struct gh_http_conn *c,
 	int ret;
 
 	if (!r) {
-		answer_text(c, 500, "out of memory");
+		gh_daemon_answer(c, 500, "out of memory");
 		return;
 	}
 	r->gadget = strdup(args[0]);
-	ret = spawn(r, args, -1, -1);
+	ret = gh_child_start(&r->child, rs->opts.exe, args, false);
 	if (ret) {
-		answer_text(c, 500, "%s: %s", args[0], strerror(-ret));
+		gh_daemon_answer(c, 500, "%s: %s", args[0], strerror(-ret));
 		run_abandon(r);
 		return;
 	}
@@ -589,9 +429,9 @@ void gh_daemon_runs_command(struct gh_daemon_runs *rs, struct gh_http_conn *c,
 int gh_daemon_runs_stop(struct gh_daemon_runs *rs, uint64_t id)
 {
 	for (struct run *r = rs->runs; r; r = r->next) {
-		if (r->is_run && r->id == id && !r->exited) {
+		if (r->is_run && r->id == id && !r->child.exited) {
 			gh_daemon_log("run %" PRIu64 " (%s): stop asked", r->id, r->gadget);
-			stop_with_timer(r);
+			gh_child_stop(&r->child);
 			return 0;
 		}
 	}
@@ -603,10 +443,10 @@ int gh_daemon_runs_list(struct gh_daemon_runs *rs, struct gh_buf *b)
 	int ret = 0;
 
 	for (struct run *r = rs->runs; r && !ret; r = r->next) {
-		if (!r->is_run || r->exited)
+		if (!r->is_run || r->child.exited)
 			continue;
 		ret = gh_buf_printf(b, "{\"id\":%" PRIu64 ",\"pid\":%d,\"gadget\":", r->id,
-				    r->proc.pid);
+				    r->child.proc.pid);
 		if (!ret)
 			ret = gh_json_put_string(b, r->gadget, strlen(r->gadget));
 		if (!ret)
@@ -615,7 +455,7 @@ int gh_daemon_runs_list(struct gh_daemon_runs *rs, struct gh_buf *b)
 			ret = gh_json_put_string(b, r->peer ? r->peer : "", r->peer ? strlen(r->peer) : 0);
 		if (!ret)
 			ret = gh_buf_printf(b, ",\"started\":%s,\"bytes\":%" PRIu64 "}\n",
-					    r->ready_seen ? "true" : "false", r->bytes);
+					    r->child.ready_seen ? "true" : "false", r->bytes);
 	}
 	return ret;
 }
@@ -626,13 +466,15 @@ int gh_daemon_runs_metrics(struct gh_daemon_runs *rs, struct gh_prom_set *p)
 
 	for (struct run *r = rs->runs; r && !ret; r = r->next) {
 		struct gh_buf l = GH_BUF_INIT;
+		const struct gh_buf *rep;
 
-		if (!r->is_run || r->exited || !r->ready_seen)
+		if (!r->is_run || r->child.exited || !r->child.ready_seen)
 			continue;
 		ret = gh_buf_printf(&l, "run=\"%" PRIu64 "\"", r->id);
-		ret = ret ? ret : gh_child_stats_metrics(p, r->proc.pid, l.p);
-		if (!ret && r->last_report.len)
-			ret = gh_prom_set_merge(p, r->last_report.p, r->last_report.len, l.p);
+		ret = ret ? ret : gh_child_stats_metrics(p, r->child.proc.pid, l.p);
+		rep = &r->child.last_report;
+		if (!ret && rep->len)
+			ret = gh_prom_set_merge(p, rep->p, rep->len, l.p);
 		gh_buf_free(&l);
 	}
 	return ret;
@@ -648,7 +490,7 @@ void gh_daemon_runs_shutdown(struct gh_daemon_runs *rs, void (*done)(void *ctx),
 		return;
 	}
 	for (struct run *r = rs->runs; r; r = r->next)
-		stop_with_timer(r);
+		gh_child_stop(&r->child);
 }
 
 void gh_daemon_runs_free(struct gh_daemon_runs *rs)

@@ -65,4 +65,8 @@ void gh_daemon_runs_free(struct gh_daemon_runs *rs);
 /* The daemon's log: one line on stderr, with the time. */
 void gh_daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* An error answer: status, "gadgethost: " and the message on one line. */
+void gh_daemon_answer(struct gh_http_conn *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -2,9 +2,7 @@
 #include "daemon/instances.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +32,6 @@
 #define KEEP_MAX 100000
 #define RING_BYTES (4 << 20)      /* rows kept per instance, at most */
 #define MAX_LINE (1 << 20)        /* a row longer than this is cut */
-#define MAX_REPORT (4 << 20)      /* a child's report block */
-#define MAX_STDERR (64 << 10)
-#define KILL_AFTER_MS 5000
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
 
@@ -78,20 +73,13 @@ struct inst {
 	bool json;               /* its rows are JSON lines */
 	uint64_t restarts, rows, backoff_ms, ready_ms;
 	time_t since;
-	struct gh_buf report;    /* the child's last whole report */
 };
 
 struct child {
+	struct gh_child gc;      /* its process, pipes and stop (child.h) */
 	struct inst *in;         /* NULL once the instance let go of it */
 	struct gh_instances *is;
-	uv_process_t proc;
-	uv_pipe_t out, err, ready, report;
-	uv_timer_t kill_timer;
-	int open_handles;
-	bool exited, out_eof, err_eof, ready_seen, ready_open, report_open, stopping;
-	int64_t status;
-	int sig;
-	struct gh_buf line, errtext, errline, rep;
+	struct gh_buf line;      /* a partial row */
 };
 
 struct gh_instances {
@@ -105,6 +93,7 @@ struct gh_instances {
 };
 
 static void inst_start(struct inst *in);
+static void on_restart_timer(uv_timer_t *t);
 
 /* ---- the state file ---- */
 
@@ -165,7 +154,6 @@ static void on_inst_timer_closed(uv_handle_t *h)
 
 	gh_row_ring_free(&in->ring);
 	gh_rotating_file_close(in->rf);
-	gh_buf_free(&in->report);
 	free(in->name);
 	free(in->body);
 	free(in->gadget);
@@ -266,23 +254,6 @@ static int inst_new(struct gh_instances *is, const char *body, size_t len, struc
 	return 0;
 }
 
-static void answer_text(struct gh_http_conn *c, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void answer_text(struct gh_http_conn *c, int status, const char *fmt, ...)
-{
-	struct gh_buf b = GH_BUF_INIT;
-	va_list ap;
-
-	gh_buf_puts(&b, "gadgethost: ");
-	va_start(ap, fmt);
-	gh_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	gh_buf_putc(&b, '\n');
-	gh_http_respond(c, status, NULL, b.p ? b.p : "", b.len);
-	gh_buf_free(&b);
-}
-
 /* ---- rows ---- */
 
 static void on_attached_gone(void *ctx)
@@ -323,78 +294,20 @@ static void row(struct inst *in, const char *data, size_t len)
 
 /* ---- the child ---- */
 
-static void child_closed(uv_handle_t *h);
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* The child's stdout: its rows, one a line. */
+static void child_out(void *ctx, const char *data, size_t n)
 {
-	static char slab[65536];
-
-	buf->base = slab;
-	buf->len = sizeof(slab);
-}
-
-static void on_kill_timer(uv_timer_t *t)
-{
-	struct child *c = t->data;
-
-	if (!c->exited)
-		uv_process_kill(&c->proc, SIGKILL);
-}
-
-static void child_stop(struct child *c)
-{
-	if (c->stopping || c->exited)
-		return;
-	c->stopping = true;
-	uv_process_kill(&c->proc, SIGTERM);
-	uv_timer_start(&c->kill_timer, on_kill_timer, KILL_AFTER_MS, 0);
-}
-
-static void close_if_open(uv_handle_t *h, bool *open)
-{
-	if (*open) {
-		*open = false;
-		uv_close(h, child_closed);
-	}
-}
-
-static void child_finish(struct child *c)
-{
-	if (!c->exited || !c->out_eof || !c->err_eof)
-		return;
-	close_if_open((uv_handle_t *)&c->ready, &c->ready_open);
-	close_if_open((uv_handle_t *)&c->report, &c->report_open);
-	uv_close((uv_handle_t *)&c->proc, child_closed);
-	uv_close((uv_handle_t *)&c->kill_timer, child_closed);
-}
-
-static void on_child_exit(uv_process_t *p, int64_t status, int sig)
-{
-	struct child *c = p->data;
-
-	c->exited = true;
-	c->status = status;
-	c->sig = sig;
-	uv_timer_stop(&c->kill_timer);
-	child_finish(c);
-}
-
-static void on_child_stdout(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct child *c = s->data;
+	struct child *c = ctx;
 	const char *p, *end, *nl;
 
-	if (n < 0) {
-		c->out_eof = true;
+	if (!data) {
 		if (c->in && c->line.len) /* a last row without its newline */
 			row(c->in, c->line.p, c->line.len);
-		uv_close((uv_handle_t *)s, child_closed);
-		child_finish(c);
 		return;
 	}
 	if (!c->in)
 		return;
-	for (p = buf->base, end = buf->base + n; p < end; p = nl + 1) {
+	for (p = data, end = data + n; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl) {
 			gh_buf_append(&c->line, p, (size_t)(end - p));
@@ -423,67 +336,29 @@ static void log_stderr_line(void *ctx, const char *s, size_t len)
 		gh_daemon_log("instance %s: %.*s", c->in->name, (int)len, s);
 }
 
-/* Before ready: kept for the reason.  After: to the log, by line. */
-static void on_child_stderr(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct child *c = s->data;
-
-	if (n < 0) {
-		if (c->errline.len && c->in)
-			gh_daemon_log("instance %s: %s", c->in->name, c->errline.p);
-		c->err_eof = true;
-		uv_close((uv_handle_t *)s, child_closed);
-		child_finish(c);
-		return;
-	}
-	gh_child_stderr_take(&c->errtext, &c->errline, c->ready_seen, buf->base, (size_t)n,
-			     MAX_STDERR, log_stderr_line, c);
-}
-
-/* The reports: whole blocks ending in "# EOF"; the last one is kept. */
-static void on_child_report(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct child *c = s->data;
-	struct gh_buf none = GH_BUF_INIT;
-
-	if (n < 0) {
-		close_if_open((uv_handle_t *)s, &c->report_open);
-		return;
-	}
-	gh_child_report_take(&c->rep, buf->base, (size_t)n, MAX_REPORT,
-			     c->in ? &c->in->report : &none);
-	gh_buf_free(&none);
-}
-
 static void answer_created(struct inst *in);
 
-static void on_child_ready(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+/* The child's --ready-file said "ready": the instance runs. */
+static void child_ready(void *ctx)
 {
-	struct child *c = s->data;
+	struct child *c = ctx;
 	struct inst *in = c->in;
 
-	if (n > 0 && !c->ready_seen) {
-		c->ready_seen = true;
-		if (in) {
-			in->state = RUNNING;
-			in->since = time(NULL);
-			in->ready_ms = uv_now(in->is->loop);
-			in->reason[0] = '\0';
-			gh_daemon_log("instance %s (%s): running, pid %d", in->name, in->gadget,
-				      c->proc.pid);
-			if (c->errtext.len) /* warnings before ready */
-				gh_daemon_log("instance %s: %.*s", in->name, (int)c->errtext.len - 1,
-					      c->errtext.p);
-			answer_created(in);
-		}
-		gh_buf_reset(&c->errtext);
-	}
-	if (n != 0)
-		close_if_open((uv_handle_t *)s, &c->ready_open);
+	if (!in)
+		return;
+	in->state = RUNNING;
+	in->since = time(NULL);
+	in->ready_ms = uv_now(in->is->loop);
+	in->reason[0] = '\0';
+	gh_daemon_log("instance %s (%s): running, pid %d", in->name, in->gadget, c->gc.proc.pid);
+	if (c->gc.errtext.len) /* warnings before ready */
+		gh_daemon_log("instance %s: %.*s", in->name, (int)c->gc.errtext.len - 1,
+			      c->gc.errtext.p);
+	answer_created(in);
 }
 
 /* The first lines of what a child said before it ended, as one line. */
-static void reason_from(struct inst *in, const struct child *c)
+static void reason_from(struct inst *in, const struct gh_child *c)
 {
 	size_t n = c->errtext.len;
 	const char *t = c->errtext.p ? c->errtext.p : "";
@@ -515,38 +390,39 @@ static void schedule_start(struct inst *in)
 		in->backoff_ms = BACKOFF_FIRST_MS;
 	gh_daemon_log("instance %s: %s; starting it again in %" PRIu64 " s", in->name, in->reason,
 		      in->backoff_ms / 1000);
-	uv_timer_start(&in->timer, (uv_timer_cb)inst_start, in->backoff_ms, 0);
+	uv_timer_start(&in->timer, on_restart_timer, in->backoff_ms, 0);
 	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : in->backoff_ms * 2;
 }
 
 static void maybe_shutdown_done(struct gh_instances *is);
 
 /* The child is gone, every handle closed. */
-static void child_gone(struct child *c)
+static void child_gone(void *ctx)
 {
+	struct child *c = ctx;
 	struct gh_instances *is = c->is;
 	struct inst *in = c->in;
 
 	is->children--;
 	if (in) {
 		in->child = NULL;
-		gh_buf_reset(&in->report);
-		reason_from(in, c);
+		reason_from(in, &c->gc);
 		if (in->deleting) {
 			inst_free(in);
 		} else if (is->shutdown_done) {
 			in->state = ENDED;
-		} else if (in->creator || (!c->ready_seen && !in->persisted)) {
+		} else if (in->creator || (!c->gc.ready_seen && !in->persisted)) {
 			/* the first start failed: no instance */
 			gh_daemon_log("instance %s (%s) for %s did not start: %s", in->name, in->gadget,
 				      in->peer ? in->peer : "?", in->reason);
 			if (in->creator) {
 				gh_http_conn_on_close(in->creator, NULL, NULL);
-				answer_text(in->creator, c->status == 1 ? 400 : 500, "%s", in->reason);
+				gh_daemon_answer(in->creator, c->gc.status == 1 ? 400 : 500, "%s",
+					    in->reason);
 			}
 			unlink_inst(in);
 			inst_free(in);
-		} else if (c->ready_seen && !c->sig && !c->status) {
+		} else if (c->gc.ready_seen && !c->gc.sig && !c->gc.status) {
 			in->state = ENDED;
 			gh_daemon_log("instance %s: %s", in->name, in->reason);
 		} else {
@@ -554,32 +430,19 @@ static void child_gone(struct child *c)
 			schedule_start(in);
 		}
 	}
+	gh_child_free(&c->gc);
 	gh_buf_free(&c->line);
-	gh_buf_free(&c->errtext);
-	gh_buf_free(&c->errline);
-	gh_buf_free(&c->rep);
 	free(c);
 	gh_child_stats_ref(-1);
 	maybe_shutdown_done(is);
 }
 
-static void child_closed(uv_handle_t *h)
-{
-	struct child *c = h->data;
-
-	if (--c->open_handles == 0)
-		child_gone(c);
-}
-
-static void pipe_open(struct child *c, uv_pipe_t *p, int fd, bool *open, uv_read_cb cb)
-{
-	uv_pipe_init(c->is->loop, p, 0);
-	p->data = c;
-	c->open_handles++;
-	*open = true;
-	uv_pipe_open(p, fd);
-	uv_read_start((uv_stream_t *)p, on_alloc, cb);
-}
+static const struct gh_child_ops child_ops = {
+	.out = child_out,
+	.err_line = log_stderr_line,
+	.ready = child_ready,
+	.closed = child_gone,
+};
 
 /* Start the instance's child: 0, or -errno with err saying why. */
 static int child_start(struct inst *in, char *err, size_t errlen)
@@ -587,10 +450,8 @@ static int child_start(struct inst *in, char *err, size_t errlen)
 	struct gh_instances *is = in->is;
 	struct gh_run_request req;
 	struct gh_json *j = NULL;
-	struct gh_child_spawn o = {.exe = is->opts.exe, .on_exit = on_child_exit};
 	struct child *c;
 	const char **args = NULL;
-	int ready[2] = {-1, -1}, report[2] = {-1, -1};
 	char jerr[256];
 	int ret;
 
@@ -604,56 +465,28 @@ static int child_start(struct inst *in, char *err, size_t errlen)
 	in->json = req.json;
 	c = calloc(1, sizeof(*c));
 	args = c ? gh_child_run_args(&req, is->opts.run_args, true) : NULL;
-	if (!c || !args || pipe2(ready, O_CLOEXEC) || pipe2(report, O_CLOEXEC)) {
-		ret = gh_err(err, errlen, -errno ? -errno : -ENOMEM, "starting it: %s",
-			     strerror(errno ? errno : ENOMEM));
+	if (!args) {
+		free(c);
+		ret = gh_err(err, errlen, -ENOMEM, "starting it: %s", strerror(ENOMEM));
 		goto out;
 	}
 	c->in = in;
 	c->is = is;
-	c->proc.data = c;
-	c->kill_timer.data = c;
-	uv_timer_init(is->loop, &c->kill_timer);
-	o.args = args;
-	o.fd3 = ready[1];
-	o.fd4 = report[1];
-	ret = gh_child_spawn(is->loop, &c->proc, &c->out, &c->err, &o);
-	if (ret == UV_ENOMEM) {
-		uv_close((uv_handle_t *)&c->kill_timer, NULL);
-		gh_err(err, errlen, -ENOMEM, "out of memory");
-		goto out;
-	}
-	c->out.data = c->err.data = c;
-	c->open_handles = 4; /* proc, out, err, kill_timer */
-	is->children++;
+	gh_child_init(&c->gc, is->loop, &child_ops, c);
+	is->children++; /* till child_gone(), started or not */
 	gh_child_stats_ref(1);
-	in->child = c;
-	c = NULL;
-	if (ret) {
-		struct child *failed = in->child;
-
-		in->child = NULL;
-		failed->in = NULL;
-		failed->exited = failed->out_eof = failed->err_eof = true;
-		child_finish(failed);
+	ret = gh_child_start(&c->gc, is->opts.exe, args, true);
+	if (ret == UV_ENOMEM) {
+		c->in = NULL;
+		ret = gh_err(err, errlen, -ENOMEM, "out of memory");
+	} else if (ret) {
+		c->in = NULL;
 		ret = gh_err(err, errlen, ret, "starting it: %s", uv_strerror(ret));
-		goto out;
+	} else {
+		in->child = c;
+		in->state = STARTING;
 	}
-	uv_read_start((uv_stream_t *)&in->child->out, on_alloc, on_child_stdout);
-	uv_read_start((uv_stream_t *)&in->child->err, on_alloc, on_child_stderr);
-	pipe_open(in->child, &in->child->ready, ready[0], &in->child->ready_open, on_child_ready);
-	pipe_open(in->child, &in->child->report, report[0], &in->child->report_open,
-		  on_child_report);
-	ready[0] = report[0] = -1;
-	in->state = STARTING;
 out:
-	for (int i = 0; i < 2; i++) {
-		if (ready[i] >= 0)
-			close(ready[i]);
-		if (report[i] >= 0)
-			close(report[i]);
-	}
-	free(c);
 	free(args);
 	gh_run_request_free(&req);
 	return ret;
@@ -673,10 +506,16 @@ static void inst_start(struct inst *in)
 	}
 }
 
+static void on_restart_timer(uv_timer_t *t)
+{
+	inst_start(t->data);
+}
+
 /* ---- the API ---- */
 
 static int put_json(struct gh_buf *b, const struct inst *in)
 {
+	bool running = in->child && in->state == RUNNING;
 	char since[32] = "";
 	struct tm tm;
 	int ret;
@@ -690,7 +529,7 @@ static int put_json(struct gh_buf *b, const struct inst *in)
 	ret = ret ? ret : gh_buf_printf(b, ",\"state\":\"%s\",\"pid\":%d,\"since\":\"%s\","
 					"\"restarts\":%" PRIu64 ",\"rows\":%" PRIu64 ",\"keep\":%u",
 					state_names[in->state],
-					in->child && in->state == RUNNING ? in->child->proc.pid : 0,
+					running ? in->child->gc.proc.pid : 0,
 					since, in->restarts, in->rows, in->keep);
 	ret = ret ? ret : gh_buf_puts(b, ",\"reason\":");
 	ret = ret ? ret : gh_json_put_string(b, in->reason, strlen(in->reason));
@@ -795,7 +634,7 @@ void gh_instances_create(struct gh_instances *is, struct gh_http_conn *c, const 
 	int ret, status;
 
 	if (is->shutdown_done) {
-		answer_text(c, 503, "the daemon is stopping");
+		gh_daemon_answer(c, 503, "the daemon is stopping");
 		return;
 	}
 	ret = inst_new(is, body, len, &in, err, sizeof(err));
@@ -830,7 +669,7 @@ void gh_instances_create(struct gh_instances *is, struct gh_http_conn *c, const 
 	status = ret == -EPERM ? 403 : ret == -EEXIST ? 409 : ret == -EBUSY ? 503 :
 		 ret == -ENOMEM ? 500 : 400;
 	gh_daemon_log("refused an instance for %s (%d): %s", peer, status, err);
-	answer_text(c, status, "%s", err);
+	gh_daemon_answer(c, status, "%s", err);
 	if (in)
 		inst_free(in);
 }
@@ -852,14 +691,15 @@ void gh_instances_attach(struct gh_instances *is, struct gh_http_conn *c, const 
 	struct attach *a;
 
 	if (!in || !in->persisted) {
-		answer_text(c, 404, "no instance named \"%s\" (gadgethost instances list)", name);
+		gh_daemon_answer(c, 404, "no instance named \"%s\" (gadgethost instances list)",
+				 name);
 		return;
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a || gh_row_ring_dump(&in->ring, &kept)) {
 		free(a);
 		gh_buf_free(&kept);
-		answer_text(c, 500, "out of memory");
+		gh_daemon_answer(c, 500, "out of memory");
 		return;
 	}
 	a->in = in;
@@ -887,7 +727,7 @@ int gh_instances_delete(struct gh_instances *is, const char *name)
 	uv_timer_stop(&in->timer);
 	end_attached(in);
 	if (in->child)
-		child_stop(in->child); /* child_gone frees it */
+		gh_child_stop(&in->child->gc); /* child_gone frees it */
 	else
 		inst_free(in);
 	return 0;
@@ -907,6 +747,7 @@ size_t gh_instances_count(const struct gh_instances *is)
 static int inst_metrics(struct inst *in, struct gh_prom_set *p)
 {
 	struct gh_buf l = GH_BUF_INIT, info = GH_BUF_INIT;
+	const struct gh_buf *rep;
 	bool running = in->child && in->state == RUNNING;
 	int ret = gh_prom_label(&l, "gadget_instance", in->name, strlen(in->name));
 
@@ -924,9 +765,10 @@ static int inst_metrics(struct inst *in, struct gh_prom_set *p)
 	ret = ret ? ret : gh_prom_set_add(p, "gadgethost_instance_rows_total", "counter",
 					  "Rows the instance's run wrote.", "", l.p, (double)in->rows);
 	if (!ret && running)
-		ret = gh_child_stats_metrics(p, in->child->proc.pid, l.p);
-	if (!ret && running && in->report.len)
-		ret = gh_prom_set_merge(p, in->report.p, in->report.len, l.p);
+		ret = gh_child_stats_metrics(p, in->child->gc.proc.pid, l.p);
+	rep = running ? &in->child->gc.last_report : NULL;
+	if (!ret && rep && rep->len)
+		ret = gh_prom_set_merge(p, rep->p, rep->len, l.p);
 	gh_buf_free(&l);
 	gh_buf_free(&info);
 	return ret;
@@ -1064,7 +906,7 @@ static void maybe_shutdown_done(struct gh_instances *is)
 		is->list = in->next;
 		if (in->creator) {
 			gh_http_conn_on_close(in->creator, NULL, NULL);
-			answer_text(in->creator, 503, "the daemon is stopping");
+			gh_daemon_answer(in->creator, 503, "the daemon is stopping");
 		}
 		inst_free(in);
 	}
@@ -1084,7 +926,7 @@ void gh_instances_shutdown(struct gh_instances *is, void (*done)(void *ctx), voi
 	for (struct inst *in = is->list; in; in = in->next) {
 		uv_timer_stop(&in->timer);
 		if (in->child)
-			child_stop(in->child);
+			gh_child_stop(&in->child->gc);
 	}
 	maybe_shutdown_done(is);
 }
@@ -1113,11 +955,11 @@ bool gh_instances_route(struct gh_instances *is, struct gh_http_conn *c,
 			gh_instances_create(is, c, req->body, req->body_len, peer);
 		} else if (req->method == HTTP_GET) {
 			if (gh_instances_list(is, &b))
-				answer_text(c, 500, "out of memory");
+				gh_daemon_answer(c, 500, "out of memory");
 			else
 				gh_http_respond(c, 200, "application/x-ndjson", b.p ? b.p : "", b.len);
 		} else {
-			answer_text(c, 405, "method not allowed here (GET, POST)");
+			gh_daemon_answer(c, 405, "method not allowed here (GET, POST)");
 		}
 		gh_buf_free(&b);
 		return true;
@@ -1128,7 +970,7 @@ bool gh_instances_route(struct gh_instances *is, struct gh_http_conn *c,
 	slash = strchr(name, '/');
 	len = slash ? (size_t)(slash - name) : strlen(name);
 	if (!len || len > GH_INSTANCE_NAME_MAX) {
-		answer_text(c, 404, "no such instance");
+		gh_daemon_answer(c, 404, "no such instance");
 		return true;
 	}
 	memcpy(nm, name, len);
@@ -1136,10 +978,12 @@ bool gh_instances_route(struct gh_instances *is, struct gh_http_conn *c,
 	if (slash && !strcmp(slash, "/rows") && req->method == HTTP_GET)
 		gh_instances_attach(is, c, nm);
 	else if (!slash && req->method == HTTP_DELETE && gh_instances_delete(is, nm))
-		answer_text(c, 404, "no instance named \"%s\" (gadgethost instances list)", nm);
+		gh_daemon_answer(c, 404, "no instance named \"%s\" (gadgethost instances list)",
+				 nm);
 	else if (!slash && req->method == HTTP_DELETE)
 		gh_http_respond(c, 204, NULL, "", 0);
 	else
-		answer_text(c, 405, "/v1/instances/NAME: DELETE; /v1/instances/NAME/rows: GET");
+		gh_daemon_answer(c, 405,
+				 "/v1/instances/NAME: DELETE; /v1/instances/NAME/rows: GET");
 	return true;
 }

@@ -134,6 +134,39 @@ def test_killed_client_frees_run():
         check(d.ping()["runs"] == 0, "ping still counts a run", d.ping())
 
 
+def test_stuck_run_killed_after_delay():
+    """a run's child that does not end on SIGTERM (stopped, so the signal
+    waits): the daemon kills it 5 s after the stop asked, the run ends on
+    signal 9 and its client's stream ends"""
+    with Daemon() as d:
+        t = RemoteTracer(d.url, GADGET, "--comm", "nothing-runs")
+        t.start()
+        pid = None
+        try:
+            runs = d.runs()
+            check(len(runs) == 1, "one run expected", runs)
+            rid, pid = runs[0]["id"], runs[0]["pid"]
+            os.kill(pid, signal.SIGSTOP)
+            asked = time.monotonic()
+            status, _, body = d.request(b"DELETE /v1/runs/%d HTTP/1.1\r\nHost: x\r\n\r\n" % rid)
+            check(status == 204, "DELETE /v1/runs/%d answered %d" % (rid, status), body)
+            d.wait_log("run %d (%s): stop asked" % (rid, GADGET), "the stop was not asked")
+            wait_for(lambda: not d.runs(), 15, "the stopped run is still listed", d.runs,
+                     lambda: d.log)
+            waited = time.monotonic() - asked
+            check(waited >= 4.5, "the run ended %.1f s after its SIGTERM: not killed 5 s on"
+                  % waited, d.log)
+            d.wait_log(lambda log: re.search(r"run %d \(%s\) ended: signal 9, \d+ bytes sent"
+                                             % (rid, re.escape(GADGET)), log),
+                       "the log does not say the run ended on signal 9")
+            t._finish(t.proc.wait(scaled(10)))
+            check(d.ping()["runs"] == 0, "ping still counts a run", d.ping())
+        finally:
+            if pid and os.path.exists("/proc/%d" % pid):
+                os.kill(pid, signal.SIGKILL)
+            t.__exit__(None, None, None)
+
+
 def test_ctrl_c_stops_after_last_event():
     """Ctrl-C on a remote run: DELETE /v1/runs/ID, the stream ends cleanly
     with every event traced before it (as a local run's SIGINT)"""
@@ -306,5 +339,6 @@ def test_inline_lua():
 
 if __name__ == "__main__":
     main([test_remote_output_identical, test_ten_clients, test_killed_client_frees_run,
-          test_ctrl_c_stops_after_last_event, test_bad_requests, test_refuses_non_root,
-          test_tcp_token, test_slow_client_dropped, test_inline_lua])
+          test_stuck_run_killed_after_delay, test_ctrl_c_stops_after_last_event,
+          test_bad_requests, test_refuses_non_root, test_tcp_token, test_slow_client_dropped,
+          test_inline_lua])

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 
 from gh import (GH_BIN, _Drain, check, excerpt, main, private_workload, require_bpf, run_host,
                 scaled, unique, workload)
@@ -300,6 +301,50 @@ def test_no_state_dir():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_killed_child_restarts():
+    """an instance's child killed from outside (kill -9): the instance
+    says why, starts it again after a second and counts on; a child that
+    does not end on SIGTERM (stopped) is killed 5 s after a delete"""
+    require_bpf()
+    state = tempfile.mkdtemp(prefix="gh-state-")
+    tmp = tempfile.mkdtemp(prefix="gh-inst-")
+    pid = None
+    try:
+        wl, comm = private_workload(tmp)
+        with Daemon("--state-dir", state) as d:
+            name = unique("kid")
+            out = detach(d, name, "--host", "-F", "pcomm==" + comm,
+                         "--metric", "execs=counter by comm")
+            check(out.returncode == 0, "run --detach failed", out.stderr, d.log)
+            count_execs(d, {name: 0}, wl, 2, unique("k"))
+            first = instances(d)[name]["pid"]
+            os.kill(first, signal.SIGKILL)
+            d.wait_log("instance %s: ended on signal 9; starting it again in 1 s" % name,
+                       "the log does not say the killed child is started again")
+            wait_for(lambda: instances(d)[name]["state"] == "running", 15,
+                     "the instance does not run again", lambda: instances(d), lambda: d.log)
+            again = instances(d)[name]
+            check(again["restarts"] == 1 and again["pid"] not in (0, first),
+                  "not one restart with a new child", again)
+            count_execs(d, {name: 0}, wl, 3, unique("k"))  # a new child: counts anew
+            pid = again["pid"]
+            os.kill(pid, signal.SIGSTOP)  # SIGTERM waits; SIGKILL does not
+            asked = time.monotonic()
+            out = run_host("instances", "--remote", d.url, "delete", name)
+            check(out.returncode == 0, "instances delete failed", out.stderr)
+            wait_for(lambda: not os.path.exists("/proc/%d" % pid), 15,
+                     "the stopped child of a deleted instance is still there", lambda: d.log)
+            waited = time.monotonic() - asked
+            check(waited >= 4.5, "the child ended %.1f s after its SIGTERM: not killed 5 s on"
+                  % waited, d.log)
+            check(instances(d) == {}, "the deleted instance is listed", instances(d))
+    finally:
+        if pid and os.path.exists("/proc/%d" % pid):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_over_tls():
     """gadgethost --remote tls://... --ca ... run --detach, instances list and
     delete: an instance from another machine's client, through TLS"""
@@ -373,4 +418,5 @@ def test_bad_requests():
 
 if __name__ == "__main__":
     main([test_restart_and_kill, test_gadget_gone_is_listed, test_rotated_rows_file,
-          test_daemon_as_pid_1, test_no_state_dir, test_over_tls, test_bad_requests])
+          test_daemon_as_pid_1, test_no_state_dir, test_killed_child_restarts, test_over_tls,
+          test_bad_requests])
