@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int gh_read_file(const char *path, size_t max, char **text, size_t *len)
@@ -15,6 +16,27 @@ int gh_read_file(const char *path, size_t max, char **text, size_t *len)
 	if (fd < 0)
 		return -errno;
 	ret = gh_read_fd(fd, max, text, len);
+	close(fd);
+	return ret;
+}
+
+int gh_read_regular_file(const char *path, size_t max, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), ret;
+	struct stat st;
+
+	*text = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		ret = -errno;
+	else if (!S_ISREG(st.st_mode))
+		ret = -EINVAL;
+	else if ((size_t)st.st_size > max)
+		ret = -EFBIG;
+	else
+		ret = gh_read_fd(fd, max, text, len);
 	close(fd);
 	return ret;
 }

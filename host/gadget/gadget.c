@@ -3,7 +3,6 @@
 #include "gadget/gadget.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/names.h"
+#include "base/read_file.h"
 #include "base/search_path.h"
 #include "containers/container_fields.h"
 #include "gadget/lib_uprobes.h"
@@ -506,15 +506,13 @@ void gh_gadget_detach(struct gh_gadget *g)
 /* whether the kernel counts each program's runs (kernel.bpf_stats_enabled) */
 static bool bpf_stats_enabled(void)
 {
-	char c = '0';
-	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_RDONLY | O_CLOEXEC);
+	char *text = NULL;
+	size_t len;
+	bool on = !gh_read_file("/proc/sys/kernel/bpf_stats_enabled", 16, &text, &len) &&
+		  text[0] == '1';
 
-	if (fd >= 0) {
-		if (read(fd, &c, 1) != 1)
-			c = '0';
-		close(fd);
-	}
-	return c == '1';
+	free(text);
+	return on;
 }
 
 /* the kernel's numbers of a loaded program (false: not loaded) */

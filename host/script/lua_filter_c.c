@@ -8,9 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -305,23 +302,6 @@ static bool same_function(lua_State *L, int line, const char *body, size_t len)
 	return same;
 }
 
-/* A regular file's text: never a FIFO or a device, which a chunk name
- * given to load() could name (opened without blocking, checked open). */
-static char *read_regular(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	char *text = NULL;
-	struct stat st;
-
-	if (fd < 0)
-		return NULL;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size <= MAX_SOURCE &&
-	    gh_read_fd(fd, MAX_SOURCE, &text, len))
-		text = NULL;
-	close(fd);
-	return text;
-}
-
 /* The chunk's text the function was defined in: a file's (read again:
  * same_function() tells whether it is still the same), a string chunk's
  * own; NULL when there is none.  A client's code (the sandbox) names its
@@ -335,7 +315,8 @@ static const char *chunk_text(const lua_Debug *ar, char **owned, size_t *len)
 	if (ar->source[0] == '@') {
 		if (c->sandbox_script || c->sandbox_layers)
 			return NULL;
-		*owned = read_regular(ar->source + 1, len);
+		if (gh_read_regular_file(ar->source + 1, MAX_SOURCE, owned, len))
+			return NULL;
 		return *owned;
 	}
 	if (ar->source[0] == '=') { /* a name: a --lua layer's, or no text */

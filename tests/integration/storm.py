@@ -12,6 +12,7 @@ within a few dozen interrupts; the tests then want the exact count of
 events."""
 
 import contextlib
+import re
 import subprocess
 
 from gh import WORKLOAD, Tracer, check, wait_for
@@ -31,6 +32,31 @@ def open_storm():
             for w in storms:
                 w.kill()
                 w.wait()
+
+
+STATS = "/proc/sys/kernel/bpf_stats_enabled"
+
+
+@contextlib.contextmanager
+def program_runs_counted():
+    """the kernel counts every eBPF program's runs meanwhile (the host's -v
+    says them: program_runs()); as it was after"""
+    with open(STATS) as f:
+        before = f.read().strip()
+    with open(STATS, "w") as f:
+        f.write("1")
+    try:
+        yield
+    finally:
+        with open(STATS, "w") as f:
+            f.write(before)
+
+
+def program_runs(t, name):
+    """(runs, skipped) of program name, from the -v run t's last lines"""
+    m = re.search(r"program %s: (\d+) runs, (\d+) skipped" % re.escape(name), t.stderr)
+    check(m, "-v does not say how often %s ran" % name, t.stderr)
+    return int(m.group(1)), int(m.group(2))
 
 
 def check_nothing_skipped(t):

@@ -10,7 +10,8 @@ from gh import Tracer, check, describe, excerpt, main, require_bpf, run_host
 from ctrace import check_container, traced_container
 from netpair import (A_ADDR, B_ADDR, NetPair, Server, free_port, join_netns, send_lines,
                      socat_to)
-from storm import check_nothing_skipped, drop_first_syns, retried_connects
+from storm import (check_nothing_skipped, drop_first_syns, program_runs, program_runs_counted,
+                   retried_connects)
 
 GADGET = "trace/tcpretrans.lua"
 
@@ -34,7 +35,8 @@ def test_syn_retransmit():
     the connecting socat (its owner is known before the SYN leaves)"""
     require_bpf()
     port = free_port()
-    with Tracer(GADGET, "-v") as t, NetPair("rs") as n, Server(n.b, port) as srv:
+    with program_runs_counted(), Tracer(GADGET, "-v") as t, NetPair("rs") as n, \
+            Server(n.b, port) as srv:
         drop_first_syns(n.b, port)
         before = n.a.snmp()
         pid, _ = send_lines(n.a, 4, port, 1)
@@ -54,7 +56,12 @@ def test_syn_retransmit():
     check_conn(e, 4, e["sport"], port, pid, "socat", A_ADDR, B_ADDR)
     check(e["uid"] == 0 and e["tid"] == pid and e["ppid"] > 0, "uid, tid, ppid of socat", e)
     check(not in_ns(t.events(), n.b), "nothing retransmitted in B", describe(t.events()))
-    check("program tcp_retransmit_skb: " in t.stderr, "-v names each program's runs", t.stderr)
+    # -v: the program ran exactly once per RETRANS event (every retransmission
+    # on the machine meanwhile: --host, no filter), none skipped
+    runs = program_runs(t, "tcp_retransmit_skb")
+    retrans = [e for e in t.events() if e["type"] == "RETRANS"]
+    check(runs == (len(retrans), 0), "tcp_retransmit_skb ran %d times (%d skipped) for %d "
+          "RETRANS events" % (runs + (len(retrans),)), t.stderr)
 
 
 def test_synack_retransmit():
