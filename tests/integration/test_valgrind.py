@@ -7,6 +7,7 @@ import os
 import re
 
 import gh
+from test_profile import Spinner
 from gh import (Skip, Tracer, bpf_skip_reason, check, excerpt, main, run_host, scaled, unique,
                 workload)
 
@@ -139,18 +140,24 @@ def test_valgrind_profile_cpu():
     gh.READY_TIMEOUT = 120.0
     log = os.path.join("/tmp", unique("gh-valgrind-") + ".log")
     t = Tracer("profile/cpu.lua", "--timeout", str(scaled(4)), prefix=vg_prefix(log))
+    spinner = Spinner()
     t.start()
     try:
-        workload("exec", 50, unique("vgp"))
+        # a known second of CPU time while it samples (a few short execs
+        # could all fall between samples: "no stacks" once in CI)
+        pid = spinner.run(1.0)
         rc = t.wait(180)
     finally:
         t.__exit__(None, None, None)
+        spinner.close()
     text = read_log(log)
     check_log(text, rc)
     check(rc == 0, "exit status %d, wanted 0" % rc, "stderr: " + excerpt(t.stderr))
     stacks = t.events()
     check(stacks and all(e["samples"] > 0 for e in stacks), "no stacks under valgrind",
           excerpt(t.stdout))
+    check(any(e["pid"] == pid and e["comm"] == spinner.comm for e in stacks),
+          "no stack of the spinner under valgrind", excerpt(t.stdout))
 
 
 if __name__ == "__main__":
